@@ -1,0 +1,66 @@
+package dev.herald;
+
+import jakarta.json.Json;
+import jakarta.json.JsonValue;
+import java.util.List;
+
+/**
+ * Sends notices to WebSocket sessions on every node of the cluster.
+ *
+ * <p>Inject it with {@code @Inject NoticeService notices} in any EJB or CDI bean of the deployment that holds
+ * Herald. Every method stamps each notice with a unique id, returns once the engine has accepted it (with
+ * Redis: one round trip) and never waits for clients. Delivery is at most once per session: a session that
+ * is connected when the notice reaches its node gets it once; a user or session that is not connected
+ * anywhere gets nothing, and that is not an error.
+ *
+ * <p>Thread safe. When the engine cannot be reached within {@code herald.redis.timeout} every method throws
+ * {@link HeraldUnavailableException}; invalid arguments throw {@link InvalidNoticeException} before anything
+ * is sent.
+ */
+public interface NoticeService {
+
+    /**
+     * Sends one notice.
+     *
+     * @return the id given to the notice
+     */
+    String send(Notice notice);
+
+    /**
+     * Sends every notice of the list, in order, in as few engine round trips as the engine allows. All are
+     * validated first: if one is invalid, none is sent.
+     *
+     * @return the ids given to the notices, in the order of {@code notices}
+     */
+    List<String> sendAll(List<Notice> notices);
+
+    /** Sends to every session of {@code user} on every node; returns the notice id. */
+    default String sendToUser(String user, String event, JsonValue data) {
+        return send(new Notice(Recipient.user(user), event, data));
+    }
+
+    /** Sends a text payload (a JSON string) to every session of {@code user}; returns the notice id. */
+    default String sendToUser(String user, String event, String text) {
+        return sendToUser(user, event, text == null ? JsonValue.NULL : Json.createValue(text));
+    }
+
+    /** Sends to the one session {@code sessionId}; returns the notice id. */
+    default String sendToSession(String sessionId, String event, JsonValue data) {
+        return send(new Notice(Recipient.session(sessionId), event, data));
+    }
+
+    /** Sends a text payload to the one session {@code sessionId}; returns the notice id. */
+    default String sendToSession(String sessionId, String event, String text) {
+        return sendToSession(sessionId, event, text == null ? JsonValue.NULL : Json.createValue(text));
+    }
+
+    /** Sends to every session connected to any node; returns the notice id. */
+    default String sendToAll(String event, JsonValue data) {
+        return send(new Notice(Recipient.all(), event, data));
+    }
+
+    /** Sends a text payload to every session connected to any node; returns the notice id. */
+    default String sendToAll(String event, String text) {
+        return sendToAll(event, text == null ? JsonValue.NULL : Json.createValue(text));
+    }
+}

@@ -1,0 +1,25 @@
+package dev.herald;
+
+import jakarta.ejb.Remote;
+
+/**
+ * {@link NoticeService} for code in another deployment on the same server, looked up by its portable name.
+ *
+ * <p>Deployed as {@code herald.war}:
+ * {@code java:global/herald/NoticeServiceBean!dev.herald.RemoteNoticeService}; inside {@code herald.ear}:
+ * {@code java:global/herald/herald-ejb/NoticeServiceBean!dev.herald.RemoteNoticeService}. Arguments are
+ * plain strings so that the caller needs only a copy of this interface; {@code dataJson} is any JSON text
+ * ({@code null} means JSON {@code null}). Same guarantees and exceptions as {@link NoticeService}.
+ */
+@Remote
+public interface RemoteNoticeService {
+
+    /** Sends to every session of {@code user}; returns the notice id. */
+    String sendJsonToUser(String user, String event, String dataJson);
+
+    /** Sends to the one session {@code sessionId}; returns the notice id. */
+    String sendJsonToSession(String sessionId, String event, String dataJson);
+
+    /** Sends to every connected session; returns the notice id. */
+    String sendJsonToAll(String event, String dataJson);
+}

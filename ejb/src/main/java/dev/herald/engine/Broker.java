@@ -1,0 +1,59 @@
+package dev.herald.engine;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Carries notices from the node that sends them to the nodes that deliver them.
+ *
+ * <p>A user notice goes only to the nodes that hold a session of that user, a session notice only to the
+ * node of that session, a notice to all to every node; each such node receives it once. At most once: a
+ * node that is not subscribed when the notice passes does not get it. Thread safe.
+ */
+public interface Broker extends AutoCloseable {
+
+    /**
+     * Hands one encoded notice to the nodes that should deliver it, in one engine round trip.
+     *
+     * @param to the envelope (for its recipient)
+     * @param message the envelope encoded by {@link NoticeCodec#encode}
+     * @return how many nodes it was handed to
+     * @throws dev.herald.HeraldUnavailableException when the engine cannot be reached in time
+     */
+    int publish(Envelope to, String message);
+
+    /**
+     * Hands several encoded notices on, in order, in as few round trips as the engine allows.
+     *
+     * @param messages pairs of envelope and encoded message
+     * @return how many nodes each was handed to, in order
+     * @throws dev.herald.HeraldUnavailableException when the engine cannot be reached in time; some of the
+     *     notices may then have been handed on
+     */
+    int[] publishAll(List<Outgoing> messages);
+
+    /**
+     * Receives the notices for {@code nodeId} until {@link #close()}: blocks the calling thread, calls
+     * {@code onReady} once the subscription is in place, then {@code onMessage} for each message, on this
+     * thread and in order. {@code onMessage} must not block.
+     *
+     * @throws dev.herald.HeraldUnavailableException when the subscription cannot be made or is lost; the
+     *     caller retries
+     */
+    void run(String nodeId, Consumer<String> onMessage, Runnable onReady);
+
+    /**
+     * Checks that the subscription made by {@link #run} is alive, for engines whose connections can die
+     * silently; a dead one makes {@link #run} throw. Called on every heartbeat.
+     */
+    default void keepAlive() {
+    }
+
+    /** Ends {@link #run} and releases the engine's connections. */
+    @Override
+    void close();
+
+    /** An envelope and its encoded message. */
+    record Outgoing(Envelope envelope, String message) {
+    }
+}

@@ -1,0 +1,61 @@
+package dev.herald.engine;
+
+import java.net.URI;
+import java.util.logging.Logger;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+
+/**
+ * A broker and a session registry that belong together: both in memory, or both on one Redis.
+ *
+ * @param broker where notices travel
+ * @param registry where sessions are recorded
+ * @param description a short description for logs, without secrets
+ * @param resources what {@link #close()} releases after the broker
+ */
+public record Engine(Broker broker, SessionRegistry registry, String description, AutoCloseable resources)
+        implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Engine.class.getName());
+
+    /** The single-node engine: nothing outside this JVM. */
+    public static Engine memory() {
+        MemorySessionRegistry registry = new MemorySessionRegistry();
+        return new Engine(new MemoryBroker(registry), registry, "in-memory (single node)", () -> { });
+    }
+
+    /**
+     * An engine on the Redis at {@code url}. Connects lazily: nothing fails here if Redis is down.
+     *
+     * @param timeoutMillis connect, read and pool-wait timeout of every call, so that none hangs
+     * @param subscriberTimeoutMillis read timeout of the subscription connection
+     */
+    public static Engine redis(String url, String prefix, int timeoutMillis, int poolSize, int subscriberTimeoutMillis) {
+        URI uri = URI.create(url);
+        GenericObjectPoolConfig<Jedis> pool = new GenericObjectPoolConfig<>();
+        pool.setMaxTotal(poolSize);
+        pool.setMaxIdle(poolSize);
+        pool.setMinIdle(0);
+        pool.setMaxWait(java.time.Duration.ofMillis(timeoutMillis));
+        pool.setJmxEnabled(false);
+        JedisPool jedisPool = new JedisPool(pool, uri, timeoutMillis, timeoutMillis);
+        RedisSupport support = new RedisSupport(jedisPool);
+        RedisKeys keys = new RedisKeys(prefix);
+        LOG.fine(() -> "Redis pool of " + poolSize + " for " + uri.getHost() + ":" + uri.getPort());
+        return new Engine(new RedisBroker(support, keys, uri, subscriberTimeoutMillis),
+                new RedisSessionRegistry(support, keys),
+                "Redis at " + uri.getHost() + ":" + (uri.getPort() < 0 ? 6379 : uri.getPort()) + " prefix " + prefix,
+                jedisPool);
+    }
+
+    @Override
+    public void close() {
+        broker.close();
+        try {
+            resources.close();
+        } catch (Exception e) {
+            LOG.warning("Closing the engine's connections failed: " + e);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.herald.engine;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+/**
+ * A broker inside this JVM: hands each message straight to the subscribed nodes' handlers on the sending
+ * thread, following the same targeting rules as the Redis broker. Several node ids may subscribe, which is
+ * how tests run a cluster in one JVM.
+ */
+public final class MemoryBroker implements Broker {
+
+    private final SessionRegistry registry;
+    private final Map<String, Consumer<String>> handlers;
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    public MemoryBroker(SessionRegistry registry) {
+        this(registry, new ConcurrentHashMap<>());
+    }
+
+    /**
+     * A broker that shares {@code subscribers} (node id to handler) with other brokers, so that several
+     * nodes in one JVM reach each other; {@link #close()} ends only this broker's subscriptions.
+     */
+    public MemoryBroker(SessionRegistry registry, Map<String, Consumer<String>> subscribers) {
+        this.registry = registry;
+        this.handlers = subscribers;
+    }
+
+    @Override
+    public int publish(Envelope to, String message) {
+        Set<String> nodes = switch (to.to().kind()) {
+            case USER -> new HashSet<>(registry.sessionsOf(to.to().id()).values());
+            case SESSION -> {
+                String node = SessionIds.nodeOf(to.to().id());
+                yield node == null ? Set.of() : Set.of(node);
+            }
+            case ALL -> Set.copyOf(handlers.keySet());
+        };
+        int handed = 0;
+        for (String node : nodes) {
+            Consumer<String> handler = handlers.get(node);
+            if (handler != null) {
+                handler.accept(message);
+                handed++;
+            }
+        }
+        return handed;
+    }
+
+    @Override
+    public int[] publishAll(List<Outgoing> messages) {
+        int[] handed = new int[messages.size()];
+        for (int i = 0; i < handed.length; i++) {
+            handed[i] = publish(messages.get(i).envelope(), messages.get(i).message());
+        }
+        return handed;
+    }
+
+    @Override
+    public void run(String nodeId, Consumer<String> onMessage, Runnable onReady) {
+        handlers.put(nodeId, onMessage);
+        try {
+            onReady.run();
+            closed.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            handlers.remove(nodeId, onMessage);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed.countDown();
+    }
+}

@@ -1,0 +1,194 @@
+package dev.herald.engine;
+
+import dev.herald.InvalidNoticeException;
+import dev.herald.Notice;
+import dev.herald.Recipient;
+import jakarta.json.JsonException;
+import jakarta.json.JsonNumber;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonReaderFactory;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
+import jakarta.json.stream.JsonGenerator;
+import jakarta.json.stream.JsonGeneratorFactory;
+import jakarta.json.stream.JsonParsingException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.util.Map;
+
+/**
+ * The two JSON shapes of a notice: the message nodes exchange through the engine (documented in the README
+ * as the Redis message format) and the frame a client receives.
+ *
+ * <p>Redis message: {@code {"v":1,"id":"...","ts":1700000000000,"to":{"user":"alice"},"event":"...","data":...}}
+ * where {@code to} is {@code {"user":id}}, {@code {"session":id}} or {@code {"all":true}}. Client frame:
+ * {@code {"type":"notice","id":"...","event":"...","data":...,"ts":...}}.
+ *
+ * <p>Thread safe: the JSON factories are created once, since looking the provider up on every call is
+ * several times slower.
+ */
+public final class NoticeCodec {
+
+    /** The version of the Redis message format written and accepted. */
+    public static final int VERSION = 1;
+
+    private final JsonProvider json;
+    private final JsonReaderFactory readers;
+    private final JsonGeneratorFactory generators;
+
+    public NoticeCodec() {
+        this(JsonProvider.provider());
+    }
+
+    public NoticeCodec(JsonProvider json) {
+        this.json = json;
+        this.readers = json.createReaderFactory(Map.of());
+        this.generators = json.createGeneratorFactory(Map.of());
+    }
+
+    /** The JSON provider behind this codec, for callers that build values. */
+    public JsonProvider json() {
+        return json;
+    }
+
+    /** Encodes an envelope as the Redis message format. */
+    public String encode(Envelope e) {
+        StringWriter out = new StringWriter(128);
+        try (JsonGenerator g = generators.createGenerator(out)) {
+            g.writeStartObject()
+                    .write("v", VERSION)
+                    .write("id", e.id())
+                    .write("ts", e.timestamp());
+            g.writeStartObject("to");
+            switch (e.to().kind()) {
+                case USER -> g.write("user", e.to().id());
+                case SESSION -> g.write("session", e.to().id());
+                case ALL -> g.write("all", true);
+            }
+            g.writeEnd();
+            g.write("event", e.event()).write("data", e.data()).writeEnd();
+        }
+        return out.toString();
+    }
+
+    /**
+     * Decodes a Redis message, checking every field, as a message may come from a foreign publisher.
+     *
+     * @throws InvalidNoticeException saying what is wrong with it
+     */
+    public Envelope decode(String message) {
+        JsonObject o = readObject(message, "message");
+        JsonValue v = o.get("v");
+        if (!(v instanceof JsonNumber n) || n.intValue() != VERSION) {
+            throw new InvalidNoticeException("'v' must be " + VERSION);
+        }
+        String id = requiredString(o, "id");
+        Recipient.checkId("notice", id);
+        JsonValue ts = o.get("ts");
+        long timestamp;
+        if (ts == null) {
+            timestamp = System.currentTimeMillis();
+        } else if (ts instanceof JsonNumber number && number.isIntegral()) {
+            timestamp = number.longValue();
+        } else {
+            throw new InvalidNoticeException("'ts' must be a whole number of milliseconds");
+        }
+        Notice notice = notice(o);
+        return new Envelope(id, timestamp, notice.to(), notice.event(), notice.data());
+    }
+
+    /**
+     * Reads a notice to send: {@code {"to":{...},"event":"...","data":...}} (the REST API's body items).
+     *
+     * @throws InvalidNoticeException saying what is wrong with it
+     */
+    public Notice notice(JsonObject o) {
+        JsonValue to = o.get("to");
+        if (!(to instanceof JsonObject target)) {
+            throw new InvalidNoticeException("'to' must be an object: {\"user\":id}, {\"session\":id} or {\"all\":true}");
+        }
+        return new Notice(recipient(target), requiredString(o, "event"), o.get("data"));
+    }
+
+    /** Reads {@code {"user":id}}, {@code {"session":id}} or {@code {"all":true}}. */
+    public Recipient recipient(JsonObject to) {
+        if (to.size() != 1) {
+            throw new InvalidNoticeException("'to' must have exactly one of user, session or all");
+        }
+        if (to.containsKey("user")) {
+            return Recipient.user(requiredString(to, "user"));
+        }
+        if (to.containsKey("session")) {
+            return Recipient.session(requiredString(to, "session"));
+        }
+        if (to.get("all") == JsonValue.TRUE) {
+            return Recipient.all();
+        }
+        throw new InvalidNoticeException("'to' must be {\"user\":id}, {\"session\":id} or {\"all\":true}");
+    }
+
+    /** The text frame a client receives for this notice. */
+    public String frame(Envelope e) {
+        StringWriter out = new StringWriter(96);
+        try (JsonGenerator g = generators.createGenerator(out)) {
+            g.writeStartObject()
+                    .write("type", "notice")
+                    .write("id", e.id())
+                    .write("event", e.event())
+                    .write("data", e.data())
+                    .write("ts", e.timestamp())
+                    .writeEnd();
+        }
+        return out.toString();
+    }
+
+    /**
+     * Parses JSON text that must be one value.
+     *
+     * @throws InvalidNoticeException naming {@code what} when it is not JSON
+     */
+    public JsonValue read(String text, String what) {
+        if (text == null) {
+            return JsonValue.NULL;
+        }
+        try (JsonReader reader = readers.createReader(new StringReader(text))) {
+            return reader.readValue();
+        } catch (JsonParsingException e) {
+            throw new InvalidNoticeException(what + " is not valid JSON: " + e.getMessage());
+        } catch (JsonException e) {
+            throw new InvalidNoticeException(what + " is not valid JSON");
+        }
+    }
+
+    /** Parses JSON text that must be an object. */
+    public JsonObject readObject(String text, String what) {
+        JsonValue value = read(text, what);
+        if (!(value instanceof JsonObject object)) {
+            throw new InvalidNoticeException(what + " must be a JSON object");
+        }
+        return object;
+    }
+
+    /** Builds a small frame {@code {"type":type, key:value, ...}} from string pairs. */
+    public String frame(String type, String... keyValues) {
+        StringWriter out = new StringWriter(64);
+        try (JsonGenerator g = generators.createGenerator(out)) {
+            g.writeStartObject().write("type", type);
+            for (int i = 0; i + 1 < keyValues.length; i += 2) {
+                g.write(keyValues[i], keyValues[i + 1]);
+            }
+            g.writeEnd();
+        }
+        return out.toString();
+    }
+
+    private static String requiredString(JsonObject o, String key) {
+        JsonValue value = o.get(key);
+        if (!(value instanceof JsonString s)) {
+            throw new InvalidNoticeException("'" + key + "' must be a string");
+        }
+        return s.getString();
+    }
+}

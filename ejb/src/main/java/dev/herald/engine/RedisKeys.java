@@ -1,0 +1,53 @@
+package dev.herald.engine;
+
+/**
+ * Every Redis key and channel name Herald uses, and nowhere else spelled.
+ *
+ * <p>Keys of one user or one node share a hash tag ({@code {u:alice}}, {@code {n:node-1}}), so that Redis
+ * Cluster keeps each group in one slot. With the default prefix {@code herald:}:
+ * <ul>
+ * <li>{@code herald:{u:USER}:sessions}: hash, session id -> node id
+ * <li>{@code herald:{n:NODE}:sessions}: hash, session id -> user id
+ * <li>{@code herald:{n:NODE}:alive}: string with a TTL, refreshed by the node's heartbeat
+ * <li>{@code herald:nodes}: set of node ids that have registered
+ * <li>channel {@code herald:node:NODE}: notices for that node's sessions
+ * <li>channel {@code herald:broadcast}: notices every node handles
+ * </ul>
+ */
+public final class RedisKeys {
+
+    private final String prefix;
+
+    public RedisKeys(String prefix) {
+        this.prefix = prefix;
+    }
+
+    public String userSessions(String user) {
+        return prefix + "{u:" + user + "}:sessions";
+    }
+
+    public String nodeSessions(String nodeId) {
+        return prefix + "{n:" + nodeId + "}:sessions";
+    }
+
+    public String nodeAlive(String nodeId) {
+        return prefix + "{n:" + nodeId + "}:alive";
+    }
+
+    public String nodes() {
+        return prefix + "nodes";
+    }
+
+    /** The prefix of every node's channel; the node id follows it. */
+    public String nodeChannelPrefix() {
+        return prefix + "node:";
+    }
+
+    public String nodeChannel(String nodeId) {
+        return nodeChannelPrefix() + nodeId;
+    }
+
+    public String broadcastChannel() {
+        return prefix + "broadcast";
+    }
+}

@@ -1,0 +1,299 @@
+package dev.herald.node;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+
+/**
+ * Herald's settings, read once at startup and validated: a bad value fails the deployment with a message
+ * that names the key.
+ *
+ * <p>Each key is looked up as a system property ({@code herald.redis.url}), then as an environment variable
+ * ({@code HERALD_REDIS_URL}: upper case, dots and dashes as underscores), then falls back to its default.
+ * Durations are milliseconds. Immutable.
+ */
+public final class HeraldConfig {
+
+    /** Every key with its default, in the order the README documents them. */
+    static final Map<String, String> DEFAULTS = defaults();
+
+    private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,40}");
+
+    private final String redisUrl;
+    private final String redisPrefix;
+    private final int redisTimeoutMillis;
+    private final int redisPoolSize;
+    private final String nodeName;
+    private final int heartbeatMillis;
+    private final int nodeTtlMillis;
+    private final String jwtSecret;
+    private final String apiKey;
+    private final int apiMaxBodyBytes;
+    private final int maxFrameBytes;
+    private final int maxNoticeBytes;
+    private final Set<String> allowedOrigins;
+    private final int idleTimeoutMillis;
+    private final int pingIntervalMillis;
+    private final int sessionQueueLimit;
+
+    private static Map<String, String> defaults() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("herald.redis.url", "");
+        d.put("herald.redis.prefix", "herald:");
+        d.put("herald.redis.timeout", "2000");
+        d.put("herald.redis.pool-size", "32");
+        d.put("herald.node.name", "node");
+        d.put("herald.node.heartbeat", "2000");
+        d.put("herald.node.ttl", "10000");
+        d.put("herald.jwt.secret", "");
+        d.put("herald.api.key", "");
+        d.put("herald.api.max-body", "1048576");
+        d.put("herald.ws.max-frame", "65536");
+        d.put("herald.ws.allowed-origins", "");
+        d.put("herald.ws.idle-timeout", "60000");
+        d.put("herald.ws.ping-interval", "20000");
+        d.put("herald.session.queue-limit", "1024");
+        d.put("herald.notice.max-bytes", "65536");
+        return Collections.unmodifiableMap(d);
+    }
+
+    private HeraldConfig(UnaryOperator<String> source) {
+        Reader r = new Reader(source);
+        redisUrl = r.redisUrl("herald.redis.url");
+        redisPrefix = r.nonEmpty("herald.redis.prefix");
+        redisTimeoutMillis = r.integer("herald.redis.timeout", 1, 60_000);
+        redisPoolSize = r.integer("herald.redis.pool-size", 1, 1024);
+        nodeName = r.matching("herald.node.name", NODE_NAME, "1 to 40 letters, digits, '_' or '-'");
+        heartbeatMillis = r.integer("herald.node.heartbeat", 50, 600_000);
+        nodeTtlMillis = r.integer("herald.node.ttl", 150, 3_600_000);
+        if (nodeTtlMillis < 2 * heartbeatMillis) {
+            throw r.invalid("herald.node.ttl", "must be at least twice herald.node.heartbeat (" + heartbeatMillis + ")");
+        }
+        jwtSecret = r.raw("herald.jwt.secret");
+        if (!jwtSecret.isEmpty() && jwtSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+            throw r.invalid("herald.jwt.secret", "must be at least 32 bytes (HS256 needs a 256-bit key)");
+        }
+        apiKey = r.raw("herald.api.key");
+        if (!apiKey.isEmpty() && apiKey.length() < 16) {
+            throw r.invalid("herald.api.key", "must be at least 16 characters");
+        }
+        apiMaxBodyBytes = r.integer("herald.api.max-body", 1024, 64 << 20);
+        maxFrameBytes = r.integer("herald.ws.max-frame", 256, 16 << 20);
+        maxNoticeBytes = r.integer("herald.notice.max-bytes", 64, 16 << 20);
+        allowedOrigins = r.list("herald.ws.allowed-origins");
+        idleTimeoutMillis = r.integer("herald.ws.idle-timeout", 1000, 86_400_000);
+        pingIntervalMillis = r.integer("herald.ws.ping-interval", 100, 86_400_000);
+        if (pingIntervalMillis >= idleTimeoutMillis) {
+            throw r.invalid("herald.ws.ping-interval",
+                    "must be shorter than herald.ws.idle-timeout (" + idleTimeoutMillis + ")");
+        }
+        sessionQueueLimit = r.integer("herald.session.queue-limit", 1, 1 << 20);
+    }
+
+    /** Reads the configuration from system properties, then environment variables, then defaults. */
+    public static HeraldConfig fromEnvironment() {
+        return from(key -> {
+            String value = System.getProperty(key);
+            return value != null ? value : System.getenv(envName(key));
+        });
+    }
+
+    /**
+     * Reads the configuration from {@code source}, which returns {@code null} for an unset key.
+     *
+     * @throws IllegalArgumentException naming the key of the first invalid value
+     */
+    public static HeraldConfig from(UnaryOperator<String> source) {
+        return new HeraldConfig(source);
+    }
+
+    /** The environment variable read for {@code key}: {@code herald.redis.url} is {@code HERALD_REDIS_URL}. */
+    public static String envName(String key) {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /** The Redis URL ({@code redis://} or {@code rediss://}); empty means the in-memory engine. */
+    public String redisUrl() {
+        return redisUrl;
+    }
+
+    /** Whether this node runs on Redis rather than on the single-node in-memory engine. */
+    public boolean usesRedis() {
+        return !redisUrl.isEmpty();
+    }
+
+    public String redisPrefix() {
+        return redisPrefix;
+    }
+
+    public int redisTimeoutMillis() {
+        return redisTimeoutMillis;
+    }
+
+    public int redisPoolSize() {
+        return redisPoolSize;
+    }
+
+    /** A readable name for this node; its id is this name plus a random suffix chosen at each start. */
+    public String nodeName() {
+        return nodeName;
+    }
+
+    public int heartbeatMillis() {
+        return heartbeatMillis;
+    }
+
+    /** How long a node counts as alive after its last heartbeat; after that its sessions are purged. */
+    public int nodeTtlMillis() {
+        return nodeTtlMillis;
+    }
+
+    /** The HS256 key for connection tokens; empty means only container-authenticated users may connect. */
+    public String jwtSecret() {
+        return jwtSecret;
+    }
+
+    /** The bearer key for the REST publish API; empty means the API is disabled. */
+    public String apiKey() {
+        return apiKey;
+    }
+
+    public int apiMaxBodyBytes() {
+        return apiMaxBodyBytes;
+    }
+
+    public int maxFrameBytes() {
+        return maxFrameBytes;
+    }
+
+    /** The largest notice payload, in bytes of JSON text. */
+    public int maxNoticeBytes() {
+        return maxNoticeBytes;
+    }
+
+    /**
+     * Origins allowed to open a WebSocket: empty allows requests without an Origin header and same-origin
+     * requests; {@code *} allows any.
+     */
+    public Set<String> allowedOrigins() {
+        return allowedOrigins;
+    }
+
+    public int idleTimeoutMillis() {
+        return idleTimeoutMillis;
+    }
+
+    public int pingIntervalMillis() {
+        return pingIntervalMillis;
+    }
+
+    /** How many frames may wait for one session before it is closed as too slow. */
+    public int sessionQueueLimit() {
+        return sessionQueueLimit;
+    }
+
+    /** The effective settings with secrets masked, for the startup log line. */
+    public String describe() {
+        return "redis=" + (usesRedis() ? maskPassword(redisUrl) : "(none: in-memory engine)")
+                + ", prefix=" + redisPrefix + ", node=" + nodeName
+                + ", heartbeat=" + heartbeatMillis + "ms, ttl=" + nodeTtlMillis + "ms"
+                + ", jwt=" + (jwtSecret.isEmpty() ? "off" : "on") + ", api=" + (apiKey.isEmpty() ? "off" : "on")
+                + ", queueLimit=" + sessionQueueLimit + ", maxFrame=" + maxFrameBytes
+                + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins);
+    }
+
+    private static String maskPassword(String url) {
+        return url.replaceFirst("//[^@/]*@", "//***@");
+    }
+
+    /** Reads and validates single keys; every error names the key. */
+    private static final class Reader {
+        private final UnaryOperator<String> source;
+
+        Reader(UnaryOperator<String> source) {
+            this.source = source;
+        }
+
+        String raw(String key) {
+            String value = source.apply(key);
+            return value == null ? DEFAULTS.get(key) : value.trim();
+        }
+
+        String nonEmpty(String key) {
+            String value = raw(key);
+            if (value.isEmpty()) {
+                throw invalid(key, "must not be empty");
+            }
+            return value;
+        }
+
+        String matching(String key, Pattern pattern, String expected) {
+            String value = raw(key);
+            if (!pattern.matcher(value).matches()) {
+                throw invalid(key, "must be " + expected + " but was '" + value + "'");
+            }
+            return value;
+        }
+
+        int integer(String key, int min, int max) {
+            String value = raw(key);
+            int parsed;
+            try {
+                parsed = Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw invalid(key, "must be a whole number but was '" + value + "'");
+            }
+            if (parsed < min || parsed > max) {
+                throw invalid(key, "must be between " + min + " and " + max + " but was " + parsed);
+            }
+            return parsed;
+        }
+
+        Set<String> list(String key) {
+            String value = raw(key);
+            if (value.isEmpty()) {
+                return Set.of();
+            }
+            List<String> items = new ArrayList<>();
+            for (String item : Arrays.asList(value.split(","))) {
+                if (!item.isBlank()) {
+                    items.add(item.trim());
+                }
+            }
+            return Set.copyOf(items);
+        }
+
+        String redisUrl(String key) {
+            String value = raw(key);
+            if (value.isEmpty()) {
+                return value;
+            }
+            try {
+                URI uri = new URI(value);
+                if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) {
+                    throw invalid(key, "must start with redis:// or rediss:// but was '" + maskPassword(value) + "'");
+                }
+                if (uri.getHost() == null) {
+                    throw invalid(key, "has no host: '" + maskPassword(value) + "'");
+                }
+            } catch (URISyntaxException e) {
+                throw invalid(key, "is not a URL: " + e.getReason());
+            }
+            return value;
+        }
+
+        IllegalArgumentException invalid(String key, String problem) {
+            return new IllegalArgumentException("Herald configuration: " + key + " (or " + envName(key) + ") "
+                    + problem);
+        }
+    }
+}

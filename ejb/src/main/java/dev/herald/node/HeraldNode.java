@@ -1,0 +1,71 @@
+package dev.herald.node;
+
+import dev.herald.engine.Engine;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.ejb.ConcurrencyManagement;
+import jakarta.ejb.ConcurrencyManagementType;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
+import java.util.logging.Logger;
+
+/**
+ * This server's Herald node, started with the deployment: reads and validates the configuration (a bad value
+ * fails the deployment with a message naming the key), picks the engine, and runs the {@link Node} on the
+ * container's managed threads until undeployment.
+ *
+ * <p>Bean-managed concurrency: the {@link Node} is thread safe, so no container lock is taken per call.
+ */
+@Singleton
+@Startup
+@ConcurrencyManagement(ConcurrencyManagementType.BEAN)
+@TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+public class HeraldNode {
+
+    private static final Logger LOG = Logger.getLogger(HeraldNode.class.getName());
+
+    @Resource
+    private ManagedThreadFactory threads;
+
+    @Resource
+    private ManagedScheduledExecutorService scheduler;
+
+    @Resource
+    private ManagedExecutorService executor;
+
+    private Node node;
+
+    @PostConstruct
+    void start() {
+        HeraldConfig config = HeraldConfig.fromEnvironment();
+        Engine engine;
+        if (config.usesRedis()) {
+            engine = Engine.redis(config.redisUrl(), config.redisPrefix(), config.redisTimeoutMillis(),
+                    config.redisPoolSize(), config.nodeTtlMillis());
+        } else {
+            LOG.info("No herald.redis.url (HERALD_REDIS_URL) set: using the in-memory engine, a single node "
+                    + "with no cluster; set it to run several nodes");
+            engine = Engine.memory();
+        }
+        node = new Node(config, engine, threads, scheduler, executor);
+        node.start();
+    }
+
+    @PreDestroy
+    void stop() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    /** The running node. */
+    public Node node() {
+        return node;
+    }
+}

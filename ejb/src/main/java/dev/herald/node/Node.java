@@ -1,0 +1,379 @@
+package dev.herald.node;
+
+import dev.herald.HeraldUnavailableException;
+import dev.herald.InvalidNoticeException;
+import dev.herald.Notice;
+import dev.herald.engine.Broker;
+import dev.herald.engine.Engine;
+import dev.herald.engine.Envelope;
+import dev.herald.engine.NoticeCodec;
+import dev.herald.engine.SessionIds;
+import dev.herald.engine.SessionRegistry;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One Herald node: the composition root that ties an engine to this JVM's sessions.
+ *
+ * <p>It runs the engine subscription on its own thread in a loop that never dies (on failure: log once per
+ * outage, back off up to {@value #MAX_BACKOFF_MILLIS} ms, resubscribe), refreshes its heartbeat, purges dead
+ * nodes and pings clients on a scheduler, and gives sessions and senders one place to connect and send. The
+ * container supplies the threads ({@code HeraldNode} passes Jakarta Concurrency's managed ones); tests pass
+ * plain ones. Thread safe.
+ */
+public final class Node implements AutoCloseable {
+
+    /** Close code when the engine cannot register a new session: the client should retry later. */
+    public static final int CLOSE_TRY_AGAIN_LATER = 1013;
+    /** Close code when this node shuts down. */
+    public static final int CLOSE_GOING_AWAY = 1001;
+
+    static final long INITIAL_BACKOFF_MILLIS = 100;
+    static final long MAX_BACKOFF_MILLIS = 5000;
+
+    private static final Logger LOG = Logger.getLogger(Node.class.getName());
+    private static final char[] ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
+
+    private final HeraldConfig config;
+    private final Engine engine;
+    private final Broker broker;
+    private final SessionRegistry registry;
+    private final String id;
+    private final SessionIds sessionIds;
+    private final AtomicLong noticeSequence = new AtomicLong();
+    private final NoticeCodec codec = new NoticeCodec();
+    private final Hub hub = new Hub();
+    private final NoticeRouter router = new NoticeRouter(codec, hub);
+    private final ThreadFactory threads;
+    private final ScheduledExecutorService scheduler;
+    private final Executor closer;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Outage subscription = new Outage("subscription");
+    private final Outage heartbeat = new Outage("heartbeat");
+    private final CountDownLatch subscribed = new CountDownLatch(1);
+    private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    private volatile long backoffMillis = INITIAL_BACKOFF_MILLIS;
+    private volatile boolean knownToRegistry;
+    private Thread subscriber;
+
+    /**
+     * @param threads makes the long-lived subscriber thread
+     * @param scheduler runs the heartbeat and pings
+     * @param closer closes connections, which may block
+     */
+    public Node(HeraldConfig config, Engine engine, ThreadFactory threads, ScheduledExecutorService scheduler,
+            Executor closer) {
+        this.config = config;
+        this.engine = engine;
+        this.broker = engine.broker();
+        this.registry = engine.registry();
+        this.id = config.nodeName() + "-" + randomSuffix();
+        this.sessionIds = new SessionIds(id);
+        this.threads = threads;
+        this.scheduler = scheduler;
+        this.closer = closer;
+    }
+
+    /** Starts the subscription loop, the heartbeat and the pings; returns at once, even if Redis is down. */
+    public synchronized void start() {
+        subscriber = threads.newThread(this::subscribeLoop);
+        subscriber.setName("herald-subscriber-" + id);
+        subscriber.start();
+        tasks.add(scheduler.scheduleWithFixedDelay(this::beat, 0, config.heartbeatMillis(), TimeUnit.MILLISECONDS));
+        tasks.add(scheduler.scheduleWithFixedDelay(this::pingAll, config.pingIntervalMillis(),
+                config.pingIntervalMillis(), TimeUnit.MILLISECONDS));
+        LOG.info(() -> "Herald node " + id + " started on " + engine.description() + " (" + config.describe() + ")");
+    }
+
+    /** Waits until the engine subscription is in place; returns whether it is. */
+    public boolean awaitSubscribed(long timeout, TimeUnit unit) throws InterruptedException {
+        return subscribed.await(timeout, unit);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public HeraldConfig config() {
+        return config;
+    }
+
+    public NoticeCodec codec() {
+        return codec;
+    }
+
+    public Hub hub() {
+        return hub;
+    }
+
+    public NoticeRouter router() {
+        return router;
+    }
+
+    public SessionRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Sends one notice: stamps it, encodes it once and hands it to the engine.
+     *
+     * @throws InvalidNoticeException when the encoded notice is larger than {@code herald.notice.max-bytes}
+     * @throws HeraldUnavailableException when the engine cannot be reached in time
+     */
+    public String send(Notice notice) {
+        Envelope e = stamp(notice);
+        broker.publish(e, encode(e));
+        return e.id();
+    }
+
+    /** Sends every notice in order, all validated before any is sent; returns their ids. */
+    public List<String> sendAll(List<Notice> notices) {
+        List<Broker.Outgoing> outgoing = new ArrayList<>(notices.size());
+        List<String> ids = new ArrayList<>(notices.size());
+        for (Notice notice : notices) {
+            if (notice == null) {
+                throw new InvalidNoticeException("notice must not be null");
+            }
+            Envelope e = stamp(notice);
+            outgoing.add(new Broker.Outgoing(e, encode(e)));
+            ids.add(e.id());
+        }
+        if (!outgoing.isEmpty()) {
+            broker.publishAll(outgoing);
+        }
+        return ids;
+    }
+
+    private Envelope stamp(Notice notice) {
+        return new Envelope(id + "-" + Long.toString(noticeSequence.incrementAndGet(), 36),
+                System.currentTimeMillis(), notice.to(), notice.event(), notice.data());
+    }
+
+    private String encode(Envelope e) {
+        String message = codec.encode(e);
+        if (message.length() > config.maxNoticeBytes()) {
+            throw new InvalidNoticeException("notice is " + message.length()
+                    + " characters of JSON, more than herald.notice.max-bytes (" + config.maxNoticeBytes() + ")");
+        }
+        return message;
+    }
+
+    /**
+     * Connects a new session of {@code user}: registers it with the engine, then locally, and queues its
+     * {@code welcome} frame.
+     *
+     * @throws HeraldUnavailableException when the engine cannot register it; nothing is registered then
+     */
+    public SessionSender connect(String user, Transport transport) {
+        SessionSender session = new SessionSender(sessionIds.next(), user, transport, config.sessionQueueLimit(),
+                closer);
+        registry.register(id, user, session.id());
+        hub.add(session);
+        session.offer(codec.frame("welcome", "session", session.id(), "user", user));
+        return session;
+    }
+
+    /** Forgets a session that closed: locally and in the engine; idempotent. */
+    public void disconnect(SessionSender session) {
+        if (hub.remove(session)) {
+            try {
+                registry.unregister(id, session.user(), session.id());
+            } catch (HeraldUnavailableException e) {
+                // The entry goes when Redis comes back empty, or is re-registered without this session.
+                LOG.fine(() -> "Could not unregister " + session.id() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Handles one text frame from a client: {@code {"type":"ping"}} is answered with {@code pong}; anything
+     * else gets an {@code error} frame and the connection stays open.
+     */
+    public void receive(SessionSender session, String text) {
+        JsonValue frame;
+        try {
+            frame = codec.read(text, "frame");
+        } catch (InvalidNoticeException e) {
+            session.offer(codec.frame("error", "code", "bad_frame", "message", e.getMessage()));
+            return;
+        }
+        if (!(frame instanceof JsonObject object) || !(object.get("type") instanceof JsonString type)) {
+            session.offer(codec.frame("error", "code", "bad_frame",
+                    "message", "a frame must be a JSON object with a string 'type'"));
+            return;
+        }
+        if ("ping".equals(type.getString())) {
+            session.offer(codec.frame("pong"));
+        } else {
+            String name = type.getString().length() > 40 ? type.getString().substring(0, 40) : type.getString();
+            session.offer(codec.frame("error", "code", "unknown_type", "message", "unknown frame type '" + name + "'"));
+        }
+    }
+
+    private void subscribeLoop() {
+        while (stopped.getCount() > 0) {
+            try {
+                broker.run(id, router::route, this::onSubscribed);
+                if (stopped.getCount() > 0) {
+                    throw new HeraldUnavailableException("subscription ended", null);
+                }
+            } catch (RuntimeException e) {
+                if (stopped.getCount() == 0) {
+                    return;
+                }
+                subscription.failed(e);
+                long pause = backoffMillis;
+                backoffMillis = Math.min(pause * 2, MAX_BACKOFF_MILLIS);
+                try {
+                    stopped.await(pause / 2 + (long) (Math.random() * pause / 2), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void onSubscribed() {
+        backoffMillis = INITIAL_BACKOFF_MILLIS;
+        subscription.recovered();
+        subscribed.countDown();
+        // Redis may have come back empty: do not wait for the next beat to re-register.
+        if (stopped.getCount() > 0) {
+            try {
+                scheduler.execute(this::beat);
+            } catch (RejectedExecutionException e) {
+                LOG.fine("Scheduler is shutting down; no immediate heartbeat");
+            }
+        }
+    }
+
+    private synchronized void beat() {
+        try {
+            boolean unknown = registry.heartbeat(id, config.nodeTtlMillis());
+            if (unknown) {
+                reRegister();
+            }
+            List<String> purged = registry.purgeDeadNodes();
+            if (!purged.isEmpty()) {
+                LOG.info(() -> "Purged the sessions of dead node(s) " + purged);
+            }
+            broker.keepAlive();
+            heartbeat.recovered();
+        } catch (RuntimeException e) {
+            heartbeat.failed(e);
+        }
+    }
+
+    private void reRegister() {
+        Map<String, String> sessions = new LinkedHashMap<>();
+        for (SessionSender s : hub.all()) {
+            sessions.put(s.id(), s.user());
+        }
+        if (knownToRegistry && !sessions.isEmpty()) {
+            LOG.warning(() -> "The registry had lost node " + id + "; registering its " + sessions.size()
+                    + " session(s) again");
+        }
+        sessions.forEach((session, user) -> registry.register(id, user, session));
+        knownToRegistry = true;
+    }
+
+    private void pingAll() {
+        for (SessionSender s : hub.all()) {
+            try {
+                s.transport().ping();
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "Ping to " + s.id() + " failed; closing it", e);
+                s.close(1011, "ping failed");
+            }
+        }
+    }
+
+    /** Stops the loops, closes local sessions with {@link #CLOSE_GOING_AWAY} and removes this node from the engine. */
+    @Override
+    public synchronized void close() {
+        if (stopped.getCount() == 0) {
+            return;
+        }
+        stopped.countDown();
+        tasks.forEach(t -> t.cancel(false));
+        for (SessionSender s : hub.all()) {
+            s.close(CLOSE_GOING_AWAY, "node shutting down");
+        }
+        try {
+            registry.removeNode(id);
+        } catch (RuntimeException e) {
+            LOG.info(() -> "Could not remove node " + id + " from the registry (" + e.getMessage()
+                    + "); the other nodes purge it within herald.node.ttl");
+        }
+        engine.close();
+        if (subscriber != null) {
+            try {
+                subscriber.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        LOG.info(() -> "Herald node " + id + " stopped");
+    }
+
+    /**
+     * Stops this node as a killed process would: no more heartbeat or subscription, no clean-up of its
+     * registry entries and no close frames. For tests of dead-node purging.
+     */
+    synchronized void haltAsIfKilled() {
+        stopped.countDown();
+        tasks.forEach(t -> t.cancel(false));
+        engine.close();
+    }
+
+    private static String randomSuffix() {
+        SecureRandom random = new SecureRandom();
+        char[] out = new char[8];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ALPHABET[random.nextInt(ALPHABET.length)];
+        }
+        return new String(out);
+    }
+
+    /** Logs the start of an outage once and its end once, whatever the number of attempts between. */
+    private static final class Outage {
+        private final String what;
+        private long since;
+
+        Outage(String what) {
+            this.what = what;
+        }
+
+        synchronized void failed(RuntimeException e) {
+            if (since == 0) {
+                since = System.currentTimeMillis();
+                LOG.warning("Herald " + what + " failed: " + e.getMessage() + "; retrying with backoff until it is back");
+            }
+        }
+
+        synchronized void recovered() {
+            if (since != 0) {
+                long down = System.currentTimeMillis() - since;
+                since = 0;
+                LOG.info("Herald " + what + " restored after " + down + " ms");
+            }
+        }
+    }
+}

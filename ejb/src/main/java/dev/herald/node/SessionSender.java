@@ -1,0 +1,167 @@
+package dev.herald.node;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One session's outbound side: a bounded queue and one send in flight at a time.
+ *
+ * <p>{@link #offer} never blocks: it queues the frame and, if no send is in flight, starts one. Frames that
+ * wait while a send is in flight go out together as one JSON array frame. When more than the queue limit
+ * wait, the session is closed with {@link #CLOSE_TOO_SLOW}: one slow client costs its own connection, never
+ * the subscriber thread or other sessions. Completions that arrive on the sending thread are looped, not
+ * recursed, so a fast transport cannot overflow the stack. Thread safe.
+ */
+public final class SessionSender {
+
+    /** Close code for a session that fell more than {@code herald.session.queue-limit} frames behind. */
+    public static final int CLOSE_TOO_SLOW = 4429;
+
+    private static final Logger LOG = Logger.getLogger(SessionSender.class.getName());
+    private static final int MAX_BATCH_FRAMES = 256;
+    private static final int MAX_BATCH_CHARS = 256 * 1024;
+
+    private final String id;
+    private final String user;
+    private final Transport transport;
+    private final int limit;
+    private final Executor closer;
+    private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * @param limit how many frames may wait before the session is closed as too slow
+     * @param closer runs {@link Transport#close}, which may block, off the caller's thread
+     */
+    public SessionSender(String id, String user, Transport transport, int limit, Executor closer) {
+        this.id = id;
+        this.user = user;
+        this.transport = transport;
+        this.limit = limit;
+        this.closer = closer;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    /** Whether this sender was closed (too slow, failed, or by {@link #close}). */
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /** How many frames wait to be sent. */
+    public int queued() {
+        return queued.get();
+    }
+
+    /**
+     * Queues one JSON frame for this session and starts sending if idle.
+     *
+     * @return {@code false} when the session is closed or was just closed for being too slow
+     */
+    public boolean offer(String frame) {
+        if (closed.get()) {
+            return false;
+        }
+        if (queued.incrementAndGet() > limit) {
+            queued.decrementAndGet();
+            close(CLOSE_TOO_SLOW, "too slow: more than " + limit + " frames waiting");
+            return false;
+        }
+        queue.add(frame);
+        drain();
+        return true;
+    }
+
+    /** Closes the session with {@code code}, off the caller's thread; later offers are refused. */
+    public void close(int code, String reason) {
+        if (closed.compareAndSet(false, true)) {
+            queue.clear();
+            queued.set(0);
+            if (code == CLOSE_TOO_SLOW) {
+                LOG.info(() -> "Closing session " + id + " of " + user + ": " + reason);
+            }
+            closer.execute(() -> {
+                try {
+                    transport.close(code, reason);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.FINE, "Closing session " + id + " failed", e);
+                }
+            });
+        }
+    }
+
+    private void drain() {
+        while (!closed.get() && busy.compareAndSet(false, true)) {
+            String text = take();
+            if (text == null) {
+                busy.set(false);
+                if (queue.isEmpty()) {
+                    return;
+                }
+                continue;
+            }
+            // 0: send in progress, 1: completed before send() returned, 2: send() returned first.
+            AtomicInteger phase = new AtomicInteger();
+            try {
+                transport.send(text, error -> {
+                    if (error != null) {
+                        failed(error);
+                        return;
+                    }
+                    busy.set(false);
+                    if (!phase.compareAndSet(0, 1)) {
+                        drain();
+                    }
+                });
+            } catch (RuntimeException e) {
+                failed(e);
+                return;
+            }
+            if (phase.compareAndSet(0, 2)) {
+                return;
+            }
+        }
+    }
+
+    /** One frame, or every waiting frame (bounded) as one JSON array. */
+    private String take() {
+        String first = queue.poll();
+        if (first == null) {
+            return null;
+        }
+        queued.decrementAndGet();
+        String next = queue.peek();
+        if (next == null) {
+            return first;
+        }
+        StringBuilder batch = new StringBuilder(first.length() * 4).append('[').append(first);
+        int frames = 1;
+        while (frames < MAX_BATCH_FRAMES && batch.length() < MAX_BATCH_CHARS && (next = queue.poll()) != null) {
+            queued.decrementAndGet();
+            batch.append(',').append(next);
+            frames++;
+        }
+        return batch.append(']').toString();
+    }
+
+    private void failed(Throwable error) {
+        LOG.log(Level.FINE, "Sending to session " + id + " failed", error);
+        close(1011, "send failed");
+    }
+}

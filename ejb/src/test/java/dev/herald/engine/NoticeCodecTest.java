@@ -1,0 +1,69 @@
+package dev.herald.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.InvalidNoticeException;
+import dev.herald.Recipient;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class NoticeCodecTest {
+
+    private final NoticeCodec codec = new NoticeCodec();
+
+    @Test
+    void encodesAndDecodesEveryKindOfRecipient() {
+        for (Recipient to : List.of(Recipient.user("alice"), Recipient.session("n-1.2"), Recipient.all())) {
+            Envelope e = new Envelope("id-1", 1234L, to, "order.shipped",
+                    Json.createObjectBuilder().add("order", 42).build());
+            assertEquals(e, codec.decode(codec.encode(e)));
+        }
+    }
+
+    @Test
+    void writesTheDocumentedRedisMessage() {
+        Envelope e = new Envelope("id-1", 1234L, Recipient.user("alice"), "order.shipped", Json.createValue("hi"));
+        assertEquals("{\"v\":1,\"id\":\"id-1\",\"ts\":1234,\"to\":{\"user\":\"alice\"},\"event\":\"order.shipped\","
+                + "\"data\":\"hi\"}", codec.encode(e));
+    }
+
+    @Test
+    void writesTheDocumentedClientFrame() {
+        Envelope e = new Envelope("id-1", 1234L, Recipient.all(), "x", Json.createValue(7));
+        JsonObject frame = codec.readObject(codec.frame(e), "frame");
+        assertEquals("notice", frame.getString("type"));
+        assertEquals("id-1", frame.getString("id"));
+        assertEquals("x", frame.getString("event"));
+        assertEquals(7, frame.getInt("data"));
+        assertEquals(1234L, frame.getJsonNumber("ts").longValue());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "", "not json", "[]", "{}", "{\"v\":2,\"id\":\"a\",\"to\":{\"all\":true},\"event\":\"e\"}",
+        "{\"v\":1,\"to\":{\"all\":true},\"event\":\"e\"}",
+        "{\"v\":1,\"id\":\"a\",\"to\":{\"everyone\":true},\"event\":\"e\"}",
+        "{\"v\":1,\"id\":\"a\",\"to\":{\"user\":\"\"},\"event\":\"e\"}",
+        "{\"v\":1,\"id\":\"a\",\"to\":{\"user\":\"x\",\"all\":true},\"event\":\"e\"}",
+        "{\"v\":1,\"id\":\"a\",\"to\":{\"all\":true},\"event\":\"has space\"}",
+        "{\"v\":1,\"id\":\"a\",\"to\":{\"all\":true},\"event\":\"e\",\"ts\":\"soon\"}",
+        "{\"v\":1,\"id\":\"a\",\"to\":\"alice\",\"event\":\"e\"}"
+    })
+    void rejectsMalformedMessagesWithAReason(String message) {
+        InvalidNoticeException e = assertThrows(InvalidNoticeException.class, () -> codec.decode(message));
+        assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
+    }
+
+    @Test
+    void acceptsAForeignMessageWithoutTimestamp() {
+        Envelope e = codec.decode("{\"v\":1,\"id\":\"ext-1\",\"to\":{\"all\":true},\"event\":\"e\",\"data\":null}");
+        assertEquals("ext-1", e.id());
+        assertTrue(e.timestamp() > 0);
+    }
+}

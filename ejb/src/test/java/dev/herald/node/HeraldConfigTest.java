@@ -1,0 +1,65 @@
+package dev.herald.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class HeraldConfigTest {
+
+    @Test
+    void defaultsMeanTheInMemoryEngineWithApiAndTokensOff() {
+        HeraldConfig c = HeraldConfig.from(key -> null);
+        assertFalse(c.usesRedis());
+        assertEquals("herald:", c.redisPrefix());
+        assertEquals("", c.apiKey());
+        assertEquals("", c.jwtSecret());
+        assertEquals(1024, c.sessionQueueLimit());
+        assertEquals(Set.of(), c.allowedOrigins());
+    }
+
+    @Test
+    void readsGivenValues() {
+        Map<String, String> s = Map.of("herald.redis.url", "redis://127.0.0.1:7000",
+                "herald.session.queue-limit", "5", "herald.ws.allowed-origins", "https://a.example, https://b.example");
+        HeraldConfig c = HeraldConfig.from(s::get);
+        assertTrue(c.usesRedis());
+        assertEquals(5, c.sessionQueueLimit());
+        assertEquals(Set.of("https://a.example", "https://b.example"), c.allowedOrigins());
+    }
+
+    @Test
+    void namesTheEnvironmentVariableOfEachKey() {
+        assertEquals("HERALD_REDIS_URL", HeraldConfig.envName("herald.redis.url"));
+        assertEquals("HERALD_SESSION_QUEUE_LIMIT", HeraldConfig.envName("herald.session.queue-limit"));
+    }
+
+    @Test
+    void rejectsBadValuesWithAMessageNamingTheKey() {
+        assertRejected("herald.redis.url", "http://localhost:6379");
+        assertRejected("herald.redis.url", "redis://");
+        assertRejected("herald.session.queue-limit", "lots");
+        assertRejected("herald.session.queue-limit", "0");
+        assertRejected("herald.jwt.secret", "too-short");
+        assertRejected("herald.api.key", "short");
+        assertRejected("herald.node.name", "has.dot");
+        assertRejected("herald.node.ttl", "1000"); // less than twice the default heartbeat (2000)
+        assertRejected("herald.ws.ping-interval", "60000"); // not shorter than the idle timeout
+    }
+
+    @Test
+    void hidesTheRedisPasswordInItsDescription() {
+        HeraldConfig c = HeraldConfig.from(Map.of("herald.redis.url", "redis://user:secret@127.0.0.1:6379")::get);
+        assertFalse(c.describe().contains("secret"));
+    }
+
+    private static void assertRejected(String key, String value) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> HeraldConfig.from(Map.of(key, value)::get));
+        assertTrue(e.getMessage().contains(key), e.getMessage());
+    }
+}

@@ -1,0 +1,229 @@
+package dev.herald.node;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.Notice;
+import dev.herald.Recipient;
+import dev.herald.engine.Engine;
+import dev.herald.testing.FakeTransport;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every engine must do for a cluster: two nodes on one engine backend, sessions with fake transports.
+ * Run against the in-memory engine and against a real Redis.
+ */
+abstract class NodeContract {
+
+    static final int HEARTBEAT = 50;
+    static final int TTL = 300;
+
+    private final List<ScheduledExecutorService> pools = new ArrayList<>();
+    private final List<Node> nodes = new ArrayList<>();
+    Node a;
+    Node b;
+
+    /** A new engine for one more node, on the backend that this test's nodes share. */
+    abstract Engine engineForNode();
+
+    @BeforeEach
+    void startTwoNodes() throws InterruptedException {
+        a = startNode("a");
+        b = startNode("b");
+    }
+
+    @AfterEach
+    void stopNodes() {
+        nodes.forEach(Node::close);
+        pools.forEach(ScheduledExecutorService::shutdownNow);
+    }
+
+    Node startNode(String name) throws InterruptedException {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("herald.node.name", name);
+        settings.put("herald.node.heartbeat", String.valueOf(HEARTBEAT));
+        settings.put("herald.node.ttl", String.valueOf(TTL));
+        settings.put("herald.session.queue-limit", "100");
+        HeraldConfig config = HeraldConfig.from(settings::get);
+        ScheduledExecutorService pool = Executors.newScheduledThreadPool(2);
+        pools.add(pool);
+        Node node = new Node(config, engineForNode(), Thread::new, pool, Runnable::run);
+        nodes.add(node);
+        node.start();
+        assertTrue(node.awaitSubscribed(10, SECONDS), "node " + name + " subscribed");
+        return node;
+    }
+
+    static Notice notice(Recipient to, String event) {
+        return new Notice(to, event, Json.createObjectBuilder().add("n", event).build());
+    }
+
+    static List<String> events(FakeTransport t) {
+        return t.notices().stream().map(n -> n.getString("event")).toList();
+    }
+
+    /** Sends a broadcast and waits until every given transport has it, so that earlier notices have passed. */
+    void barrier(String marker, FakeTransport... everyone) {
+        a.send(notice(Recipient.all(), marker));
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+            for (FakeTransport t : everyone) {
+                if (!events(t).contains(marker)) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    @Test
+    void deliversUserNoticeToEverySessionOfThatUserOnEveryNodeExactlyOnce() {
+        FakeTransport alice1 = new FakeTransport();
+        FakeTransport alice2 = new FakeTransport();
+        FakeTransport alice3 = new FakeTransport();
+        FakeTransport bob = new FakeTransport();
+        a.connect("alice", alice1);
+        a.connect("alice", alice2);
+        b.connect("alice", alice3);
+        b.connect("bob", bob);
+
+        String id = a.send(notice(Recipient.user("alice"), "order.shipped"));
+        barrier("marker", alice1, alice2, alice3, bob);
+
+        for (FakeTransport t : List.of(alice1, alice2, alice3)) {
+            assertEquals(List.of("order.shipped", "marker"), events(t));
+            assertEquals(id, t.notices().get(0).getString("id"));
+            assertEquals("order.shipped", t.notices().get(0).getJsonObject("data").getString("n"));
+        }
+        assertEquals(List.of("marker"), events(bob));
+    }
+
+    @Test
+    void noticeToUserWithNoSessionReachesNoOneAndRaisesNoError() {
+        FakeTransport alice = new FakeTransport();
+        b.connect("alice", alice);
+
+        a.send(notice(Recipient.user("nobody"), "lost"));
+        barrier("marker", alice);
+
+        assertEquals(List.of("marker"), events(alice));
+    }
+
+    @Test
+    void userNoticeReachesOnlyTheNodesThatHoldThatUser() {
+        FakeTransport alice = new FakeTransport();
+        FakeTransport bob = new FakeTransport();
+        a.connect("alice", alice);
+        b.connect("bob", bob);
+        long aBefore = a.router().received();
+        long bBefore = b.router().received();
+
+        b.send(notice(Recipient.user("alice"), "for.alice"));
+        barrier("marker", alice, bob);
+
+        assertEquals(2, a.router().received() - aBefore, "node a: the notice and the marker");
+        assertEquals(1, b.router().received() - bBefore, "node b: the marker only");
+    }
+
+    @Test
+    void deliversSessionNoticeToThatSessionOnly() {
+        FakeTransport first = new FakeTransport();
+        FakeTransport second = new FakeTransport();
+        SessionSender target = b.connect("alice", first);
+        a.connect("alice", second);
+
+        a.send(notice(Recipient.session(target.id()), "just.you"));
+        barrier("marker", first, second);
+
+        assertEquals(List.of("just.you", "marker"), events(first));
+        assertEquals(List.of("marker"), events(second));
+    }
+
+    @Test
+    void broadcastReachesEverySessionOnEveryNodeOnce() {
+        FakeTransport[] all = new FakeTransport[4];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = new FakeTransport();
+            (i % 2 == 0 ? a : b).connect("user" + i, all[i]);
+        }
+        barrier("hello.all", all);
+        barrier("marker", all);
+        for (FakeTransport t : all) {
+            assertEquals(List.of("hello.all", "marker"), events(t));
+        }
+    }
+
+    @Test
+    void greetsEachSessionWithItsIdAndUser() {
+        FakeTransport t = new FakeTransport();
+        SessionSender session = a.connect("alice", t);
+        JsonObject welcome = t.frames().get(0);
+        assertEquals("welcome", welcome.getString("type"));
+        assertEquals(session.id(), welcome.getString("session"));
+        assertEquals("alice", welcome.getString("user"));
+    }
+
+    @Test
+    void closedSessionStopsReceivingWhileTheUsersOtherSessionsStillDo() {
+        FakeTransport gone = new FakeTransport();
+        FakeTransport stays = new FakeTransport();
+        SessionSender session = a.connect("alice", gone);
+        b.connect("alice", stays);
+
+        a.disconnect(session);
+        assertFalse(a.registry().sessionsOf("alice").containsKey(session.id()));
+        assertEquals(1, a.registry().sessionsOf("alice").size());
+
+        a.send(notice(Recipient.user("alice"), "after.close"));
+        barrier("marker", stays);
+        assertEquals(List.of("after.close", "marker"), events(stays));
+        assertEquals(List.of(), events(gone));
+    }
+
+    @Test
+    void purgesSessionsOfDeadNodeWithinTtlPlusHeartbeat() {
+        FakeTransport bob = new FakeTransport();
+        b.connect("bob", bob);
+        assertEquals(1, a.registry().sessionsOf("bob").size());
+
+        b.haltAsIfKilled();
+
+        await().atMost(Duration.ofMillis(TTL + HEARTBEAT + 2000))
+                .until(() -> a.registry().sessionsOf("bob").isEmpty());
+        assertFalse(a.registry().liveNodes().contains(b.id()), "dead node is no longer listed as live");
+        assertTrue(a.registry().liveNodes().contains(a.id()));
+    }
+
+    @Test
+    void sendsABatchInOrder() {
+        FakeTransport alice = new FakeTransport();
+        b.connect("alice", alice);
+        List<Notice> batch = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            batch.add(notice(Recipient.user("alice"), "n" + i));
+        }
+        List<String> ids = a.sendAll(batch);
+        barrier("marker", alice);
+        assertEquals(20, ids.size());
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            expected.add("n" + i);
+        }
+        expected.add("marker");
+        assertEquals(expected, events(alice));
+        assertEquals(ids, alice.notices().subList(0, 20).stream().map(n -> n.getString("id")).toList());
+    }
+}

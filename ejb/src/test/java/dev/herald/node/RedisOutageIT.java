@@ -1,0 +1,126 @@
+package dev.herald.node;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.HeraldUnavailableException;
+import dev.herald.Notice;
+import dev.herald.Recipient;
+import dev.herald.engine.Engine;
+import dev.herald.testing.FakeTransport;
+import dev.herald.testing.RedisServer;
+import jakarta.json.JsonValue;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Redis killed and restarted under two running nodes. */
+class RedisOutageIT {
+
+    private static final int TIMEOUT = 500;
+
+    private final RedisServer redis = RedisServer.start();
+    private final ScheduledExecutorService pool = Executors.newScheduledThreadPool(4);
+    private final List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                warnings.add(r);
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+    private Node a;
+    private Node b;
+
+    @BeforeEach
+    void start() throws InterruptedException {
+        Logger.getLogger(Node.class.getName()).addHandler(capture);
+        a = node("a");
+        b = node("b");
+    }
+
+    @AfterEach
+    void stop() {
+        Logger.getLogger(Node.class.getName()).removeHandler(capture);
+        a.close();
+        b.close();
+        pool.shutdownNow();
+        redis.close();
+    }
+
+    private Node node(String name) throws InterruptedException {
+        HeraldConfig config = HeraldConfig.from(Map.of("herald.node.name", name, "herald.node.heartbeat", "100",
+                "herald.node.ttl", "1000")::get);
+        Node node = new Node(config, Engine.redis(redis.url(), "herald:", TIMEOUT, 4, 1000), Thread::new, pool,
+                Runnable::run);
+        node.start();
+        assertTrue(node.awaitSubscribed(10, SECONDS));
+        return node;
+    }
+
+    private static Notice hello(String event) {
+        return new Notice(Recipient.user("alice"), event, JsonValue.NULL);
+    }
+
+    @Test
+    void sendingFailsFastWithHeraldUnavailableWhileRedisIsDown() {
+        redis.kill();
+        long start = System.nanoTime();
+        HeraldUnavailableException e = assertThrows(HeraldUnavailableException.class, () -> a.send(hello("x")));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis < 5 * TIMEOUT, "failed after " + millis + " ms");
+        assertTrue(e.getMessage().contains("Redis"), e.getMessage());
+    }
+
+    @Test
+    void subscriptionComesBackAfterARedisRestartAndLaterNoticesArrive() {
+        FakeTransport alice = new FakeTransport();
+        b.connect("alice", alice);
+        a.send(hello("before"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> alice.notices().size() == 1);
+
+        redis.kill();
+        // Several heartbeats and resubscribe attempts fail while Redis is down.
+        await().atMost(Duration.ofSeconds(5)).until(() -> warnings.size() >= 2);
+        redis.startAgain(); // empty: the registry is gone and must be rebuilt by the nodes
+
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            try {
+                a.send(hello("after"));
+            } catch (HeraldUnavailableException stillDown) {
+                return false;
+            }
+            return alice.notices().stream().anyMatch(n -> n.getString("event").equals("after"));
+        });
+        assertEquals("before", alice.notices().get(0).getString("event"));
+        long subscriptionWarnings = warnings.stream()
+                .filter(r -> r.getMessage().startsWith("Herald subscription failed")).count();
+        assertEquals(2, subscriptionWarnings, "one warning per node per outage, not per attempt: " + messages());
+    }
+
+    private List<String> messages() {
+        return warnings.stream().map(LogRecord::getMessage).toList();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.herald.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.testing.FakeTransport;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class SessionSenderTest {
+
+    private static String frame(int i) {
+        return "{\"type\":\"notice\",\"event\":\"e" + i + "\"}";
+    }
+
+    @Test
+    void sendsOneFrameAtOnceWhenIdle() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = new SessionSender("n.1", "alice", t, 10, Runnable::run);
+        assertTrue(s.offer(frame(1)));
+        assertEquals(List.of(frame(1)), t.texts());
+        assertEquals(0, s.queued());
+    }
+
+    @Test
+    void sendsFramesThatWaitedTogetherAsOneJsonArrayInOrder() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = new SessionSender("n.1", "alice", t, 10, Runnable::run);
+        t.hold();
+        s.offer(frame(1));
+        s.offer(frame(2));
+        s.offer(frame(3));
+        assertEquals(List.of(frame(1)), t.texts(), "one send in flight at a time");
+        t.release();
+        assertEquals(List.of(frame(1), "[" + frame(2) + "," + frame(3) + "]"), t.texts());
+        assertEquals(List.of("e1", "e2", "e3"), t.frames().stream().map(f -> f.getString("event")).toList());
+    }
+
+    @Test
+    void closesTheSessionWithTooSlowWhenMoreThanTheLimitWait() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = new SessionSender("n.1", "alice", t, 3, Runnable::run);
+        t.hold();
+        s.offer(frame(0)); // in flight
+        for (int i = 1; i <= 3; i++) {
+            assertTrue(s.offer(frame(i)));
+        }
+        assertFalse(s.offer(frame(4)), "the fourth waiting frame is over the limit");
+        assertEquals(SessionSender.CLOSE_TOO_SLOW, t.closeCode());
+        assertTrue(s.isClosed());
+        assertFalse(s.offer(frame(5)));
+    }
+
+    @Test
+    void closesTheSessionWhenASendFails() {
+        FakeTransport failing = new FakeTransport() {
+            @Override
+            public void send(String text, Consumer<Throwable> done) {
+                done.accept(new java.io.IOException("broken pipe"));
+            }
+        };
+        SessionSender s = new SessionSender("n.1", "alice", failing, 10, Runnable::run);
+        s.offer(frame(1));
+        assertTrue(s.isClosed());
+        assertEquals(1011, failing.closeCode());
+    }
+
+    @Test
+    void manyCompletionsOnTheSendingThreadDoNotGrowTheStack() {
+        int[] sends = new int[1];
+        FakeTransport t = new FakeTransport() {
+            @Override
+            public void send(String text, Consumer<Throwable> done) {
+                sends[0]++;
+                done.accept(null);
+            }
+        };
+        SessionSender s = new SessionSender("n.1", "alice", t, 1_000_000, Runnable::run);
+        for (int i = 0; i < 200_000; i++) {
+            s.offer(frame(i));
+        }
+        assertEquals(200_000, sends[0]);
+        assertEquals(0, s.queued());
+    }
+
+    @Test
+    void closingTwiceClosesTheTransportOnce() {
+        int[] closes = new int[1];
+        FakeTransport t = new FakeTransport() {
+            @Override
+            public void close(int code, String reason) {
+                closes[0]++;
+            }
+        };
+        SessionSender s = new SessionSender("n.1", "alice", t, 10, Runnable::run);
+        s.close(1001, "bye");
+        s.close(1001, "bye");
+        assertEquals(1, closes[0]);
+    }
+}

@@ -1,0 +1,122 @@
+package dev.herald.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A real {@code redis-server} process on a free loopback port, owned by one test: it can be stopped (even
+ * killed) and started again on the same port. Nothing is persisted.
+ */
+public final class RedisServer implements AutoCloseable {
+
+    private final int port;
+    private final Path dir;
+    private Process process;
+
+    private RedisServer(int port, Path dir) {
+        this.port = port;
+        this.dir = dir;
+    }
+
+    /** Starts a server on a free port; fails the test with a clear message when redis-server is missing. */
+    public static RedisServer start() {
+        try {
+            RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("herald-redis"));
+            server.startAgain();
+            return server;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot prepare a Redis server", e);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /** Starts the process (again) on the same port and waits until it answers. */
+    public synchronized void startAgain() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        try {
+            process = new ProcessBuilder(List.of(executable(), "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--dir", dir.toString()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("redis.log").toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start redis-server; install it (apt-get install redis-server)", e);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (answers()) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server exited; see " + dir.resolve("redis.log"));
+            }
+            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+        }
+        throw new IllegalStateException("redis-server did not answer on port " + port + " within 10 s");
+    }
+
+    /** Kills the process at once, as a crash would (SIGKILL), and waits for it to be gone. */
+    public synchronized void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+
+    private boolean answers() {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(500);
+            socket.getOutputStream().write("PING\r\n".getBytes());
+            byte[] buf = new byte[7];
+            int n = socket.getInputStream().read(buf);
+            return n > 0 && new String(buf, 0, n).startsWith("+PONG");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String executable() {
+        for (String candidate : List.of("/usr/bin/redis-server", "/usr/local/bin/redis-server")) {
+            if (new File(candidate).canExecute()) {
+                return candidate;
+            }
+        }
+        return "redis-server";
+    }
+
+    /** A port free on the loopback interface right now. */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
