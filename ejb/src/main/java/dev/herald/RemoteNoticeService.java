@@ -1,17 +1,14 @@
 package dev.herald;
 
-import jakarta.ejb.Remote;
-
 /**
  * {@link NoticeService} for code in another deployment on the same server, looked up by its portable name.
  *
- * <p>Deployed as {@code herald.war}:
- * {@code java:global/herald/NoticeServiceBean!dev.herald.RemoteNoticeService}; inside {@code herald.ear}:
- * {@code java:global/herald/herald-ejb/NoticeServiceBean!dev.herald.RemoteNoticeService}. Arguments are
- * plain strings so that the caller needs only a copy of this interface; {@code dataJson} is any JSON text
- * ({@code null} means JSON {@code null}). Same guarantees and exceptions as {@link NoticeService}.
+ * <p>Offered by {@code herald.ear} on full-profile servers (WildFly, Payara Server) as
+ * {@code java:global/herald/herald-remote/RemoteNoticeServiceBean!dev.herald.RemoteNoticeService}. Arguments
+ * are plain strings so that the caller needs only a copy of this interface; {@code dataJson} is any JSON text
+ * ({@code null} means JSON {@code null}). Same guarantees and exceptions as {@link NoticeService}; with
+ * remote semantics they reach the caller as {@code jakarta.ejb.EJBException} causes on some servers.
  */
-@Remote
 public interface RemoteNoticeService {
 
     /** Sends to every session of {@code user}; returns the notice id. */

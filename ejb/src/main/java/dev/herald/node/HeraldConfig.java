@@ -44,6 +44,7 @@ public final class HeraldConfig {
     private final int idleTimeoutMillis;
     private final int pingIntervalMillis;
     private final int sessionQueueLimit;
+    private final boolean demo;
 
     private static Map<String, String> defaults() {
         Map<String, String> d = new LinkedHashMap<>();
@@ -63,6 +64,7 @@ public final class HeraldConfig {
         d.put("herald.ws.ping-interval", "20000");
         d.put("herald.session.queue-limit", "1024");
         d.put("herald.notice.max-bytes", "65536");
+        d.put("herald.demo", "false");
         return Collections.unmodifiableMap(d);
     }
 
@@ -97,6 +99,10 @@ public final class HeraldConfig {
                     "must be shorter than herald.ws.idle-timeout (" + idleTimeoutMillis + ")");
         }
         sessionQueueLimit = r.integer("herald.session.queue-limit", 1, 1 << 20);
+        demo = r.bool("herald.demo");
+        if (demo && jwtSecret.isEmpty()) {
+            throw r.invalid("herald.demo", "needs herald.jwt.secret to sign the demo page's tokens");
+        }
     }
 
     /** Reads the configuration from system properties, then environment variables, then defaults. */
@@ -201,6 +207,14 @@ public final class HeraldConfig {
         return sessionQueueLimit;
     }
 
+    /**
+     * Whether the demo page may mint tokens for any user name and send notices without the API key. Never in
+     * production.
+     */
+    public boolean demo() {
+        return demo;
+    }
+
     /** The effective settings with secrets masked, for the startup log line. */
     public String describe() {
         return "redis=" + (usesRedis() ? maskPassword(redisUrl) : "(none: in-memory engine)")
@@ -208,7 +222,8 @@ public final class HeraldConfig {
                 + ", heartbeat=" + heartbeatMillis + "ms, ttl=" + nodeTtlMillis + "ms"
                 + ", jwt=" + (jwtSecret.isEmpty() ? "off" : "on") + ", api=" + (apiKey.isEmpty() ? "off" : "on")
                 + ", queueLimit=" + sessionQueueLimit + ", maxFrame=" + maxFrameBytes
-                + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins);
+                + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
+                + (demo ? ", DEMO MODE (anyone may connect as anyone)" : "");
     }
 
     private static String maskPassword(String url) {
@@ -242,6 +257,14 @@ public final class HeraldConfig {
                 throw invalid(key, "must be " + expected + " but was '" + value + "'");
             }
             return value;
+        }
+
+        boolean bool(String key) {
+            String value = raw(key);
+            if (!"true".equals(value) && !"false".equals(value)) {
+                throw invalid(key, "must be true or false but was '" + value + "'");
+            }
+            return Boolean.parseBoolean(value);
         }
 
         int integer(String key, int min, int max) {

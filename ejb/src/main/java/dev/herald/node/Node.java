@@ -70,6 +70,7 @@ public final class Node implements AutoCloseable {
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     private volatile long backoffMillis = INITIAL_BACKOFF_MILLIS;
     private volatile boolean knownToRegistry;
+    private volatile boolean receiving;
     private Thread subscriber;
 
     /**
@@ -108,6 +109,16 @@ public final class Node implements AutoCloseable {
 
     public String id() {
         return id;
+    }
+
+    /** Whether the engine subscription is in place, so that this node receives notices now. */
+    public boolean isReceiving() {
+        return receiving;
+    }
+
+    /** A short description of the engine, without secrets. */
+    public String engineDescription() {
+        return engine.description();
     }
 
     public HeraldConfig config() {
@@ -237,6 +248,7 @@ public final class Node implements AutoCloseable {
                 if (stopped.getCount() == 0) {
                     return;
                 }
+                receiving = false;
                 subscription.failed(e);
                 long pause = backoffMillis;
                 backoffMillis = Math.min(pause * 2, MAX_BACKOFF_MILLIS);
@@ -252,6 +264,7 @@ public final class Node implements AutoCloseable {
 
     private void onSubscribed() {
         backoffMillis = INITIAL_BACKOFF_MILLIS;
+        receiving = true;
         subscription.recovered();
         subscribed.countDown();
         // Redis may have come back empty: do not wait for the next beat to re-register.

@@ -10,20 +10,19 @@ import jakarta.ejb.ConcurrencyManagementType;
 import jakarta.ejb.DependsOn;
 import jakarta.ejb.EJB;
 import jakarta.ejb.Local;
-import jakarta.ejb.Remote;
 import jakarta.ejb.Singleton;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
 import java.util.List;
 
 /**
- * The {@link NoticeService} of this deployment, and its {@link RemoteNoticeService} view for other
- * deployments on the same server. A thin, lock-free front for this server's {@link Node}.
+ * The {@link NoticeService} of this deployment: a thin, lock-free front for this server's {@link Node}. The
+ * {@link RemoteNoticeService} methods serve the remote view that {@code herald.ear} adds for other
+ * deployments; the WAR alone exposes no remote view, as Payara Micro has no remote EJB container.
  */
 @Singleton
 @DependsOn("HeraldNode")
 @Local(NoticeService.class)
-@Remote(RemoteNoticeService.class)
 @ConcurrencyManagement(ConcurrencyManagementType.BEAN)
 @TransactionAttribute(TransactionAttributeType.SUPPORTS)
 public class NoticeServiceBean implements NoticeService, RemoteNoticeService {

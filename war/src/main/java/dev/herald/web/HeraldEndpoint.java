@@ -1,0 +1,99 @@
+package dev.herald.web;
+
+import dev.herald.HeraldUnavailableException;
+import dev.herald.node.HeraldConfig;
+import dev.herald.node.HeraldNode;
+import dev.herald.node.Node;
+import dev.herald.node.SessionSender;
+import jakarta.inject.Inject;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.OnClose;
+import jakarta.websocket.OnError;
+import jakarta.websocket.OnMessage;
+import jakarta.websocket.OnOpen;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.ServerEndpoint;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code ws://HOST:PORT/herald/ws?token=JWT}: the WebSocket endpoint, kept thin. On open it checks the origin
+ * and the identity, then registers the session with the node; on close or error it unregisters it. Every
+ * frame to the client goes through the session's {@link SessionSender}.
+ *
+ * <p>Close codes: {@value #CLOSE_UNAUTHORIZED} no valid identity, {@value #CLOSE_ORIGIN_REFUSED} origin not
+ * allowed, 1013 the engine cannot register the session now (retry later), 4429 too slow, 1001 node shutting
+ * down, 1009 frame larger than {@code herald.ws.max-frame}. Nothing is registered for a refused connection.
+ */
+@ServerEndpoint(value = "/ws", configurator = OriginCheck.class)
+public class HeraldEndpoint {
+
+    /** Close code for a connection without a valid token or principal. */
+    public static final int CLOSE_UNAUTHORIZED = 4401;
+    /** Close code for a connection from an origin that {@code herald.ws.allowed-origins} does not allow. */
+    public static final int CLOSE_ORIGIN_REFUSED = 4403;
+
+    private static final Logger LOG = Logger.getLogger(HeraldEndpoint.class.getName());
+
+    @Inject
+    HeraldNode heraldNode;
+
+    @Inject
+    Authenticator authenticator;
+
+    private Node node;
+    private SessionSender sender;
+
+    @OnOpen
+    public void open(Session session) {
+        node = heraldNode.node();
+        HeraldConfig config = node.config();
+        Object refusedOrigin = session.getUserProperties().get(OriginCheck.REFUSED_ORIGIN);
+        if (refusedOrigin != null) {
+            LOG.info(() -> "Refused WebSocket from origin " + refusedOrigin);
+            WebSocketTransport.close(session, CLOSE_ORIGIN_REFUSED, "origin not allowed: " + refusedOrigin);
+            return;
+        }
+        String user;
+        try {
+            user = authenticator.userOf(session);
+        } catch (TokenVerifier.InvalidTokenException e) {
+            LOG.info(() -> "Refused WebSocket: " + e.getMessage());
+            WebSocketTransport.close(session, CLOSE_UNAUTHORIZED, "unauthorized: " + e.getMessage());
+            return;
+        }
+        session.setMaxIdleTimeout(config.idleTimeoutMillis());
+        session.setMaxTextMessageBufferSize(config.maxFrameBytes());
+        try {
+            sender = node.connect(user, new WebSocketTransport(session));
+        } catch (HeraldUnavailableException e) {
+            LOG.warning(() -> "Refused WebSocket of " + user + ": " + e.getMessage());
+            WebSocketTransport.close(session, Node.CLOSE_TRY_AGAIN_LATER, "try again later");
+        }
+    }
+
+    @OnMessage
+    public void message(String text) {
+        if (sender != null) {
+            node.receive(sender, text);
+        }
+    }
+
+    @OnClose
+    public void close(CloseReason reason) {
+        if (sender != null) {
+            node.disconnect(sender);
+        }
+    }
+
+    @OnError
+    public void error(Session session, Throwable error) {
+        LOG.log(Level.FINE, "WebSocket error" + (sender == null ? "" : " on " + sender.id()), error);
+        if (sender != null) {
+            node.disconnect(sender);
+        }
+        if (session.isOpen()) {
+            WebSocketTransport.close(session, 1011, "internal error");
+        }
+    }
+}

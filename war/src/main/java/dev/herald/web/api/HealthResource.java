@@ -1,0 +1,37 @@
+package dev.herald.web.api;
+
+import dev.herald.node.HeraldNode;
+import dev.herald.node.Node;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * {@code GET /herald/api/health}: 200 while this node receives notices from its engine, 503 while it does
+ * not (Redis unreachable), for load balancers. The body names the node, its engine and its session count.
+ */
+@Path("health")
+@ApplicationScoped
+public class HealthResource {
+
+    @Inject
+    HeraldNode heraldNode;
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response health() {
+        Node node = heraldNode.node();
+        String body = node.codec().json().createObjectBuilder()
+                .add("status", node.isReceiving() ? "up" : "down")
+                .add("node", node.id())
+                .add("engine", node.engineDescription())
+                .add("sessions", node.hub().size())
+                .build().toString();
+        return Response.status(node.isReceiving() ? Response.Status.OK : Response.Status.SERVICE_UNAVAILABLE)
+                .entity(body).build();
+    }
+}

@@ -1,0 +1,131 @@
+package dev.herald.web.api;
+
+import dev.herald.HeraldUnavailableException;
+import dev.herald.InvalidNoticeException;
+import dev.herald.Notice;
+import dev.herald.engine.NoticeCodec;
+import dev.herald.node.HeraldConfig;
+import dev.herald.node.HeraldNode;
+import dev.herald.node.Node;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * {@code POST /herald/api/notices}: publishes one notice or a JSON array of them, each
+ * {@code {"to":{"user":id}|{"session":id}|{"all":true},"event":"...","data":...}}.
+ *
+ * <p>Needs {@code Authorization: Bearer <herald.api.key>}. Answers 202 with {@code {"ids":[...]}}; 400 with
+ * the reason and the index of the first bad notice (then nothing of the body is sent); 401 without the key;
+ * 403 when no key is configured (the API is off); 413 over {@code herald.api.max-body}; 503 when Redis is
+ * down.
+ */
+@Path("notices")
+@ApplicationScoped
+public class NoticesResource {
+
+    private static final Logger LOG = Logger.getLogger(NoticesResource.class.getName());
+
+    @Inject
+    HeraldNode heraldNode;
+
+    private Node node;
+    private NoticeCodec codec;
+    private byte[] apiKey;
+
+    @PostConstruct
+    void init() {
+        node = heraldNode.node();
+        codec = node.codec();
+        HeraldConfig config = node.config();
+        apiKey = config.apiKey().isEmpty() ? null : ("Bearer " + config.apiKey()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @POST
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response publish(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, InputStream body) {
+        if (apiKey == null) {
+            return Problems.of(codec, Response.Status.FORBIDDEN, "the publish API is off: set herald.api.key");
+        }
+        if (authorization == null
+                || !MessageDigest.isEqual(apiKey, authorization.getBytes(StandardCharsets.UTF_8))) {
+            return Response.fromResponse(Problems.of(codec, Response.Status.UNAUTHORIZED,
+                    "missing or wrong Authorization: Bearer <herald.api.key>"))
+                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build();
+        }
+        String text;
+        try {
+            text = read(body, node.config().apiMaxBodyBytes());
+        } catch (IOException e) {
+            return Problems.of(codec, Response.Status.BAD_REQUEST, "could not read the body");
+        }
+        if (text == null) {
+            return Problems.of(codec, Response.Status.REQUEST_ENTITY_TOO_LARGE,
+                    "body larger than herald.api.max-body (" + node.config().apiMaxBodyBytes() + " bytes)");
+        }
+        List<Notice> notices = new ArrayList<>();
+        int index = 0;
+        try {
+            JsonValue value = codec.read(text, "body");
+            if (value instanceof JsonObject object) {
+                notices.add(codec.notice(object));
+            } else if (value instanceof JsonArray array) {
+                if (array.isEmpty()) {
+                    return Problems.of(codec, Response.Status.BAD_REQUEST, "the array holds no notice");
+                }
+                for (JsonValue item : array) {
+                    if (!(item instanceof JsonObject object)) {
+                        throw new InvalidNoticeException("each notice must be a JSON object");
+                    }
+                    notices.add(codec.notice(object));
+                    index++;
+                }
+            } else {
+                return Problems.of(codec, Response.Status.BAD_REQUEST,
+                        "the body must be a notice object or an array of them");
+            }
+        } catch (InvalidNoticeException e) {
+            return Problems.at(codec, index, e.getMessage());
+        }
+        try {
+            List<String> ids = node.sendAll(notices);
+            JsonArrayBuilder idArray = codec.json().createArrayBuilder();
+            ids.forEach(idArray::add);
+            return Response.accepted(codec.json().createObjectBuilder().add("ids", idArray).build().toString())
+                    .type(MediaType.APPLICATION_JSON_TYPE).build();
+        } catch (InvalidNoticeException e) {
+            return Problems.of(codec, Response.Status.BAD_REQUEST, e.getMessage());
+        } catch (HeraldUnavailableException e) {
+            LOG.warning(() -> "Publish API: " + e.getMessage());
+            return Response.fromResponse(Problems.of(codec, Response.Status.SERVICE_UNAVAILABLE,
+                    "Redis is unavailable; nothing was sent")).header(HttpHeaders.RETRY_AFTER, "1").build();
+        }
+    }
+
+    /** The body as text, or {@code null} when it is longer than {@code max} bytes. */
+    private static String read(InputStream body, int max) throws IOException {
+        if (body == null) {
+            return "";
+        }
+        byte[] bytes = body.readNBytes(max + 1);
+        return bytes.length > max ? null : new String(bytes, StandardCharsets.UTF_8);
+    }
+}
