@@ -33,6 +33,9 @@ public class HeraldEndpoint {
     /** Close code for a connection from an origin that {@code herald.ws.allowed-origins} does not allow. */
     public static final int CLOSE_ORIGIN_REFUSED = 4403;
 
+    /** Close code for a client frame larger than {@code herald.ws.max-frame} (the standard "message too big"). */
+    public static final int CLOSE_TOO_BIG = 1009;
+
     private static final Logger LOG = Logger.getLogger(HeraldEndpoint.class.getName());
 
     @Inject
@@ -73,10 +76,16 @@ public class HeraldEndpoint {
     }
 
     @OnMessage
-    public void message(String text) {
-        if (sender != null) {
-            node.receive(sender, text);
+    public void message(Session session, String text) {
+        if (sender == null) {
+            return;
         }
+        // Not every container applies setMaxTextMessageBufferSize (Tyrus does not): check here too.
+        if (text.length() > node.config().maxFrameBytes()) {
+            WebSocketTransport.close(session, CLOSE_TOO_BIG, "frame larger than " + node.config().maxFrameBytes());
+            return;
+        }
+        node.receive(sender, text);
     }
 
     @OnClose

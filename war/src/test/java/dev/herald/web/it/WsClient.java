@@ -32,14 +32,35 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     private volatile String closeReason;
+    private volatile boolean paused;
     private WebSocket socket;
 
     private WsClient() {
     }
 
+    /**
+     * Connects without reading anything after the first frame, as a client that stopped reading would, until
+     * {@link #resume()}.
+     */
+    public static WsClient connectPaused(URI uri) {
+        WsClient client = new WsClient();
+        client.paused = true;
+        return client.open(uri);
+    }
+
+    /** Starts reading again what a paused client left unread. */
+    public void resume() {
+        paused = false;
+        socket.request(Long.MAX_VALUE);
+    }
+
     /** Connects to {@code uri} (with any headers, e.g. Origin) and waits for the handshake. */
     public static WsClient connect(URI uri, String... headers) {
-        WsClient client = new WsClient();
+        return new WsClient().open(uri, headers);
+    }
+
+    private WsClient open(URI uri, String... headers) {
+        WsClient client = this;
         WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
         for (int i = 0; i + 1 < headers.length; i += 2) {
             builder.header(headers[i], headers[i + 1]);
@@ -64,7 +85,9 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
                 frames.add(value.asJsonObject());
             }
         }
-        webSocket.request(1);
+        if (!paused) {
+            webSocket.request(1);
+        }
         return null;
     }
 

@@ -1,0 +1,28 @@
+package dev.herald.web.it.probe;
+
+import jakarta.ejb.EJB;
+import jakarta.servlet.annotation.WebServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+
+/**
+ * Test-only servlet added to herald.war by the tests: sends through {@code NoticeService} injected into an
+ * EJB of the same deployment ({@link ProbeBean}), as application code would.
+ */
+@WebServlet("/probe")
+public class ProbeServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    @EJB
+    ProbeBean probe;
+
+    @Override
+    protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String id = probe.tell(req.getParameter("user"), req.getParameter("event"), req.getParameter("text"));
+        resp.setContentType("text/plain");
+        resp.getWriter().write(id);
+    }
+}
