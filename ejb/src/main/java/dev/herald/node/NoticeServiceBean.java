@@ -2,8 +2,6 @@ package dev.herald.node;
 
 import dev.herald.Notice;
 import dev.herald.NoticeService;
-import dev.herald.Recipient;
-import dev.herald.RemoteNoticeService;
 import jakarta.annotation.PostConstruct;
 import jakarta.ejb.ConcurrencyManagement;
 import jakarta.ejb.ConcurrencyManagementType;
@@ -16,16 +14,15 @@ import jakarta.ejb.TransactionAttributeType;
 import java.util.List;
 
 /**
- * The {@link NoticeService} of this deployment: a thin, lock-free front for this server's {@link Node}. The
- * {@link RemoteNoticeService} methods serve the remote view that {@code herald.ear} adds for other
- * deployments; the WAR alone exposes no remote view, as Payara Micro has no remote EJB container.
+ * The {@link NoticeService} of this deployment: a thin, lock-free front for this server's {@link Node}.
+ * Other deployments use the remote view that {@code herald.ear} adds (module herald-remote).
  */
 @Singleton
 @DependsOn("HeraldNode")
 @Local(NoticeService.class)
 @ConcurrencyManagement(ConcurrencyManagementType.BEAN)
 @TransactionAttribute(TransactionAttributeType.SUPPORTS)
-public class NoticeServiceBean implements NoticeService, RemoteNoticeService {
+public class NoticeServiceBean implements NoticeService {
 
     @EJB
     private HeraldNode heraldNode;
@@ -51,20 +48,5 @@ public class NoticeServiceBean implements NoticeService, RemoteNoticeService {
             throw new dev.herald.InvalidNoticeException("notices must not be null");
         }
         return node.sendAll(notices);
-    }
-
-    @Override
-    public String sendJsonToUser(String user, String event, String dataJson) {
-        return send(new Notice(Recipient.user(user), event, node.codec().read(dataJson, "data")));
-    }
-
-    @Override
-    public String sendJsonToSession(String sessionId, String event, String dataJson) {
-        return send(new Notice(Recipient.session(sessionId), event, node.codec().read(dataJson, "data")));
-    }
-
-    @Override
-    public String sendJsonToAll(String event, String dataJson) {
-        return send(new Notice(Recipient.all(), event, node.codec().read(dataJson, "data")));
     }
 }
