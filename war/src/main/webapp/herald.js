@@ -1,0 +1,156 @@
+/*
+ * Herald browser client. Connects to /herald/ws, reconnects with exponential backoff and jitter, checks the
+ * connection with its own pings, and hands each notice to your callback.
+ *
+ *   const herald = new HeraldClient({
+ *     url: "wss://example.com/herald/ws",          // default: this page's origin + /herald/ws
+ *     token: async () => (await fetch("/my/token")).text(),  // a string, or a function returning one
+ *     onNotice: (notice) => console.log(notice.event, notice.data),
+ *     onStatus: (status, detail) => console.log(status, detail),  // connecting, open, closed, stopped
+ *   });
+ *   herald.connect();
+ *
+ * Close codes that stop reconnecting (the token is refused, the origin is not allowed): 4401, 4403. Any
+ * other close (network, 1013 try later, 4429 too slow, 1001 server restart) reconnects after a backoff.
+ */
+(function (global) {
+  "use strict";
+
+  const STOP_CODES = new Set([4401, 4403]);
+
+  class HeraldClient {
+    constructor(options) {
+      this.options = Object.assign({
+        url: defaultUrl(),
+        minDelay: 500,
+        maxDelay: 30000,
+        pingInterval: 25000,
+        pongTimeout: 10000,
+        onNotice: () => {},
+        onStatus: () => {},
+      }, options);
+      this.attempt = 0;
+      this.stopped = false;
+      this.socket = null;
+      this.sessionId = null;
+    }
+
+    connect() {
+      this.stopped = false;
+      this.open();
+    }
+
+    close() {
+      this.stopped = true;
+      clearTimeout(this.retryTimer);
+      this.stopPings();
+      if (this.socket) {
+        this.socket.close(1000, "bye");
+      }
+      this.options.onStatus("stopped");
+    }
+
+    async open() {
+      this.options.onStatus("connecting", { attempt: this.attempt });
+      let token;
+      try {
+        token = typeof this.options.token === "function" ? await this.options.token() : this.options.token;
+      } catch (e) {
+        this.scheduleRetry("token fetch failed: " + e);
+        return;
+      }
+      const url = this.options.url + (token ? (this.options.url.includes("?") ? "&" : "?") + "token="
+          + encodeURIComponent(token) : "");
+      const socket = new WebSocket(url);
+      this.socket = socket;
+      socket.onopen = () => {
+        this.startPings(socket);
+      };
+      socket.onmessage = (event) => this.receive(event.data);
+      socket.onclose = (event) => {
+        this.stopPings();
+        if (this.socket !== socket) {
+          return;
+        }
+        this.socket = null;
+        this.options.onStatus("closed", { code: event.code, reason: event.reason });
+        if (this.stopped) {
+          return;
+        }
+        if (STOP_CODES.has(event.code)) {
+          this.options.onStatus("stopped", { code: event.code, reason: event.reason });
+          return;
+        }
+        this.scheduleRetry(event.reason || "closed " + event.code);
+      };
+    }
+
+    receive(text) {
+      let frame;
+      try {
+        frame = JSON.parse(text);
+      } catch (e) {
+        console.warn("Herald: unreadable frame", e);
+        return;
+      }
+      for (const f of Array.isArray(frame) ? frame : [frame]) {
+        switch (f.type) {
+          case "notice":
+            try {
+              this.options.onNotice(f);
+            } catch (e) {
+              console.error("Herald: onNotice failed", e);
+            }
+            break;
+          case "welcome":
+            this.sessionId = f.session;
+            this.attempt = 0;
+            this.options.onStatus("open", f);
+            break;
+          case "pong":
+            clearTimeout(this.pongTimer);
+            break;
+          case "error":
+            console.warn("Herald: server says", f.code, f.message);
+            break;
+          default:
+            break;
+        }
+      }
+    }
+
+    startPings(socket) {
+      this.stopPings();
+      this.pingTimer = setInterval(() => {
+        if (socket.readyState !== WebSocket.OPEN) {
+          return;
+        }
+        socket.send('{"type":"ping"}');
+        clearTimeout(this.pongTimer);
+        this.pongTimer = setTimeout(() => socket.close(4000, "no pong"), this.options.pongTimeout);
+      }, this.options.pingInterval);
+    }
+
+    stopPings() {
+      clearInterval(this.pingTimer);
+      clearTimeout(this.pongTimer);
+    }
+
+    scheduleRetry(why) {
+      const ceiling = Math.min(this.options.maxDelay, this.options.minDelay * Math.pow(2, this.attempt));
+      const delay = ceiling / 2 + Math.random() * ceiling / 2;
+      this.attempt++;
+      this.options.onStatus("waiting", { delay: Math.round(delay), why: why });
+      this.retryTimer = setTimeout(() => this.open(), delay);
+    }
+  }
+
+  function defaultUrl() {
+    if (typeof location === "undefined") {
+      return "ws://localhost:8080/herald/ws";
+    }
+    return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/herald/ws";
+  }
+
+  global.HeraldClient = HeraldClient;
+})(typeof window !== "undefined" ? window : globalThis);
