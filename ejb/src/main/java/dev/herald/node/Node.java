@@ -186,17 +186,22 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Connects a new session of {@code user}: registers it with the engine, then locally, and queues its
-     * {@code welcome} frame.
+     * Connects a new session of {@code user}: queues its {@code welcome} frame, adds it to this node and
+     * registers it with the engine, so that it gets broadcasts at once and user notices once registered.
      *
-     * @throws HeraldUnavailableException when the engine cannot register it; nothing is registered then
+     * @throws HeraldUnavailableException when the engine cannot register it; nothing stays registered then
      */
     public SessionSender connect(String user, Transport transport) {
         SessionSender session = new SessionSender(sessionIds.next(), user, transport, config.sessionQueueLimit(),
                 closer);
-        registry.register(id, user, session.id());
-        hub.add(session);
         session.offer(codec.frame("welcome", "session", session.id(), "user", user));
+        hub.add(session);
+        try {
+            registry.register(id, user, session.id());
+        } catch (RuntimeException e) {
+            hub.remove(session);
+            throw e;
+        }
         return session;
     }
 

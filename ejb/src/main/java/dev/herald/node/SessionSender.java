@@ -2,6 +2,7 @@ package dev.herald.node;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -96,13 +97,19 @@ public final class SessionSender {
             if (code == CLOSE_TOO_SLOW) {
                 LOG.info(() -> "Closing session " + id + " of " + user + ": " + reason);
             }
-            closer.execute(() -> {
+            Runnable closing = () -> {
                 try {
                     transport.close(code, reason);
                 } catch (RuntimeException e) {
                     LOG.log(Level.FINE, "Closing session " + id + " failed", e);
                 }
-            });
+            };
+            try {
+                closer.execute(closing);
+            } catch (RejectedExecutionException e) {
+                // The container is shutting its executor down: close on this thread instead.
+                closing.run();
+            }
         }
     }
 

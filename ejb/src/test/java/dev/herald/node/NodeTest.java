@@ -1,0 +1,110 @@
+package dev.herald.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.HeraldUnavailableException;
+import dev.herald.InvalidNoticeException;
+import dev.herald.Notice;
+import dev.herald.Recipient;
+import dev.herald.engine.Engine;
+import dev.herald.engine.MemoryBroker;
+import dev.herald.engine.MemorySessionRegistry;
+import dev.herald.engine.SessionRegistry;
+import java.util.List;
+import dev.herald.testing.FakeTransport;
+import jakarta.json.Json;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Single-node behaviour that needs no second node: connect failures, client frames, size limits. */
+class NodeTest {
+
+    private final ScheduledExecutorService pool = Executors.newScheduledThreadPool(1);
+    private final MemorySessionRegistry registry = new MemorySessionRegistry();
+    private boolean registryDown;
+    private final SessionRegistry flaky = new SessionRegistry() {
+        @Override
+        public void register(String nodeId, String user, String sessionId) {
+            if (registryDown) {
+                throw new HeraldUnavailableException("Redis down (test)", null);
+            }
+            registry.register(nodeId, user, sessionId);
+        }
+
+        @Override
+        public void unregister(String nodeId, String user, String sessionId) {
+            registry.unregister(nodeId, user, sessionId);
+        }
+
+        @Override
+        public Map<String, String> sessionsOf(String user) {
+            return registry.sessionsOf(user);
+        }
+
+        @Override
+        public boolean heartbeat(String nodeId, int ttlMillis) {
+            return registry.heartbeat(nodeId, ttlMillis);
+        }
+
+        @Override
+        public List<String> purgeDeadNodes() {
+            return registry.purgeDeadNodes();
+        }
+
+        @Override
+        public void removeNode(String nodeId) {
+            registry.removeNode(nodeId);
+        }
+
+        @Override
+        public List<String> liveNodes() {
+            return registry.liveNodes();
+        }
+    };
+    private final Node node = new Node(HeraldConfig.from(Map.of("herald.notice.max-bytes", "200")::get),
+            new Engine(new MemoryBroker(flaky), flaky, "memory", () -> { }), Thread::new, pool, Runnable::run);
+
+    @AfterEach
+    void stop() {
+        node.close();
+        pool.shutdownNow();
+    }
+
+    @Test
+    void aSessionThatTheEngineCannotRegisterIsNotKeptLocallyEither() {
+        registryDown = true;
+        assertThrows(HeraldUnavailableException.class, () -> node.connect("alice", new FakeTransport()));
+        assertEquals(0, node.hub().size());
+    }
+
+    @Test
+    void answersPingAndReportsMalformedOrUnknownFramesWithAnErrorFrame() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = node.connect("alice", t);
+        node.receive(s, "{\"type\":\"ping\"}");
+        node.receive(s, "{oops");
+        node.receive(s, "{\"type\":\"launch\"}");
+        node.receive(s, "\"just a string\"");
+        assertEquals(List.of("welcome", "pong", "error", "error", "error"),
+                t.frames().stream().map(f -> f.getString("type")).toList());
+        assertEquals("unknown_type", t.frames().get(3).getString("code"));
+        assertTrue(!s.isClosed());
+    }
+
+    @Test
+    void refusesANoticeLargerThanTheConfiguredMaximumAndSendsNothing() {
+        FakeTransport t = new FakeTransport();
+        node.connect("alice", t);
+        Notice big = new Notice(Recipient.user("alice"), "big", Json.createValue("x".repeat(300)));
+        InvalidNoticeException e = assertThrows(InvalidNoticeException.class, () -> node.send(big));
+        assertTrue(e.getMessage().contains("herald.notice.max-bytes"), e.getMessage());
+        assertThrows(InvalidNoticeException.class, () -> node.sendAll(List.of(
+                new Notice(Recipient.user("alice"), "small", null), big)));
+        assertEquals(0, t.notices().size(), "nothing of a refused batch was sent");
+    }
+}
