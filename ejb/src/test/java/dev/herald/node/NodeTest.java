@@ -1,5 +1,6 @@
 package dev.herald.node;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,7 @@ import dev.herald.engine.Engine;
 import dev.herald.engine.MemoryBroker;
 import dev.herald.engine.MemorySessionRegistry;
 import dev.herald.engine.SessionRegistry;
+import java.time.Duration;
 import java.util.List;
 import dev.herald.testing.FakeTransport;
 import jakarta.json.Json;
@@ -66,13 +68,22 @@ class NodeTest {
             return registry.liveNodes();
         }
     };
-    private final Node node = new Node(HeraldConfig.from(Map.of("herald.notice.max-bytes", "200")::get),
+    private final Node node = new Node(HeraldConfig.from(Map.of("herald.notice.max-bytes", "200",
+            "herald.ws.ping-interval", "100", "herald.ws.idle-timeout", "1000")::get),
             new Engine(new MemoryBroker(flaky), flaky, "memory", () -> { }), Thread::new, pool, Runnable::run);
 
     @AfterEach
     void stop() {
         node.close();
         pool.shutdownNow();
+    }
+
+    @Test
+    void pingsEverySessionAtThePingInterval() {
+        node.start();
+        FakeTransport t = new FakeTransport();
+        node.connect("alice", t);
+        await().atMost(Duration.ofSeconds(5)).until(() -> t.pings() >= 2);
     }
 
     @Test
