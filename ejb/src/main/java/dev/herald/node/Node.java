@@ -43,6 +43,8 @@ public final class Node implements AutoCloseable {
     public static final int CLOSE_TRY_AGAIN_LATER = 1013;
     /** Close code when this node shuts down. */
     public static final int CLOSE_GOING_AWAY = 1001;
+    /** Close code for a client not heard from (no frame, no pong) for {@code herald.ws.idle-timeout}. */
+    public static final int CLOSE_IDLE = 4408;
 
     static final long INITIAL_BACKOFF_MILLIS = 100;
     static final long MAX_BACKOFF_MILLIS = 5000;
@@ -97,8 +99,8 @@ public final class Node implements AutoCloseable {
         subscriber.setName("herald-subscriber-" + id);
         subscriber.start();
         tasks.add(scheduler.scheduleWithFixedDelay(this::beat, 0, config.heartbeatMillis(), TimeUnit.MILLISECONDS));
-        tasks.add(scheduler.scheduleWithFixedDelay(this::pingAll, config.pingIntervalMillis(),
-                config.pingIntervalMillis(), TimeUnit.MILLISECONDS));
+        tasks.add(scheduler.scheduleWithFixedDelay(() -> closer.execute(this::pingAll),
+                config.pingIntervalMillis(), config.pingIntervalMillis(), TimeUnit.MILLISECONDS));
         LOG.info(() -> "Herald node " + id + " started on " + engine.description() + " (" + config.describe() + ")");
     }
 
@@ -205,6 +207,11 @@ public final class Node implements AutoCloseable {
         return session;
     }
 
+    /** Notes a pong from the client of {@code session}. */
+    public void heard(SessionSender session) {
+        session.heard();
+    }
+
     /** Forgets a session that closed: locally and in the engine; idempotent. */
     public void disconnect(SessionSender session) {
         if (hub.remove(session)) {
@@ -222,6 +229,7 @@ public final class Node implements AutoCloseable {
      * else gets an {@code error} frame and the connection stays open.
      */
     public void receive(SessionSender session, String text) {
+        session.heard();
         JsonValue frame;
         try {
             frame = codec.read(text, "frame");
@@ -312,8 +320,18 @@ public final class Node implements AutoCloseable {
         knownToRegistry = true;
     }
 
+    /**
+     * Closes sessions not heard from for the idle timeout and pings the others. Runs on the closer executor,
+     * not the scheduler, as some containers' pings block on a congested connection. The idle check is
+     * Herald's own: a container idle timeout costs a timer reschedule on every send (Tyrus).
+     */
     private void pingAll() {
+        long idle = TimeUnit.MILLISECONDS.toNanos(config.idleTimeoutMillis());
         for (SessionSender s : hub.all()) {
+            if (s.silentNanos() > idle) {
+                s.close(CLOSE_IDLE, "idle: nothing heard for " + config.idleTimeoutMillis() + " ms");
+                continue;
+            }
             try {
                 s.transport().ping();
             } catch (RuntimeException e) {

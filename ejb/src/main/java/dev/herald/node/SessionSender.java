@@ -35,6 +35,7 @@ public final class SessionSender {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean busy = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile long lastHeardNanos = System.nanoTime();
 
     /**
      * @param limit how many frames may wait before the session is closed as too slow
@@ -58,6 +59,16 @@ public final class SessionSender {
 
     public Transport transport() {
         return transport;
+    }
+
+    /** Notes that the client was heard from (a frame or a pong), for the idle check. */
+    public void heard() {
+        lastHeardNanos = System.nanoTime();
+    }
+
+    /** Nanoseconds since the client was last heard from. */
+    long silentNanos() {
+        return System.nanoTime() - lastHeardNanos;
     }
 
     /** Whether this sender was closed (too slow, failed, or by {@link #close}). */

@@ -87,6 +87,25 @@ class NodeTest {
     }
 
     @Test
+    void closesASessionNotHeardFromForTheIdleTimeoutAndKeepsOneThatAnswersPings() {
+        node.start();
+        FakeTransport silent = new FakeTransport();
+        node.connect("alice", silent);
+        SessionSender[] answering = new SessionSender[1];
+        FakeTransport ponging = new FakeTransport() {
+            @Override
+            public void ping() {
+                super.ping();
+                node.heard(answering[0]); // as the endpoint does on a pong
+            }
+        };
+        answering[0] = node.connect("bob", ponging);
+        await().atMost(Duration.ofSeconds(5)).until(() -> silent.closeCode() == Node.CLOSE_IDLE);
+        assertEquals(0, ponging.closeCode());
+        assertTrue(ponging.pings() >= 5);
+    }
+
+    @Test
     void aSessionThatTheEngineCannotRegisterIsNotKeptLocallyEither() {
         registryDown = true;
         assertThrows(HeraldUnavailableException.class, () -> node.connect("alice", new FakeTransport()));

@@ -11,6 +11,7 @@ import jakarta.websocket.OnClose;
 import jakarta.websocket.OnError;
 import jakarta.websocket.OnMessage;
 import jakarta.websocket.OnOpen;
+import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 import java.util.logging.Level;
@@ -22,8 +23,9 @@ import java.util.logging.Logger;
  * frame to the client goes through the session's {@link SessionSender}.
  *
  * <p>Close codes: {@value #CLOSE_UNAUTHORIZED} no valid identity, {@value #CLOSE_ORIGIN_REFUSED} origin not
- * allowed, 1013 the engine cannot register the session now (retry later), 4429 too slow, 1001 node shutting
- * down, 1009 frame larger than {@code herald.ws.max-frame}. Nothing is registered for a refused connection.
+ * allowed, 1013 the engine cannot register the session now (retry later), 4429 too slow, 4408 idle (no frame
+ * or pong for {@code herald.ws.idle-timeout}), 1001 node shutting down, 1009 frame larger than
+ * {@code herald.ws.max-frame}. Nothing is registered for a refused connection.
  */
 @ServerEndpoint(value = "/ws", configurator = OriginCheck.class)
 public class HeraldEndpoint {
@@ -65,7 +67,10 @@ public class HeraldEndpoint {
             WebSocketTransport.close(session, CLOSE_UNAUTHORIZED, "unauthorized: " + e.getMessage());
             return;
         }
-        session.setMaxIdleTimeout(config.idleTimeoutMillis());
+        // No container idle timeout (0 turns off a server default): Tyrus reschedules its timer through the
+        // managed scheduler on every send, which cost Payara most of its push throughput. The node runs its
+        // own idle check on pongs and frames (herald.ws.idle-timeout).
+        session.setMaxIdleTimeout(0);
         session.setMaxTextMessageBufferSize(config.maxFrameBytes());
         try {
             sender = node.connect(user, new WebSocketTransport(session));
@@ -86,6 +91,13 @@ public class HeraldEndpoint {
             return;
         }
         node.receive(sender, text);
+    }
+
+    @OnMessage
+    public void pong(PongMessage pong) {
+        if (sender != null) {
+            node.heard(sender);
+        }
     }
 
     @OnClose

@@ -1,0 +1,391 @@
+package dev.herald.bench;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
+import org.HdrHistogram.Histogram;
+import redis.clients.jedis.Jedis;
+
+/**
+ * The benchmark: starts Redis, two Herald nodes and one thin reference node on each server, runs the
+ * scenarios against both (loopback only, every loop bounded), stops everything, and writes results.json,
+ * summary.md and chart.html.
+ *
+ * <p>Usage: {@code Bench [--quick] [--server payara|wildfly|both] [--out DIR]}.
+ */
+public final class Bench {
+
+    static final String SECRET = "herald-bench-secret-0123456789-0123456789";
+    static final String KEY = "herald-bench-api-key";
+
+    private final boolean quick;
+    private final List<String> targets;
+    private final Path servers;
+    private final Path work;
+    private final List<Step> steps = new ArrayList<>();
+    private final List<JsonObject> extras = new ArrayList<>();
+    private int stepId;
+
+    private Bench(boolean quick, List<String> targets, Path servers, Path work) {
+        this.quick = quick;
+        this.targets = targets;
+        this.servers = servers;
+        this.work = work;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        String server = "both";
+        Path out = null;
+        List<String> targets = List.of("thin", "herald");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--server" -> server = args[++i];
+                case "--out" -> out = Path.of(args[++i]);
+                case "--targets" -> targets = List.of(args[++i].split(","));
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + "; usage: [--quick] [--server payara|wildfly|both] [--targets thin,herald,herald1] [--out DIR]");
+            }
+        }
+        Path base = Path.of(System.getProperty("bench.home", "bench/runner/target"));
+        if (out == null) {
+            out = Path.of("bench/results", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+                    + (quick ? "-quick" : ""));
+        }
+        Files.createDirectories(out);
+        Path work = Files.createDirectories(base.resolve("bench-work"));
+        Bench bench = new Bench(quick, targets, base.resolve("servers"), work);
+        String load0 = Files.readString(Path.of("/proc/loadavg")).trim();
+        long start = System.nanoTime();
+        for (String s : server.equals("both") ? List.of("wildfly", "payara") : List.of(server)) {
+            bench.runOn(ServerProcess.Kind.valueOf(s.toUpperCase()));
+        }
+        String load1 = Files.readString(Path.of("/proc/loadavg")).trim();
+        JsonObject meta = Json.createObjectBuilder()
+                .add("date", LocalDateTime.now().toString()).add("quick", quick)
+                .add("cores", Runtime.getRuntime().availableProcessors())
+                .add("java", System.getProperty("java.version"))
+                .add("loadavgBefore", load0).add("loadavgAfter", load1)
+                .add("minutes", Step.round((System.nanoTime() - start) / 6e10)).build();
+        new Report(meta, bench.steps, bench.extras).write(out);
+        System.out.println("Results in " + out.toAbsolutePath());
+    }
+
+    private void runOn(ServerProcess.Kind kind) throws Exception {
+        String server = kind.name().toLowerCase();
+        log("=== " + server + " ===");
+        Path war = servers.resolve("herald.war");
+        Path thinWar = servers.resolve("thin.war");
+        int offset = kind == ServerProcess.Kind.PAYARA ? 1000 : 2000;
+        try (RedisProcess redis = RedisProcess.start(work)) {
+            Map<String, String> props = Map.of("herald.redis.url", redis.url(), "herald.jwt.secret", SECRET,
+                    "herald.api.key", KEY, "herald.api.max-body", "8388608", "herald.node.name", "bench");
+            List<ServerProcess> all = new ArrayList<>();
+            try {
+                ServerProcess thin = ServerProcess.start(kind, server + "-thin", servers, work, thinWar, offset,
+                        Map.of(), "1g");
+                all.add(thin);
+                ServerProcess a = ServerProcess.start(kind, server + "-herald-a", servers, work, war, offset + 1,
+                        props, "1g");
+                all.add(a);
+                ServerProcess b = ServerProcess.start(kind, server + "-herald-b", servers, work, war, offset + 2,
+                        props, "1g");
+                all.add(b);
+                ServerProcess single = null;
+                if (targets.contains("herald1")) {
+                    Map<String, String> memory = new HashMap<>(props);
+                    memory.remove("herald.redis.url");
+                    single = ServerProcess.start(kind, server + "-herald-memory", servers, work, war, offset + 9,
+                            memory, "1g");
+                    all.add(single);
+                    single.awaitUp("/herald/api/health", 200, 240);
+                }
+                thin.awaitUp("/thin/publish", 200, 240);
+                a.awaitUp("/herald/api/health", 200, 240);
+                b.awaitUp("/herald/api/health", 200, 240);
+                log("servers up");
+
+                List<Target> chosen = new ArrayList<>();
+                if (targets.contains("thin")) {
+                    chosen.add(Target.thin(server, thin));
+                }
+                if (single != null) {
+                    chosen.add(Target.herald(server, "herald1", List.of(single)));
+                }
+                if (targets.contains("herald")) {
+                    chosen.add(Target.herald(server, "herald", List.of(a, b)));
+                }
+                for (Target t : chosen) {
+                    deliveryScenarios(t);
+                }
+                for (Target t : chosen) {
+                    idleConnections(t);
+                }
+                if (targets.contains("herald")) {
+                    growth(kind, server, redis, props, a, b, all, offset);
+                }
+            } finally {
+                all.forEach(ServerProcess::close);
+            }
+        }
+    }
+
+    /** Scenarios A (user notices, rising rates) and B (broadcast, rising rates) on one target. */
+    private void deliveryScenarios(Target t) throws InterruptedException {
+        int conns = quick ? 1000 : 2000;
+        try (LoadClient client = new LoadClient()) {
+            double connectRate = client.open(conns, t.ws, 200);
+            log(t + ": " + conns + " connections at " + Math.round(connectRate) + "/s");
+            awaitSessions(t, conns);
+            Publisher publisher = new Publisher(t.publish, t.bearer);
+            IntFunction<String> toUser = i -> "{\"user\":\"u" + (i % conns) + "\"}";
+            step(t, client, publisher, "warmup", conns, quick ? 2000 : 5000, quick ? 2 : 6, toUser, 1, false);
+            int[] userRates = quick ? new int[] {2000, 10000}
+                    : new int[] {2000, 5000, 10000, 20000, 30000, 40000, 50000, 60000, 70000};
+            for (int rate : userRates) {
+                if (!step(t, client, publisher, "A-user", conns, rate, quick ? 3 : 6, toUser, 1, true).pass()) {
+                    break;
+                }
+            }
+            int[] broadcastRates = quick ? new int[] {10} : new int[] {5, 10, 20, 40, 60, 80, 120, 160};
+            for (int rate : broadcastRates) {
+                if (!step(t, client, publisher, "B-broadcast", conns, rate, quick ? 3 : 6, i -> "{\"all\":true}",
+                        conns, true).pass()) {
+                    break;
+                }
+            }
+            if (client.closedUnexpectedly() > 0) {
+                log(t + ": " + client.closedUnexpectedly() + " connections closed by the server");
+            }
+        }
+    }
+
+    private Step step(Target t, LoadClient client, Publisher publisher, String scenario, int conns, int rate,
+            double seconds, IntFunction<String> to, int perNotice, boolean record) throws InterruptedException {
+        Measure m = new Measure(++stepId, (int) (rate * seconds) + 16);
+        client.measure(m);
+        Map<Long, Long> cpu0 = cpu(t);
+        long wall0 = System.nanoTime();
+        Publisher.Sent sent = publisher.run(m, rate, seconds, to);
+        long expected = (long) sent.notices() * perNotice;
+        long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(quick ? 2 : 3);
+        while (m.uniqueDeliveries(sent.notices()) < expected && System.nanoTime() < drainUntil) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        double wall = (System.nanoTime() - wall0) / 1e9;
+        Map<String, Double> cpuPercent = cpuPercent(t, cpu0, wall);
+        long delivered = m.uniqueDeliveries(sent.notices());
+        Histogram h = m.histogram();
+        double p99 = h.getValueAtPercentile(99) / 1000.0;
+        boolean keptUp = sent.notices() >= Math.round(rate * seconds) * 0.99 && sent.seconds() <= seconds * 1.1;
+        boolean pass = sent.errors() == 0 && keptUp && expected > 0 && delivered >= expected * 0.999 && p99 < 100;
+        Step s = new Step(t.server, t.name, scenario, t.nodes.size(), conns, rate, sent.notices(), expected, delivered,
+                m.duplicates.sum(), sent.errors(), sent.seconds(), h.getValueAtPercentile(50) / 1000.0, p99,
+                h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, cpuPercent, pass);
+        log(String.format("%s %-11s rate %6d: delivered %.4f (%d/%d, dup %d, errors %d) %,.0f/s p50 %.1f p99 %.1f "
+                + "p999 %.1f ms cpu %s %s", t, scenario, rate, s.deliveredRatio(), delivered, expected,
+                s.duplicates(), s.publishErrors(), s.deliveriesPerSecond(), s.p50Ms(), s.p99Ms(), s.p999Ms(),
+                cpuPercent, pass ? "PASS" : "FAIL"));
+        if (record) {
+            steps.add(s);
+        }
+        client.measure(null);
+        return s;
+    }
+
+    /** Scenario D: idle connections: heap and RSS per connection per node, connect rate. */
+    private void idleConnections(Target t) {
+        int conns = quick ? 2000 : 10000;
+        Map<String, long[]> before = new LinkedHashMap<>();
+        for (ServerProcess p : t.nodes) {
+            before.put(p.name, new long[] {Proc.heapAfterGcKb(p.jvmPid()), Proc.rssKb(p.jvmPid())});
+        }
+        try (LoadClient client = new LoadClient()) {
+            double rate = client.open(conns, t.ws, 200);
+            awaitSessions(t, conns);
+            JsonArrayBuilder nodes = Json.createArrayBuilder();
+            double heapSum = 0;
+            double rssSum = 0;
+            for (ServerProcess p : t.nodes) {
+                long heap = Proc.heapAfterGcKb(p.jvmPid());
+                long rss = Proc.rssKb(p.jvmPid());
+                double perConnHeap = (heap - before.get(p.name)[0]) * 1024.0 / (conns / (double) t.nodes.size());
+                double perConnRss = (rss - before.get(p.name)[1]) * 1024.0 / (conns / (double) t.nodes.size());
+                heapSum += perConnHeap;
+                rssSum += perConnRss;
+                nodes.add(Json.createObjectBuilder().add("node", p.name).add("heapKbBefore", before.get(p.name)[0])
+                        .add("heapKbAfter", heap).add("rssKbBefore", before.get(p.name)[1]).add("rssKbAfter", rss)
+                        .add("heapBytesPerConnection", Math.round(perConnHeap))
+                        .add("rssBytesPerConnection", Math.round(perConnRss)));
+            }
+            JsonObject d = Json.createObjectBuilder().add("scenario", "D-idle").add("server", t.server)
+                    .add("target", t.name).add("connections", conns).add("connectPerSecond", Math.round(rate))
+                    .add("heapBytesPerConnection", Math.round(heapSum / t.nodes.size()))
+                    .add("rssBytesPerConnection", Math.round(rssSum / t.nodes.size())).add("nodes", nodes).build();
+            extras.add(d);
+            log(t + " D-idle: " + d);
+        }
+    }
+
+    /** Scenario E: Redis commands and publishes per user notice with 2 and with 4 nodes. */
+    private void growth(ServerProcess.Kind kind, String server, RedisProcess redis, Map<String, String> props,
+            ServerProcess a, ServerProcess b, List<ServerProcess> all, int offset) throws Exception {
+        List<ServerProcess> nodes = new ArrayList<>(List.of(a, b));
+        List<Integer> sizes = quick ? List.of(2) : List.of(2, 4);
+        for (int size : sizes) {
+            while (nodes.size() < size) {
+                ServerProcess extra = ServerProcess.start(kind, server + "-herald-" + (char) ('a' + nodes.size()),
+                        servers, work, servers.resolve("herald.war"), offset + 1 + nodes.size(), props, "1g");
+                all.add(extra);
+                extra.awaitUp("/herald/api/health", 200, 240);
+                nodes.add(extra);
+            }
+            Target t = Target.herald(server, "herald", nodes);
+            int conns = quick ? 1000 : 2000;
+            try (LoadClient client = new LoadClient()) {
+                client.open(conns, t.ws, 200);
+                awaitSessions(t, conns);
+                Publisher publisher = new Publisher(t.publish, t.bearer);
+                Map<String, Long> before = redis.commandCalls();
+                Step s = step(t, client, publisher, "E-growth", conns, 5000, quick ? 2 : 4,
+                        i -> "{\"user\":\"u" + (i % conns) + "\"}", 1, false);
+                Map<String, Long> after = redis.commandCalls();
+                long commands = 0;
+                for (Map.Entry<String, Long> e : after.entrySet()) {
+                    if (!e.getKey().equals("info")) {
+                        commands += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+                    }
+                }
+                long publishes = after.getOrDefault("publish", 0L) - before.getOrDefault("publish", 0L);
+                JsonObject e = Json.createObjectBuilder().add("scenario", "E-growth").add("server", server)
+                        .add("nodes", size).add("notices", s.sent())
+                        .add("redisCommandsPerNotice", Step.round((double) commands / s.sent()))
+                        .add("redisPublishesPerNotice", Step.round((double) publishes / s.sent()))
+                        .add("delivered", Step.round(s.deliveredRatio())).add("p99Ms", s.p99Ms()).build();
+                extras.add(e);
+                log(t + " E: " + e);
+            }
+        }
+    }
+
+    private void awaitSessions(Target t, int expected) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && t.sessions() < expected) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        }
+    }
+
+    private Map<Long, Long> cpu(Target t) {
+        Map<Long, Long> cpu = new HashMap<>();
+        for (ServerProcess p : t.nodes) {
+            cpu.put(p.jvmPid(), Proc.cpuMillis(p.jvmPid()));
+        }
+        return cpu;
+    }
+
+    private Map<String, Double> cpuPercent(Target t, Map<Long, Long> before, double wallSeconds) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (ServerProcess p : t.nodes) {
+            long pid = p.jvmPid();
+            out.put(p.name, Step.round((Proc.cpuMillis(pid) - before.getOrDefault(pid, 0L)) / (wallSeconds * 10)));
+        }
+        return out;
+    }
+
+    static String token(String user) {
+        try {
+            SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder()
+                    .subject(user).expirationTime(new Date(System.currentTimeMillis() + 3_600_000)).build());
+            jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+            return jwt.serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void log(String line) {
+        System.out.println(LocalDateTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")) + " " + line);
+    }
+
+    /** What the load is pointed at: Herald's nodes, or the thin reference. */
+    static final class Target {
+        final String server;
+        final String name;
+        final List<ServerProcess> nodes;
+        final List<URI> publish;
+        final String bearer;
+        final IntFunction<URI> ws;
+        private final URI sessionsUri;
+
+        private Target(String server, String name, List<ServerProcess> nodes, List<URI> publish, String bearer,
+                IntFunction<URI> ws, URI sessionsUri) {
+            this.server = server;
+            this.name = name;
+            this.nodes = nodes;
+            this.publish = publish;
+            this.bearer = bearer;
+            this.ws = ws;
+            this.sessionsUri = sessionsUri;
+        }
+
+        static Target thin(String server, ServerProcess node) {
+            return new Target(server, "thin", List.of(node), List.of(node.uri("/thin/publish")), null,
+                    i -> node.ws("/thin/ws?user=u" + i), node.uri("/thin/publish"));
+        }
+
+        static Target herald(String server, String name, List<ServerProcess> nodes) {
+            List<URI> publish = nodes.stream().map(n -> n.uri("/herald/api/notices")).toList();
+            return new Target(server, name, List.copyOf(nodes), publish, KEY,
+                    i -> nodes.get(i % nodes.size()).ws("/herald/ws?token=" + token("u" + i)), null);
+        }
+
+        /** Sessions the servers hold now. */
+        int sessions() {
+            int sum = 0;
+            for (ServerProcess n : nodes) {
+                String body = Http.get(sessionsUri != null ? sessionsUri : n.uri("/herald/api/health"));
+                sum += sessionsUri != null ? Integer.parseInt(body.trim())
+                        : Integer.parseInt(body.replaceAll(".*\"sessions\":(\\d+).*", "$1"));
+            }
+            return sum;
+        }
+
+        @Override
+        public String toString() {
+            return server + "/" + name + "(" + nodes.size() + ")";
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package dev.herald.bench;
+
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonWriter;
+import jakarta.json.JsonWriterFactory;
+import jakarta.json.stream.JsonGenerator;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Writes results.json, summary.md (the figures a reader checks) and chart.html (latency against rate). */
+final class Report {
+
+    private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
+
+    private final JsonObject meta;
+    private final List<Step> steps;
+    private final List<JsonObject> extras;
+
+    Report(JsonObject meta, List<Step> steps, List<JsonObject> extras) {
+        this.meta = meta;
+        this.steps = steps;
+        this.extras = extras;
+    }
+
+    void write(Path dir) throws IOException {
+        JsonArrayBuilder s = Json.createArrayBuilder();
+        steps.forEach(step -> s.add(step.json()));
+        JsonArrayBuilder e = Json.createArrayBuilder();
+        extras.forEach(e::add);
+        JsonWriterFactory pretty = Json.createWriterFactory(Map.of(JsonGenerator.PRETTY_PRINTING, true));
+        try (Writer w = Files.newBufferedWriter(dir.resolve("results.json")); JsonWriter jw = pretty.createWriter(w)) {
+            jw.write(Json.createObjectBuilder().add("meta", meta).add("steps", s).add("other", e).build());
+        }
+        Files.writeString(dir.resolve("summary.md"), summary());
+        Files.writeString(dir.resolve("chart.html"), chart());
+    }
+
+    private Set<String> servers() {
+        Set<String> out = new LinkedHashSet<>();
+        steps.forEach(s -> out.add(s.server()));
+        return out;
+    }
+
+    private List<Step> of(String server, String target, String scenario) {
+        return steps.stream().filter(s -> s.server().equals(server) && s.target().equals(target)
+                && s.scenario().equals(scenario)).toList();
+    }
+
+    /** Highest rate that passed (>= 99.9% delivered, p99 < 100 ms, publisher kept up), in deliveries/s. */
+    private double sustained(List<Step> list) {
+        return list.stream().filter(Step::pass).mapToDouble(s -> (double) s.rate() * s.expected() / Math.max(1, s.sent()))
+                .max().orElse(0);
+    }
+
+    private double best(List<Step> list) {
+        return list.stream().mapToDouble(Step::deliveriesPerSecond).max().orElse(0);
+    }
+
+    String summary() {
+        StringBuilder md = new StringBuilder("# Herald benchmark\n\n");
+        md.append(String.format(Locale.ROOT, "%s, %d cores, Java %s, load average before `%s`, after `%s`, %s min%s.%n%n",
+                meta.getString("date"), meta.getInt("cores"), meta.getString("java"), meta.getString("loadavgBefore"),
+                meta.getString("loadavgAfter"), meta.get("minutes"), meta.getBoolean("quick") ? ", QUICK mode" : ""));
+        md.append("Pass = at least 99.9% delivered, p99 under 100 ms, the publisher kept the rate. Herald runs on two "
+                + "nodes with Redis; thin is the reference push path on one node of the same server.\n\n");
+        for (String server : servers()) {
+            md.append("## ").append(server).append("\n\n");
+            md.append("| scenario | thin sustained | herald sustained | herald / thin | thin best | herald best |\n");
+            md.append("|---|---|---|---|---|---|\n");
+            for (String scenario : List.of("A-user", "B-broadcast")) {
+                double thin = sustained(of(server, "thin", scenario));
+                double herald = sustained(of(server, "herald", scenario));
+                md.append(String.format(Locale.ROOT, "| %s | %,.0f/s | %,.0f/s | %s | %,.0f/s | %,.0f/s |%n", scenario,
+                        thin, herald, thin == 0 ? "-" : Math.round(100 * herald / thin) + "%",
+                        best(of(server, "thin", scenario)), best(of(server, "herald", scenario))));
+            }
+            md.append("\n| target | scenario | rate | delivered | lost | dup | deliveries/s | p50 ms | p99 ms | p999 ms "
+                    + "| server CPU % | pass |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            for (Step s : steps) {
+                if (s.server().equals(server)) {
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.4f | %d | %d | %,.0f | %.2f | %.2f | %.2f | %s | %s |%n",
+                            s.target(), s.scenario(), s.rate(), s.deliveredRatio(), s.expected() - s.delivered(),
+                            s.duplicates(), s.deliveriesPerSecond(), s.p50Ms(), s.p99Ms(), s.p999Ms(),
+                            s.cpuPercent().values(), s.pass() ? "yes" : "no"));
+                }
+            }
+            md.append("\n");
+            for (JsonObject e : extras) {
+                if (e.getString("server").equals(server)) {
+                    md.append("- ").append(describe(e)).append("\n");
+                }
+            }
+            md.append("\n");
+        }
+        return md.toString();
+    }
+
+    private static String describe(JsonObject e) {
+        if (e.getString("scenario").equals("D-idle")) {
+            return String.format(Locale.ROOT, "D idle, %s: %,d connections, %,d connects/s, %,d B heap and %,d B RSS per "
+                    + "connection per node", e.getString("target"), e.getInt("connections"),
+                    e.getJsonNumber("connectPerSecond").longValue(), e.getJsonNumber("heapBytesPerConnection").longValue(),
+                    e.getJsonNumber("rssBytesPerConnection").longValue());
+        }
+        return String.format(Locale.ROOT, "E growth, %d nodes: %s Redis commands and %s publishes per user notice "
+                + "(delivered %s, p99 %s ms)", e.getInt("nodes"), e.get("redisCommandsPerNotice"),
+                e.get("redisPublishesPerNotice"), e.get("delivered"), e.get("p99Ms"));
+    }
+
+    String chart() {
+        StringBuilder html = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Herald "
+                + "benchmark</title><style>body{font:14px system-ui,sans-serif;margin:2rem}svg{background:#fff;"
+                + "border:1px solid #ddd;margin:0 1rem 1rem 0}</style></head><body><h1>Herald benchmark</h1><p>p99 "
+                + "latency (log scale) against delivered notices per second. ")
+                .append(meta.getString("date")).append("</p>");
+        for (String server : servers()) {
+            html.append("<h2>").append(server).append("</h2>");
+            for (String scenario : List.of("A-user", "B-broadcast")) {
+                List<List<Step>> lines = new ArrayList<>();
+                List<String> names = new ArrayList<>();
+                for (String target : List.of("thin", "herald")) {
+                    lines.add(of(server, target, scenario));
+                    names.add(target);
+                }
+                html.append(svg(server + " " + scenario, lines, names));
+            }
+        }
+        return html.append("</body></html>").toString();
+    }
+
+    private static String svg(String title, List<List<Step>> lines, List<String> names) {
+        int w = 560;
+        int h = 320;
+        int left = 60;
+        int bottom = 40;
+        double maxX = 1;
+        for (List<Step> l : lines) {
+            for (Step s : l) {
+                maxX = Math.max(maxX, s.deliveriesPerSecond());
+            }
+        }
+        double minLog = Math.log10(0.1);
+        double maxLog = Math.log10(1000);
+        StringBuilder svg = new StringBuilder(String.format(Locale.ROOT,
+                "<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\"><text x=\"%d\" y=\"18\" "
+                        + "font-weight=\"bold\">%s</text>", w, h, left, title));
+        for (double ms : new double[] {0.1, 1, 10, 100, 1000}) {
+            double y = (h - bottom) - (Math.log10(ms) - minLog) / (maxLog - minLog) * (h - bottom - 30);
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
+                    + "<text x=\"5\" y=\"%.1f\" font-size=\"11\">%s ms</text>", left, w - 10, y, y, y + 4, ms));
+        }
+        for (int i = 0; i <= 4; i++) {
+            double x = left + i * (w - left - 20) / 4.0;
+            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%,.0f/s</text>", x - 15,
+                    h - 20, maxX * i / 4));
+        }
+        for (int li = 0; li < lines.size(); li++) {
+            StringBuilder points = new StringBuilder();
+            for (Step s : lines.get(li)) {
+                double x = left + s.deliveriesPerSecond() / maxX * (w - left - 20);
+                double v = Math.max(0.1, Math.min(1000, s.p99Ms()));
+                double y = (h - bottom) - (Math.log10(v) - minLog) / (maxLog - minLog) * (h - bottom - 30);
+                points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+                svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", x, y,
+                        s.pass() ? COLORS[li] : "#999"));
+            }
+            svg.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>"
+                    + "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>", COLORS[li], points, w - 110, 40 + li * 16,
+                    COLORS[li], names.get(li)));
+        }
+        return svg.append("</svg>").toString();
+    }
+}
