@@ -19,20 +19,25 @@ import java.io.StringWriter;
 import java.util.Map;
 
 /**
- * The two JSON shapes of a notice: the message nodes exchange through the engine (documented in the README
- * as the Redis message format) and the frame a client receives.
+ * The shapes of a notice: the messages nodes exchange through the engine and the frame a client receives.
  *
- * <p>Redis message: {@code {"v":1,"id":"...","ts":1700000000000,"to":{"user":"alice"},"event":"...","data":...}}
- * where {@code to} is {@code {"user":id}}, {@code {"session":id}} or {@code {"all":true}}. Client frame:
- * {@code {"type":"notice","id":"...","event":"...","data":...,"ts":...}}.
+ * <p>Redis message, version 1 (documented for foreign publishers):
+ * {@code {"v":1,"id":"...","ts":1700000000000,"to":{"user":"alice"},"event":"...","data":...}} where
+ * {@code to} is {@code {"user":id}}, {@code {"session":id}} or {@code {"all":true}}. Version 2, what Herald's
+ * own nodes publish: a header line {@code {"v":2,"to":{...}}}, a newline, then the client frame exactly as
+ * sessions receive it, so that a receiving node parses only the small header and never re-encodes the
+ * notice. Client frame: {@code {"type":"notice","id":"...","event":"...","data":...,"ts":...}}.
  *
  * <p>Thread safe: the JSON factories are created once, since looking the provider up on every call is
  * several times slower.
  */
 public final class NoticeCodec {
 
-    /** The version of the Redis message format written and accepted. */
+    /** The version of the documented Redis message format, accepted from any publisher. */
     public static final int VERSION = 1;
+    /** The version of the header-and-frame format that Herald nodes publish. */
+    public static final int FRAMED_VERSION = 2;
+    private static final String FRAMED_PREFIX = "{\"v\":2,";
 
     private final JsonProvider json;
     private final JsonReaderFactory readers;
@@ -61,16 +66,66 @@ public final class NoticeCodec {
                     .write("v", VERSION)
                     .write("id", e.id())
                     .write("ts", e.timestamp());
-            g.writeStartObject("to");
-            switch (e.to().kind()) {
-                case USER -> g.write("user", e.to().id());
-                case SESSION -> g.write("session", e.to().id());
-                case ALL -> g.write("all", true);
-            }
-            g.writeEnd();
+            writeRecipient(g, e.to());
             g.write("event", e.event()).write("data", e.data()).writeEnd();
         }
         return out.toString();
+    }
+
+    /** A message decoded for delivery: who it is for, and the client frame to send them. */
+    public record Routed(Recipient to, String frame) {
+    }
+
+    /**
+     * Encodes a notice as Herald's own (version 2) message: the header line, then {@code frame}.
+     *
+     * @param frame the client frame of the notice, from {@link #frame(Envelope)}
+     */
+    public String encodeFramed(Recipient to, String frame) {
+        StringWriter out = new StringWriter(frame.length() + 48);
+        try (JsonGenerator g = generators.createGenerator(out)) {
+            g.writeStartObject().write("v", FRAMED_VERSION);
+            writeRecipient(g, to);
+            g.writeEnd();
+        }
+        return out.append('\n').append(frame).toString();
+    }
+
+    /**
+     * Decodes either message version into its recipient and client frame. Version 1 messages are checked
+     * field by field; version 2 messages (published by Herald nodes) have their header checked and their frame
+     * taken as it is, after a check that it is a JSON object.
+     *
+     * @throws InvalidNoticeException saying what is wrong with the message
+     */
+    public Routed route(String message) {
+        if (message != null && message.startsWith(FRAMED_PREFIX)) {
+            int newline = message.indexOf('\n');
+            if (newline < 0) {
+                throw new InvalidNoticeException("version 2 message without a frame");
+            }
+            JsonObject header = readObject(message.substring(0, newline), "header");
+            if (!(header.get("to") instanceof JsonObject to)) {
+                throw new InvalidNoticeException("'to' must be an object");
+            }
+            String frame = message.substring(newline + 1);
+            if (frame.length() < 2 || frame.charAt(0) != '{' || frame.charAt(frame.length() - 1) != '}') {
+                throw new InvalidNoticeException("version 2 frame must be a JSON object");
+            }
+            return new Routed(recipient(to), frame);
+        }
+        Envelope e = decode(message);
+        return new Routed(e.to(), frame(e));
+    }
+
+    private static void writeRecipient(JsonGenerator g, Recipient to) {
+        g.writeStartObject("to");
+        switch (to.kind()) {
+            case USER -> g.write("user", to.id());
+            case SESSION -> g.write("session", to.id());
+            case ALL -> g.write("all", true);
+        }
+        g.writeEnd();
     }
 
     /**
@@ -79,6 +134,9 @@ public final class NoticeCodec {
      * @throws InvalidNoticeException saying what is wrong with it
      */
     public Envelope decode(String message) {
+        if (message == null) {
+            throw new InvalidNoticeException("message is null");
+        }
         JsonObject o = readObject(message, "message");
         JsonValue v = o.get("v");
         if (!(v instanceof JsonNumber n) || n.intValue() != VERSION) {

@@ -179,7 +179,7 @@ public final class Node implements AutoCloseable {
     }
 
     private String encode(Envelope e) {
-        String message = codec.encode(e);
+        String message = codec.encodeFramed(e.to(), codec.frame(e));
         if (message.length() > config.maxNoticeBytes()) {
             throw new InvalidNoticeException("notice is " + message.length()
                     + " characters of JSON, more than herald.notice.max-bytes (" + config.maxNoticeBytes() + ")");

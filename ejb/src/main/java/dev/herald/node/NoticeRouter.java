@@ -1,7 +1,6 @@
 package dev.herald.node;
 
 import dev.herald.InvalidNoticeException;
-import dev.herald.engine.Envelope;
 import dev.herald.engine.NoticeCodec;
 import java.util.Collection;
 import java.util.List;
@@ -12,8 +11,8 @@ import java.util.logging.Logger;
 /**
  * Hands each message from the engine to the local sessions it is for.
  *
- * <p>Runs on the subscriber thread, so it never blocks: each frame is encoded once and offered to each
- * session's bounded queue. A malformed message (from a foreign publisher, say) is logged and dropped; no
+ * <p>Runs on the subscriber thread, so it never blocks: the frame arrives encoded (or is encoded once, for a
+ * foreign version 1 message) and is offered to each session's bounded queue. A malformed message (from a foreign publisher, say) is logged and dropped; no
  * exception leaves {@link #route}. One failing session is closed and the others still get the notice.
  */
 public final class NoticeRouter {
@@ -35,21 +34,17 @@ public final class NoticeRouter {
     public void route(String message) {
         received.incrementAndGet();
         try {
-            Envelope e = codec.decode(message);
-            Collection<SessionSender> targets = switch (e.to().kind()) {
-                case USER -> hub.ofUser(e.to().id());
+            NoticeCodec.Routed routed = codec.route(message);
+            Collection<SessionSender> targets = switch (routed.to().kind()) {
+                case USER -> hub.ofUser(routed.to().id());
                 case SESSION -> {
-                    SessionSender session = hub.get(e.to().id());
+                    SessionSender session = hub.get(routed.to().id());
                     yield session == null ? List.of() : List.of(session);
                 }
                 case ALL -> hub.all();
             };
-            if (targets.isEmpty()) {
-                return;
-            }
-            String frame = codec.frame(e);
             for (SessionSender session : targets) {
-                offer(session, frame);
+                offer(session, routed.frame());
             }
         } catch (InvalidNoticeException e) {
             long n = dropped.incrementAndGet();

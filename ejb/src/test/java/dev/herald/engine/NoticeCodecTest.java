@@ -61,6 +61,29 @@ class NoticeCodecTest {
     }
 
     @Test
+    void routesHeraldsFramedMessageWithoutReEncodingTheFrame() {
+        Envelope e = new Envelope("id-9", 5L, Recipient.user("al\"ice"), "x", Json.createValue("line1\nline2"));
+        String frame = codec.frame(e);
+        String message = codec.encodeFramed(e.to(), frame);
+        NoticeCodec.Routed routed = codec.route(message);
+        assertEquals(Recipient.user("al\"ice"), routed.to());
+        assertEquals(frame, routed.frame());
+    }
+
+    @Test
+    void routesTheDocumentedVersionOneMessageToTheSameFrame() {
+        Envelope e = new Envelope("id-1", 1234L, Recipient.all(), "x", Json.createValue(7));
+        assertEquals(new NoticeCodec.Routed(Recipient.all(), codec.frame(e)), codec.route(codec.encode(e)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"v\":2,\"to\":{\"all\":true}}", "{\"v\":2,\"to\":{\"all\":true}}\nnot a frame",
+        "{\"v\":2,\"to\":\"x\"}\n{}", "{\"v\":2,\"to\":{\"user\":\"\"}}\n{}", "{\"v\":2,broken\n{}"})
+    void rejectsMalformedFramedMessages(String message) {
+        assertThrows(InvalidNoticeException.class, () -> codec.route(message));
+    }
+
+    @Test
     void acceptsAForeignMessageWithoutTimestamp() {
         Envelope e = codec.decode("{\"v\":1,\"id\":\"ext-1\",\"to\":{\"all\":true},\"event\":\"e\",\"data\":null}");
         assertEquals("ext-1", e.id());

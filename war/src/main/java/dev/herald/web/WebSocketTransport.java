@@ -10,20 +10,44 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
-/** A WebSocket session as a node {@link Transport}: async text sends, pings, close with a code. */
+/**
+ * A WebSocket session as a node {@link Transport}: async text sends, pings, close with a code.
+ *
+ * <p>On Tyrus (Payara), every send reschedules the session's idle timer on the container's managed
+ * scheduler, and Payara's Jakarta Concurrency then looks up thread-context providers with a ServiceLoader
+ * over the thread's context class loader: for this WAR, a scan of every jar in WEB-INF/lib, per send. Sends
+ * on Tyrus therefore run with a context class loader that holds no jars, which makes that lookup cheap; the
+ * idle task needs no application context. Other containers send as they are.
+ */
 final class WebSocketTransport implements Transport {
+
+    /** A class loader with no classpath of its own: ServiceLoader lookups through it find only the JDK's. */
+    private static final ClassLoader LEAN = new ClassLoader(null) { };
 
     private final Session session;
     private final RemoteEndpoint.Async remote;
+    private final boolean tyrus;
 
     WebSocketTransport(Session session) {
         this.session = session;
         this.remote = session.getAsyncRemote();
+        this.tyrus = session.getClass().getName().startsWith("org.glassfish.tyrus.");
     }
 
     @Override
     public void send(String text, Consumer<Throwable> done) {
-        remote.sendText(text, result -> done.accept(result.isOK() ? null : result.getException()));
+        if (!tyrus) {
+            remote.sendText(text, result -> done.accept(result.isOK() ? null : result.getException()));
+            return;
+        }
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(LEAN);
+        try {
+            remote.sendText(text, result -> done.accept(result.isOK() ? null : result.getException()));
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
     }
 
     @Override
