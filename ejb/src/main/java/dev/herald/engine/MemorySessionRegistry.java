@@ -37,6 +37,11 @@ public final class MemorySessionRegistry implements SessionRegistry {
     }
 
     @Override
+    public void registerAll(String nodeId, Map<String, String> sessions) {
+        sessions.forEach((sessionId, user) -> register(nodeId, user, sessionId));
+    }
+
+    @Override
     public void unregister(String nodeId, String user, String sessionId) {
         byUser.computeIfPresent(user, (u, sessions) -> {
             sessions.remove(sessionId);

@@ -18,8 +18,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * <p>A user notice is one {@code EVALSHA} of a script that reads the user's sessions and publishes the message
  * once to each distinct node among them, so the sender pays one round trip and nodes without that user get
  * nothing. A session notice is one {@code PUBLISH} to the node named in the session id. The subscription
- * runs on its own connection with a read timeout of the node TTL, kept busy by {@link #keepAlive} pings, so
- * a silently dead connection is noticed.
+ * runs on its own connection; {@link #keepAlive} pings it on every heartbeat and closes the socket when no
+ * pong came back for longer than the subscriber timeout, so that a silently dead connection (a partition, a
+ * crashed host) ends {@link #run} instead of leaving the node deaf.
  */
 public final class RedisBroker implements Broker {
 
@@ -43,6 +44,8 @@ public final class RedisBroker implements Broker {
     private final URI uri;
     private final int subscriberTimeoutMillis;
     private final AtomicReference<JedisPubSub> subscription = new AtomicReference<>();
+    private final AtomicReference<Jedis> subscriber = new AtomicReference<>();
+    private volatile long lastPongNanos;
     private volatile boolean closed;
     private volatile String scriptSha;
 
@@ -109,6 +112,7 @@ public final class RedisBroker implements Broker {
         } catch (JedisDataException e) {
             if (isNoScript(e)) {
                 // Redis restarted and forgot the script mid-batch: send this one again, once, in full.
+                scriptSha = null;
                 return toUser(jedis, outgoing.envelope().to().id(), outgoing.message());
             }
             throw e;
@@ -173,9 +177,16 @@ public final class RedisBroker implements Broker {
             public void onMessage(String channel, String message) {
                 onMessage.accept(message);
             }
+
+            @Override
+            public void onPong(String pattern) {
+                lastPongNanos = System.nanoTime();
+            }
         };
         try (Jedis jedis = new Jedis(uri, subscriberTimeoutMillis)) {
+            lastPongNanos = System.nanoTime();
             subscription.set(pubSub);
+            subscriber.set(jedis);
             if (closed) {
                 return;
             }
@@ -187,17 +198,37 @@ public final class RedisBroker implements Broker {
             }
         } finally {
             subscription.compareAndSet(pubSub, null);
+            subscriber.set(null);
+        }
+        if (!closed) {
+            throw new HeraldUnavailableException("Redis subscription ended", null);
         }
     }
 
     @Override
     public void keepAlive() {
         JedisPubSub pubSub = subscription.get();
-        if (pubSub != null && pubSub.isSubscribed()) {
+        if (pubSub == null || !pubSub.isSubscribed()) {
+            return;
+        }
+        if (System.nanoTime() - lastPongNanos > subscriberTimeoutMillis * 1_000_000L) {
+            disconnectSubscriber(); // no pong in time: the connection is dead though the socket looks open
+            return;
+        }
+        try {
+            pubSub.ping();
+        } catch (JedisException e) {
+            disconnectSubscriber();
+        }
+    }
+
+    private void disconnectSubscriber() {
+        Jedis jedis = subscriber.get();
+        if (jedis != null) {
             try {
-                pubSub.ping();
+                jedis.disconnect();
             } catch (JedisException e) {
-                // The subscriber thread sees the same broken connection and reconnects.
+                // Closing a broken socket: nothing more to do.
             }
         }
     }
@@ -210,8 +241,9 @@ public final class RedisBroker implements Broker {
             try {
                 pubSub.unsubscribe();
             } catch (JedisException e) {
-                // Already broken: the subscriber thread ends on its own.
+                // Already broken: the disconnect below ends the subscriber thread.
             }
         }
+        disconnectSubscriber();
     }
 }

@@ -40,6 +40,20 @@ public final class RedisSessionRegistry implements SessionRegistry {
     }
 
     @Override
+    public void registerAll(String nodeId, Map<String, String> sessions) {
+        if (sessions.isEmpty()) {
+            return;
+        }
+        redis.call("register sessions again", jedis -> {
+            Pipeline p = jedis.pipelined();
+            p.hset(keys.nodeSessions(nodeId), sessions);
+            sessions.forEach((sessionId, user) -> p.hset(keys.userSessions(user), sessionId, nodeId));
+            p.sync();
+            return null;
+        });
+    }
+
+    @Override
     public void unregister(String nodeId, String user, String sessionId) {
         redis.call("unregister a session", jedis -> {
             Pipeline p = jedis.pipelined();

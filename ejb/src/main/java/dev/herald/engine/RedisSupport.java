@@ -4,6 +4,7 @@ import dev.herald.HeraldUnavailableException;
 import java.util.function.Function;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /** Borrows a pooled connection for one call and turns Redis failures into {@link HeraldUnavailableException}. */
@@ -18,6 +19,11 @@ final class RedisSupport {
     <T> T call(String what, Function<Jedis, T> action) {
         try (Jedis jedis = pool.getResource()) {
             return action.apply(jedis);
+        } catch (JedisConnectionException e) {
+            // Idle pooled connections are as dead as this one (Redis restarted or unreachable): drop them, so
+            // that the calls after Redis is back open fresh connections instead of failing once each.
+            pool.clear();
+            throw new HeraldUnavailableException("Redis unavailable while trying to " + what + ": " + e.getMessage(), e);
         } catch (JedisException e) {
             throw new HeraldUnavailableException("Redis unavailable while trying to " + what + ": " + e.getMessage(), e);
         }

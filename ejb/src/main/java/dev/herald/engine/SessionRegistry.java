@@ -16,6 +16,12 @@ public interface SessionRegistry {
     /** Records that {@code sessionId} of {@code user} is connected to {@code nodeId}. */
     void register(String nodeId, String user, String sessionId);
 
+    /**
+     * Records every session of {@code sessions} (session id to user) as connected to {@code nodeId}, in one
+     * round trip: how a node registers again after the registry lost it.
+     */
+    void registerAll(String nodeId, Map<String, String> sessions);
+
     /** Removes {@code sessionId} of {@code user} only; the user's other sessions stay. */
     void unregister(String nodeId, String user, String sessionId);
 

@@ -44,6 +44,8 @@ public final class HeraldConfig {
     private final int idleTimeoutMillis;
     private final int pingIntervalMillis;
     private final int sessionQueueLimit;
+    private final int sessionBufferLimit;
+    private final int sessionSendTimeoutMillis;
     private final boolean demo;
 
     private static Map<String, String> defaults() {
@@ -63,6 +65,8 @@ public final class HeraldConfig {
         d.put("herald.ws.idle-timeout", "60000");
         d.put("herald.ws.ping-interval", "20000");
         d.put("herald.session.queue-limit", "1024");
+        d.put("herald.session.buffer-limit", "1048576");
+        d.put("herald.session.send-timeout", "10000");
         d.put("herald.notice.max-bytes", "65536");
         d.put("herald.demo", "false");
         return Collections.unmodifiableMap(d);
@@ -99,6 +103,8 @@ public final class HeraldConfig {
                     "must be shorter than herald.ws.idle-timeout (" + idleTimeoutMillis + ")");
         }
         sessionQueueLimit = r.integer("herald.session.queue-limit", 1, 1 << 20);
+        sessionBufferLimit = r.integer("herald.session.buffer-limit", 1024, 1 << 30);
+        sessionSendTimeoutMillis = r.integer("herald.session.send-timeout", 100, 3_600_000);
         demo = r.bool("herald.demo");
         if (demo && jwtSecret.isEmpty()) {
             throw r.invalid("herald.demo", "needs herald.jwt.secret to sign the demo page's tokens");
@@ -205,6 +211,16 @@ public final class HeraldConfig {
     /** How many frames may wait for one session before it is closed as too slow. */
     public int sessionQueueLimit() {
         return sessionQueueLimit;
+    }
+
+    /** How many characters of frames may wait for one session before it is closed as too slow. */
+    public int sessionBufferLimit() {
+        return sessionBufferLimit;
+    }
+
+    /** How long one send to a session may stay in flight before the session is closed as too slow. */
+    public int sessionSendTimeoutMillis() {
+        return sessionSendTimeoutMillis;
     }
 
     /**

@@ -72,6 +72,7 @@ public final class Node implements AutoCloseable {
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     private volatile long backoffMillis = INITIAL_BACKOFF_MILLIS;
     private volatile boolean knownToRegistry;
+    private boolean mustRegisterAgain;
     private volatile boolean receiving;
     private Thread subscriber;
 
@@ -194,8 +195,11 @@ public final class Node implements AutoCloseable {
      * @throws HeraldUnavailableException when the engine cannot register it; nothing stays registered then
      */
     public SessionSender connect(String user, Transport transport) {
+        if (stopped.getCount() == 0) {
+            throw new HeraldUnavailableException("node " + id + " is shutting down", null);
+        }
         SessionSender session = new SessionSender(sessionIds.next(), user, transport, config.sessionQueueLimit(),
-                closer);
+                config.sessionBufferLimit(), closer);
         session.offer(codec.frame("welcome", "session", session.id(), "user", user));
         hub.add(session);
         try {
@@ -203,6 +207,9 @@ public final class Node implements AutoCloseable {
         } catch (RuntimeException e) {
             hub.remove(session);
             throw e;
+        }
+        if (session.isClosed()) {
+            disconnect(session); // closed while registering: its close event may have come before we knew it
         }
         return session;
     }
@@ -257,11 +264,11 @@ public final class Node implements AutoCloseable {
                 if (stopped.getCount() > 0) {
                     throw new HeraldUnavailableException("subscription ended", null);
                 }
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // the loop must outlive anything the engine or a message throws
+                receiving = false;
                 if (stopped.getCount() == 0) {
                     return;
                 }
-                receiving = false;
                 subscription.failed(e);
                 long pause = backoffMillis;
                 backoffMillis = Math.min(pause * 2, MAX_BACKOFF_MILLIS);
@@ -273,6 +280,7 @@ public final class Node implements AutoCloseable {
                 }
             }
         }
+        receiving = false;
     }
 
     private void onSubscribed() {
@@ -291,10 +299,26 @@ public final class Node implements AutoCloseable {
     }
 
     private synchronized void beat() {
+        if (stopped.getCount() == 0) {
+            return;
+        }
         try {
-            boolean unknown = registry.heartbeat(id, config.nodeTtlMillis());
-            if (unknown) {
-                reRegister();
+            if (registry.heartbeat(id, config.nodeTtlMillis())) {
+                if (knownToRegistry) {
+                    LOG.warning(() -> "The registry had lost node " + id + "; registering its " + hub.size()
+                            + " session(s) again");
+                }
+                mustRegisterAgain = true;
+            }
+            if (mustRegisterAgain) {
+                // Cleared only once every session is back in, so a failure half-way is retried next beat.
+                Map<String, String> sessions = new LinkedHashMap<>();
+                for (SessionSender s : hub.all()) {
+                    sessions.put(s.id(), s.user());
+                }
+                registry.registerAll(id, sessions);
+                mustRegisterAgain = false;
+                knownToRegistry = true;
             }
             List<String> purged = registry.purgeDeadNodes();
             if (!purged.isEmpty()) {
@@ -307,29 +331,23 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    private void reRegister() {
-        Map<String, String> sessions = new LinkedHashMap<>();
-        for (SessionSender s : hub.all()) {
-            sessions.put(s.id(), s.user());
-        }
-        if (knownToRegistry && !sessions.isEmpty()) {
-            LOG.warning(() -> "The registry had lost node " + id + "; registering its " + sessions.size()
-                    + " session(s) again");
-        }
-        sessions.forEach((session, user) -> registry.register(id, user, session));
-        knownToRegistry = true;
-    }
-
     /**
-     * Closes sessions not heard from for the idle timeout and pings the others. Runs on the closer executor,
+     * Closes sessions not heard from for the idle timeout, or whose send has been stuck for the send timeout,
+     * and pings the others. Runs on the closer executor,
      * not the scheduler, as some containers' pings block on a congested connection. The idle check is
      * Herald's own: a container idle timeout costs a timer reschedule on every send (Tyrus).
      */
     private void pingAll() {
         long idle = TimeUnit.MILLISECONDS.toNanos(config.idleTimeoutMillis());
+        long stall = TimeUnit.MILLISECONDS.toNanos(config.sessionSendTimeoutMillis());
         for (SessionSender s : hub.all()) {
             if (s.silentNanos() > idle) {
                 s.close(CLOSE_IDLE, "idle: nothing heard for " + config.idleTimeoutMillis() + " ms");
+                continue;
+            }
+            if (s.stalledNanos() > stall) {
+                s.close(SessionSender.CLOSE_TOO_SLOW, "too slow: a send took over "
+                        + config.sessionSendTimeoutMillis() + " ms");
                 continue;
             }
             try {
@@ -397,10 +415,10 @@ public final class Node implements AutoCloseable {
             this.what = what;
         }
 
-        synchronized void failed(RuntimeException e) {
+        synchronized void failed(Throwable e) {
             if (since == 0) {
                 since = System.currentTimeMillis();
-                LOG.warning("Herald " + what + " failed: " + e.getMessage() + "; retrying with backoff until it is back");
+                LOG.warning("Herald " + what + " failed: " + e + "; retrying until it is back");
             }
         }
 

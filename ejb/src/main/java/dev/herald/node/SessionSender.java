@@ -5,6 +5,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -12,9 +13,10 @@ import java.util.logging.Logger;
  * One session's outbound side: a bounded queue and one send in flight at a time.
  *
  * <p>{@link #offer} never blocks: it queues the frame and, if no send is in flight, starts one. Frames that
- * wait while a send is in flight go out together as one JSON array frame. When more than the queue limit
- * wait, the session is closed with {@link #CLOSE_TOO_SLOW}: one slow client costs its own connection, never
- * the subscriber thread or other sessions. Completions that arrive on the sending thread are looped, not
+ * wait while a send is in flight go out together as one JSON array frame. When more frames or more
+ * characters wait than the limits allow, the session is closed with {@link #CLOSE_TOO_SLOW} (the node also
+ * closes a session whose send has been in flight too long, see {@link #stalledNanos()}): one slow client
+ * costs its own connection, never the subscriber thread or other sessions. Completions that arrive on the sending thread are looped, not
  * recursed, so a fast transport cannot overflow the stack. Thread safe.
  */
 public final class SessionSender {
@@ -30,23 +32,39 @@ public final class SessionSender {
     private final String user;
     private final Transport transport;
     private final int limit;
+    private final long charLimit;
     private final Executor closer;
     private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicLong queuedChars = new AtomicLong();
+    private volatile long sendStartedNanos;
     private final AtomicBoolean busy = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile long lastHeardNanos = System.nanoTime();
 
     /**
      * @param limit how many frames may wait before the session is closed as too slow
+     * @param charLimit how many characters of frames may wait before the session is closed as too slow
      * @param closer runs {@link Transport#close}, which may block, off the caller's thread
      */
-    public SessionSender(String id, String user, Transport transport, int limit, Executor closer) {
+    public SessionSender(String id, String user, Transport transport, int limit, long charLimit, Executor closer) {
         this.id = id;
         this.user = user;
         this.transport = transport;
         this.limit = limit;
+        this.charLimit = charLimit;
         this.closer = closer;
+    }
+
+    /** A sender whose character limit is unbounded (tests, and transports that bound memory themselves). */
+    public SessionSender(String id, String user, Transport transport, int limit, Executor closer) {
+        this(id, user, transport, limit, Long.MAX_VALUE, closer);
+    }
+
+    /** Nanoseconds the send in flight has taken so far; 0 when none is in flight. */
+    public long stalledNanos() {
+        long started = sendStartedNanos;
+        return started == 0 ? 0 : System.nanoTime() - started;
     }
 
     public String id() {
@@ -95,6 +113,12 @@ public final class SessionSender {
             close(CLOSE_TOO_SLOW, "too slow: more than " + limit + " frames waiting");
             return false;
         }
+        if (queuedChars.addAndGet(frame.length()) > charLimit) {
+            queued.decrementAndGet();
+            queuedChars.addAndGet(-frame.length());
+            close(CLOSE_TOO_SLOW, "too slow: more than " + charLimit + " characters waiting");
+            return false;
+        }
         queue.add(frame);
         drain();
         return true;
@@ -105,6 +129,7 @@ public final class SessionSender {
         if (closed.compareAndSet(false, true)) {
             queue.clear();
             queued.set(0);
+            queuedChars.set(0);
             if (code == CLOSE_TOO_SLOW) {
                 LOG.info(() -> "Closing session " + id + " of " + user + ": " + reason);
             }
@@ -136,8 +161,10 @@ public final class SessionSender {
             }
             // 0: send in progress, 1: completed before send() returned, 2: send() returned first.
             AtomicInteger phase = new AtomicInteger();
+            sendStartedNanos = System.nanoTime() | 1; // never 0 while in flight
             try {
                 transport.send(text, error -> {
+                    sendStartedNanos = 0;
                     if (error != null) {
                         failed(error);
                         return;
@@ -164,6 +191,7 @@ public final class SessionSender {
             return null;
         }
         queued.decrementAndGet();
+        queuedChars.addAndGet(-first.length());
         String next = queue.peek();
         if (next == null) {
             return first;
@@ -172,6 +200,7 @@ public final class SessionSender {
         int frames = 1;
         while (frames < MAX_BATCH_FRAMES && batch.length() < MAX_BATCH_CHARS && (next = queue.poll()) != null) {
             queued.decrementAndGet();
+            queuedChars.addAndGet(-next.length());
             batch.append(',').append(next);
             frames++;
         }

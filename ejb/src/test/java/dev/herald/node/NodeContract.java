@@ -201,7 +201,7 @@ abstract class NodeContract {
 
         b.haltAsIfKilled();
 
-        await().atMost(Duration.ofMillis(TTL + HEARTBEAT + 2000))
+        await().atMost(Duration.ofMillis(TTL + HEARTBEAT + 5000))
                 .until(() -> a.registry().sessionsOf("bob").isEmpty());
         assertFalse(a.registry().liveNodes().contains(b.id()), "dead node is no longer listed as live");
         assertTrue(a.registry().liveNodes().contains(a.id()));

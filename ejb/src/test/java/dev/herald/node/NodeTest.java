@@ -15,6 +15,7 @@ import dev.herald.engine.MemorySessionRegistry;
 import dev.herald.engine.SessionRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import dev.herald.testing.FakeTransport;
 import jakarta.json.Json;
 import java.util.Map;
@@ -28,7 +29,8 @@ class NodeTest {
 
     private final ScheduledExecutorService pool = Executors.newScheduledThreadPool(1);
     private final MemorySessionRegistry registry = new MemorySessionRegistry();
-    private boolean registryDown;
+    private volatile boolean registryDown;
+    private final AtomicInteger registerAllAttempts = new AtomicInteger();
     private final SessionRegistry flaky = new SessionRegistry() {
         @Override
         public void register(String nodeId, String user, String sessionId) {
@@ -36,6 +38,15 @@ class NodeTest {
                 throw new HeraldUnavailableException("Redis down (test)", null);
             }
             registry.register(nodeId, user, sessionId);
+        }
+
+        @Override
+        public void registerAll(String nodeId, Map<String, String> sessions) {
+            registerAllAttempts.incrementAndGet();
+            if (registryDown) {
+                throw new HeraldUnavailableException("Redis down (test)", null);
+            }
+            registry.registerAll(nodeId, sessions);
         }
 
         @Override
@@ -69,7 +80,8 @@ class NodeTest {
         }
     };
     private final Node node = new Node(HeraldConfig.from(Map.of("herald.notice.max-bytes", "200",
-            "herald.ws.ping-interval", "100", "herald.ws.idle-timeout", "1000")::get),
+            "herald.ws.ping-interval", "100", "herald.ws.idle-timeout", "1000", "herald.node.heartbeat", "50",
+            "herald.node.ttl", "200", "herald.session.send-timeout", "300")::get),
             new Engine(new MemoryBroker(flaky), flaky, "memory", () -> { }), Thread::new, pool, Runnable::run);
 
     @AfterEach
@@ -103,6 +115,35 @@ class NodeTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> silent.closeCode() == Node.CLOSE_IDLE);
         assertEquals(0, ponging.closeCode());
         assertTrue(ponging.pings() >= 5);
+    }
+
+    @Test
+    void registersItsSessionsAgainAfterTheRegistryLostThemEvenIfTheFirstAttemptFails() {
+        node.start();
+        SessionSender alice = node.connect("alice", new FakeTransport());
+        registryDown = true;
+        registry.removeNode(node.id()); // as a Redis restarted empty
+        int before = registerAllAttempts.get();
+        await().atMost(Duration.ofSeconds(5)).until(() -> registerAllAttempts.get() >= before + 2);
+        assertEquals(Map.of(), registry.sessionsOf("alice"));
+        registryDown = false;
+        await().atMost(Duration.ofSeconds(5)).until(() -> registry.sessionsOf("alice").containsKey(alice.id()));
+    }
+
+    @Test
+    void closesASessionWhoseSendStaysInFlightLongerThanTheSendTimeout() {
+        node.start();
+        FakeTransport stuck = new FakeTransport();
+        stuck.hold();
+        SessionSender s = node.connect("alice", stuck); // the welcome frame never completes
+        await().atMost(Duration.ofSeconds(5)).until(() -> stuck.closeCode() == SessionSender.CLOSE_TOO_SLOW);
+        assertTrue(s.isClosed());
+    }
+
+    @Test
+    void refusesNewSessionsOnceStopped() {
+        node.close();
+        assertThrows(HeraldUnavailableException.class, () -> node.connect("alice", new FakeTransport()));
     }
 
     @Test

@@ -54,6 +54,29 @@ class SessionSenderTest {
     }
 
     @Test
+    void closesTheSessionWithTooSlowWhenMoreCharactersWaitThanTheBufferLimit() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = new SessionSender("n.1", "alice", t, 1000, 100, Runnable::run);
+        t.hold();
+        s.offer(frame(0)); // in flight, not counted
+        assertTrue(s.offer("x".repeat(60)));
+        assertFalse(s.offer("y".repeat(60)), "120 characters waiting is over the limit of 100");
+        assertEquals(SessionSender.CLOSE_TOO_SLOW, t.closeCode());
+    }
+
+    @Test
+    void reportsHowLongTheSendInFlightHasTaken() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = new SessionSender("n.1", "alice", t, 10, Runnable::run);
+        assertEquals(0, s.stalledNanos());
+        t.hold();
+        s.offer(frame(1));
+        assertTrue(s.stalledNanos() > 0);
+        t.release();
+        assertEquals(0, s.stalledNanos());
+    }
+
+    @Test
     void closesTheSessionWhenASendFails() {
         FakeTransport failing = new FakeTransport() {
             @Override
