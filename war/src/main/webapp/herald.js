@@ -10,13 +10,14 @@
  *   });
  *   herald.connect();
  *
- * Close codes that stop reconnecting (the token is refused, the origin is not allowed): 4401, 4403. Any
- * other close (network, 1013 try later, 4429 too slow, 1001 server restart) reconnects after a backoff.
+ * Close codes that stop reconnecting: 4403 (origin not allowed), and 4401 (token refused) when the token
+ * is a fixed string; with a token function, 4401 reconnects with a freshly fetched token. Any other close
+ * (network, 1013 try later, 4429 too slow, 4408 idle, 1001 server restart) reconnects after a backoff.
  */
 (function (global) {
   "use strict";
 
-  const STOP_CODES = new Set([4401, 4403]);
+  const STOP_CODES = new Set([4403]);
 
   class HeraldClient {
     constructor(options) {
@@ -59,6 +60,9 @@
         this.scheduleRetry("token fetch failed: " + e);
         return;
       }
+      if (this.stopped) {
+        return;
+      }
       const url = this.options.url + (token ? (this.options.url.includes("?") ? "&" : "?") + "token="
           + encodeURIComponent(token) : "");
       const socket = new WebSocket(url);
@@ -77,7 +81,7 @@
         if (this.stopped) {
           return;
         }
-        if (STOP_CODES.has(event.code)) {
+        if (STOP_CODES.has(event.code) || (event.code === 4401 && typeof this.options.token !== "function")) {
           this.options.onStatus("stopped", { code: event.code, reason: event.reason });
           return;
         }

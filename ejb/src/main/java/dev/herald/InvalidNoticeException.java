@@ -11,7 +11,20 @@ public class InvalidNoticeException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 
+    private final int index;
+
     public InvalidNoticeException(String message) {
+        this(message, -1);
+    }
+
+    /** An invalid notice at position {@code index} of a batch. */
+    public InvalidNoticeException(String message, int index) {
         super(message);
+        this.index = index;
+    }
+
+    /** The position of the invalid notice in its batch, or -1 when the call was not a batch. */
+    public int index() {
+        return index;
     }
 }

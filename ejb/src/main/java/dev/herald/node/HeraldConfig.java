@@ -38,6 +38,7 @@ public final class HeraldConfig {
     private final String jwtSecret;
     private final String apiKey;
     private final int apiMaxBodyBytes;
+    private final int apiMaxNotices;
     private final int maxFrameBytes;
     private final int maxNoticeBytes;
     private final Set<String> allowedOrigins;
@@ -60,6 +61,7 @@ public final class HeraldConfig {
         d.put("herald.jwt.secret", "");
         d.put("herald.api.key", "");
         d.put("herald.api.max-body", "1048576");
+        d.put("herald.api.max-notices", "1000");
         d.put("herald.ws.max-frame", "65536");
         d.put("herald.ws.allowed-origins", "");
         d.put("herald.ws.idle-timeout", "60000");
@@ -93,6 +95,7 @@ public final class HeraldConfig {
             throw r.invalid("herald.api.key", "must be at least 16 characters");
         }
         apiMaxBodyBytes = r.integer("herald.api.max-body", 1024, 64 << 20);
+        apiMaxNotices = r.integer("herald.api.max-notices", 1, 1_000_000);
         maxFrameBytes = r.integer("herald.ws.max-frame", 256, 16 << 20);
         maxNoticeBytes = r.integer("herald.notice.max-bytes", 64, 16 << 20);
         allowedOrigins = r.list("herald.ws.allowed-origins");
@@ -181,6 +184,11 @@ public final class HeraldConfig {
 
     public int apiMaxBodyBytes() {
         return apiMaxBodyBytes;
+    }
+
+    /** The most notices one REST request may carry. */
+    public int apiMaxNotices() {
+        return apiMaxNotices;
     }
 
     public int maxFrameBytes() {

@@ -160,12 +160,17 @@ public final class Node implements AutoCloseable {
     public List<String> sendAll(List<Notice> notices) {
         List<Broker.Outgoing> outgoing = new ArrayList<>(notices.size());
         List<String> ids = new ArrayList<>(notices.size());
-        for (Notice notice : notices) {
+        for (int i = 0; i < notices.size(); i++) {
+            Notice notice = notices.get(i);
             if (notice == null) {
-                throw new InvalidNoticeException("notice must not be null");
+                throw new InvalidNoticeException("notice " + i + " is null", i);
             }
             Envelope e = stamp(notice);
-            outgoing.add(new Broker.Outgoing(e, encode(e)));
+            try {
+                outgoing.add(new Broker.Outgoing(e, encode(e)));
+            } catch (InvalidNoticeException invalid) {
+                throw new InvalidNoticeException(invalid.getMessage(), i);
+            }
             ids.add(e.id());
         }
         if (!outgoing.isEmpty()) {

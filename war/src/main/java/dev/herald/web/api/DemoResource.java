@@ -17,6 +17,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 
 /**
@@ -53,12 +55,16 @@ public class DemoResource {
     @POST
     @Path("send")
     @Produces(MediaType.APPLICATION_JSON)
-    public Response send(String body) {
+    public Response send(InputStream input) {
         Node node = heraldNode.node();
         if (!node.config().demo()) {
             return Problems.of(node.codec(), Response.Status.NOT_FOUND, "demo mode is off");
         }
         try {
+            String body = NoticesResource.read(input, node.config().maxNoticeBytes() + 1024);
+            if (body == null) {
+                return Problems.of(node.codec(), Response.Status.REQUEST_ENTITY_TOO_LARGE, "body too large");
+            }
             JsonObject object = node.codec().readObject(body, "body");
             Notice notice = node.codec().notice(object);
             String id = node.send(notice);
@@ -68,6 +74,8 @@ public class DemoResource {
             return Problems.of(node.codec(), Response.Status.BAD_REQUEST, e.getMessage());
         } catch (HeraldUnavailableException e) {
             return Problems.of(node.codec(), Response.Status.SERVICE_UNAVAILABLE, e.getMessage());
+        } catch (IOException e) {
+            return Problems.of(node.codec(), Response.Status.BAD_REQUEST, "could not read the body");
         }
     }
 }

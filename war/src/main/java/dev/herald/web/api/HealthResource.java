@@ -12,7 +12,8 @@ import jakarta.ws.rs.core.Response;
 
 /**
  * {@code GET /herald/api/health}: 200 while this node receives notices from its engine, 503 while it does
- * not (Redis unreachable), for load balancers. The body names the node, its engine and its session count.
+ * not (Redis unreachable), for load balancers. The body names the node, its engine kind and its session count (no addresses: it needs no
+ * authentication).
  */
 @Path("health")
 @ApplicationScoped
@@ -28,7 +29,7 @@ public class HealthResource {
         String body = node.codec().json().createObjectBuilder()
                 .add("status", node.isReceiving() ? "up" : "down")
                 .add("node", node.id())
-                .add("engine", node.engineDescription())
+                .add("engine", node.config().usesRedis() ? "redis" : "memory")
                 .add("sessions", node.hub().size())
                 .build().toString();
         return Response.status(node.isReceiving() ? Response.Status.OK : Response.Status.SERVICE_UNAVAILABLE)

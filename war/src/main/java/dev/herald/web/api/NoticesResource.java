@@ -36,7 +36,7 @@ import java.util.logging.Logger;
  * <p>Needs {@code Authorization: Bearer <herald.api.key>}. Answers 202 with {@code {"ids":[...]}}; 400 with
  * the reason and the index of the first bad notice (then nothing of the body is sent); 401 without the key;
  * 403 when no key is configured (the API is off); 413 over {@code herald.api.max-body}; 503 when Redis is
- * down.
+ * down (a failure mid-pipeline may have sent some of the notices). The scheme name is case-insensitive.
  */
 @Path("notices")
 @ApplicationScoped
@@ -50,13 +50,14 @@ public class NoticesResource {
     private Node node;
     private NoticeCodec codec;
     private byte[] apiKey;
+    private static final String BEARER = "bearer ";
 
     @PostConstruct
     void init() {
         node = heraldNode.node();
         codec = node.codec();
         HeraldConfig config = node.config();
-        apiKey = config.apiKey().isEmpty() ? null : ("Bearer " + config.apiKey()).getBytes(StandardCharsets.UTF_8);
+        apiKey = config.apiKey().isEmpty() ? null : config.apiKey().getBytes(StandardCharsets.UTF_8);
     }
 
     @POST
@@ -65,8 +66,9 @@ public class NoticesResource {
         if (apiKey == null) {
             return Problems.of(codec, Response.Status.FORBIDDEN, "the publish API is off: set herald.api.key");
         }
-        if (authorization == null
-                || !MessageDigest.isEqual(apiKey, authorization.getBytes(StandardCharsets.UTF_8))) {
+        if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
+                || !MessageDigest.isEqual(apiKey,
+                        authorization.substring(BEARER.length()).trim().getBytes(StandardCharsets.UTF_8))) {
             return Response.fromResponse(Problems.of(codec, Response.Status.UNAUTHORIZED,
                     "missing or wrong Authorization: Bearer <herald.api.key>"))
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build();
@@ -91,6 +93,10 @@ public class NoticesResource {
                 if (array.isEmpty()) {
                     return Problems.of(codec, Response.Status.BAD_REQUEST, "the array holds no notice");
                 }
+                if (array.size() > node.config().apiMaxNotices()) {
+                    return Problems.of(codec, Response.Status.BAD_REQUEST, "more than herald.api.max-notices ("
+                            + node.config().apiMaxNotices() + ") notices in one request");
+                }
                 for (JsonValue item : array) {
                     if (!(item instanceof JsonObject object)) {
                         throw new InvalidNoticeException("each notice must be a JSON object");
@@ -112,16 +118,18 @@ public class NoticesResource {
             return Response.accepted(codec.json().createObjectBuilder().add("ids", idArray).build().toString())
                     .type(MediaType.APPLICATION_JSON_TYPE).build();
         } catch (InvalidNoticeException e) {
-            return Problems.of(codec, Response.Status.BAD_REQUEST, e.getMessage());
+            return e.index() >= 0 ? Problems.at(codec, e.index(), e.getMessage())
+                    : Problems.of(codec, Response.Status.BAD_REQUEST, e.getMessage());
         } catch (HeraldUnavailableException e) {
             LOG.warning(() -> "Publish API: " + e.getMessage());
             return Response.fromResponse(Problems.of(codec, Response.Status.SERVICE_UNAVAILABLE,
-                    "Redis is unavailable; nothing was sent")).header(HttpHeaders.RETRY_AFTER, "1").build();
+                    "Redis is unavailable: the notices were not sent, or not all of them")
+            ).header(HttpHeaders.RETRY_AFTER, "1").build();
         }
     }
 
     /** The body as text, or {@code null} when it is longer than {@code max} bytes. */
-    private static String read(InputStream body, int max) throws IOException {
+    static String read(InputStream body, int max) throws IOException {
         if (body == null) {
             return "";
         }
