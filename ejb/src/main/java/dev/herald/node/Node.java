@@ -203,6 +203,11 @@ public final class Node implements AutoCloseable {
         if (stopped.getCount() == 0) {
             throw new HeraldUnavailableException("node " + id + " is shutting down", null);
         }
+        if (!knownToRegistry) {
+            // The node must be known alive before its first session is registered: otherwise, should it die
+            // before its first heartbeat, no other node would ever purge that session.
+            beat();
+        }
         SessionSender session = new SessionSender(sessionIds.next(), user, transport, config.sessionQueueLimit(),
                 config.sessionBufferLimit(), closer);
         session.offer(codec.frame("welcome", "session", session.id(), "user", user));
