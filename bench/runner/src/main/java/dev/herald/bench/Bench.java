@@ -141,17 +141,32 @@ public final class Bench {
                     chosen.add(Target.herald(server, "herald", List.of(a, b)));
                 }
                 for (Target t : chosen) {
-                    deliveryScenarios(t);
+                    guarded(t + " A/B", () -> deliveryScenarios(t));
                 }
                 for (Target t : chosen) {
-                    idleConnections(t);
+                    guarded(t + " D", () -> idleConnections(t));
                 }
                 if (targets.contains("herald")) {
-                    growth(kind, server, redis, props, a, b, all, offset);
+                    guarded(server + " E", () -> growth(kind, server, redis, props, a, b, all, offset));
                 }
             } finally {
                 all.forEach(ServerProcess::close);
             }
+        }
+    }
+
+    private interface Scenario {
+        void run() throws Exception;
+    }
+
+    /** Runs one scenario; a failure is logged and recorded, and the run goes on with the next. */
+    private void guarded(String what, Scenario scenario) {
+        try {
+            scenario.run();
+        } catch (Exception | Error e) {
+            log(what + " FAILED: " + e);
+            extras.add(Json.createObjectBuilder().add("scenario", "error").add("server", what.split("[/ ]")[0])
+                    .add("what", what).add("error", String.valueOf(e)).build());
         }
     }
 
@@ -164,7 +179,8 @@ public final class Bench {
             awaitSessions(t, conns);
             Publisher publisher = new Publisher(t.publish, t.bearer);
             IntFunction<String> toUser = i -> "{\"user\":\"u" + (i % conns) + "\"}";
-            step(t, client, publisher, "warmup", conns, quick ? 2000 : 5000, quick ? 2 : 6, toUser, 1, false);
+            // Long enough for the JIT: a fresh application server compiles for tens of seconds under load.
+            step(t, client, publisher, "warmup", conns, quick ? 2000 : 5000, quick ? 4 : 15, toUser, 1, false);
             int[] userRates = quick ? new int[] {2000, 10000}
                     : new int[] {2000, 5000, 10000, 20000, 30000, 40000, 50000, 60000, 70000};
             for (int rate : userRates) {
@@ -305,6 +321,8 @@ public final class Bench {
         for (ServerProcess p : t.nodes) {
             cpu.put(p.jvmPid(), Proc.cpuMillis(p.jvmPid()));
         }
+        long self = ProcessHandle.current().pid();
+        cpu.put(self, Proc.cpuMillis(self));
         return cpu;
     }
 
@@ -314,6 +332,8 @@ public final class Bench {
             long pid = p.jvmPid();
             out.put(p.name, Step.round((Proc.cpuMillis(pid) - before.getOrDefault(pid, 0L)) / (wallSeconds * 10)));
         }
+        long self = ProcessHandle.current().pid();
+        out.put("load-generator", Step.round((Proc.cpuMillis(self) - before.getOrDefault(self, 0L)) / (wallSeconds * 10)));
         return out;
     }
 

@@ -21,7 +21,8 @@ final class Publisher {
 
     static final int TICK_MILLIS = 5;
     private static final int MAX_IN_FLIGHT = 64;
-    private static final int MAX_BATCH = 2000;
+    /** At most Herald's default herald.api.max-notices per request. */
+    private static final int MAX_BATCH = 1000;
 
     /** HTTP/1.1, as most REST senders: the JDK would otherwise upgrade to one multiplexed HTTP/2 connection. */
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

@@ -106,6 +106,9 @@ final class Report {
     }
 
     private static String describe(JsonObject e) {
+        if (e.getString("scenario").equals("error")) {
+            return "FAILED " + e.getString("what") + ": " + e.getString("error");
+        }
         if (e.getString("scenario").equals("D-idle")) {
             return String.format(Locale.ROOT, "D idle, %s: %,d connections, %,d connects/s, %,d B heap and %,d B RSS per "
                     + "connection per node", e.getString("target"), e.getInt("connections"),

@@ -51,6 +51,8 @@ final class ServerProcess implements AutoCloseable {
     static ServerProcess start(Kind kind, String name, Path servers, Path work, Path war, int portOffset,
             Map<String, String> properties, String heap) throws IOException {
         Path log = work.resolve(name + ".log");
+        // A server's state from an earlier run would redeploy its old applications beside the new one.
+        deleteTree(work.resolve(name));
         int port = 8080 + portOffset;
         List<String> jvm = new ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseG1GC"));
         properties.forEach((k, v) -> jvm.add("-D" + k + "=" + v));
@@ -83,6 +85,17 @@ final class ServerProcess implements AutoCloseable {
         try (Stream<Path> dirs = Files.list(servers)) {
             return dirs.filter(p -> p.getFileName().toString().startsWith("wildfly-")).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no wildfly-* under " + servers));
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
         }
     }
 
