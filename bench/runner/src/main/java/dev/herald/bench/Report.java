@@ -85,7 +85,8 @@ final class Report {
                         best(of(server, "thin", scenario)), best(of(server, "herald", scenario))));
             }
             md.append("\n| target | scenario | rate | delivered | lost | dup | deliveries/s | p50 ms | p99 ms | p999 ms "
-                    + "| server CPU % | pass |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                    + "| CPU % (each server JVM, then the load generator) | pass |\n"
+                    + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (Step s : steps) {
                 if (s.server().equals(server)) {
                     md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.4f | %d | %d | %,.0f | %.2f | %.2f | %.2f | %s | %s |%n",
