@@ -3,9 +3,9 @@ package dev.herald.node;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -25,6 +25,14 @@ public final class SessionSender {
     public static final int CLOSE_TOO_SLOW = 4429;
 
     private static final Logger LOG = Logger.getLogger(SessionSender.class.getName());
+    private static final AtomicIntegerFieldUpdater<SessionSender> QUEUED =
+            AtomicIntegerFieldUpdater.newUpdater(SessionSender.class, "queued");
+    private static final AtomicLongFieldUpdater<SessionSender> QUEUED_CHARS =
+            AtomicLongFieldUpdater.newUpdater(SessionSender.class, "queuedChars");
+    private static final AtomicIntegerFieldUpdater<SessionSender> BUSY =
+            AtomicIntegerFieldUpdater.newUpdater(SessionSender.class, "busy");
+    private static final AtomicIntegerFieldUpdater<SessionSender> CLOSED =
+            AtomicIntegerFieldUpdater.newUpdater(SessionSender.class, "closed");
     private static final int MAX_BATCH_FRAMES = 256;
     private static final int MAX_BATCH_CHARS = 256 * 1024;
 
@@ -35,11 +43,13 @@ public final class SessionSender {
     private final long charLimit;
     private final Executor closer;
     private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicLong queuedChars = new AtomicLong();
+    // Field updaters rather than Atomic* objects: this object lives as long as its connection, and the
+    // atomics' own headers would add about a hundred bytes to every idle connection.
+    private volatile int queued;
+    private volatile long queuedChars;
+    private volatile int busy;
+    private volatile int closed;
     private volatile long sendStartedNanos;
-    private final AtomicBoolean busy = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile long lastHeardNanos = System.nanoTime();
 
     /**
@@ -91,12 +101,12 @@ public final class SessionSender {
 
     /** Whether this sender was closed (too slow, failed, or by {@link #close}). */
     public boolean isClosed() {
-        return closed.get();
+        return closed != 0;
     }
 
     /** How many frames wait to be sent. */
     public int queued() {
-        return queued.get();
+        return queued;
     }
 
     /**
@@ -105,17 +115,17 @@ public final class SessionSender {
      * @return {@code false} when the session is closed or was just closed for being too slow
      */
     public boolean offer(String frame) {
-        if (closed.get()) {
+        if (closed != 0) {
             return false;
         }
-        if (queued.incrementAndGet() > limit) {
-            queued.decrementAndGet();
+        if (QUEUED.incrementAndGet(this) > limit) {
+            QUEUED.decrementAndGet(this);
             close(CLOSE_TOO_SLOW, "too slow: more than " + limit + " frames waiting");
             return false;
         }
-        if (queuedChars.addAndGet(frame.length()) > charLimit) {
-            queued.decrementAndGet();
-            queuedChars.addAndGet(-frame.length());
+        if (QUEUED_CHARS.addAndGet(this, frame.length()) > charLimit) {
+            QUEUED.decrementAndGet(this);
+            QUEUED_CHARS.addAndGet(this, -frame.length());
             close(CLOSE_TOO_SLOW, "too slow: more than " + charLimit + " characters waiting");
             return false;
         }
@@ -126,10 +136,10 @@ public final class SessionSender {
 
     /** Closes the session with {@code code}, off the caller's thread; later offers are refused. */
     public void close(int code, String reason) {
-        if (closed.compareAndSet(false, true)) {
+        if (CLOSED.compareAndSet(this, 0, 1)) {
             queue.clear();
-            queued.set(0);
-            queuedChars.set(0);
+            queued = 0;
+            queuedChars = 0;
             if (code == CLOSE_TOO_SLOW) {
                 LOG.info(() -> "Closing session " + id + " of " + user + ": " + reason);
             }
@@ -150,10 +160,10 @@ public final class SessionSender {
     }
 
     private void drain() {
-        while (!closed.get() && busy.compareAndSet(false, true)) {
+        while (closed == 0 && BUSY.compareAndSet(this, 0, 1)) {
             String text = take();
             if (text == null) {
-                busy.set(false);
+                busy = 0;
                 if (queue.isEmpty()) {
                     return;
                 }
@@ -169,7 +179,7 @@ public final class SessionSender {
                         failed(error);
                         return;
                     }
-                    busy.set(false);
+                    busy = 0;
                     if (!phase.compareAndSet(0, 1)) {
                         drain();
                     }
@@ -190,8 +200,8 @@ public final class SessionSender {
         if (first == null) {
             return null;
         }
-        queued.decrementAndGet();
-        queuedChars.addAndGet(-first.length());
+        QUEUED.decrementAndGet(this);
+        QUEUED_CHARS.addAndGet(this, -first.length());
         String next = queue.peek();
         if (next == null) {
             return first;
@@ -199,8 +209,8 @@ public final class SessionSender {
         StringBuilder batch = new StringBuilder(first.length() * 4).append('[').append(first);
         int frames = 1;
         while (frames < MAX_BATCH_FRAMES && batch.length() < MAX_BATCH_CHARS && (next = queue.poll()) != null) {
-            queued.decrementAndGet();
-            queuedChars.addAndGet(-next.length());
+            QUEUED.decrementAndGet(this);
+            QUEUED_CHARS.addAndGet(this, -next.length());
             batch.append(',').append(next);
             frames++;
         }

@@ -2,6 +2,7 @@ package dev.herald.web;
 
 import dev.herald.node.HeraldConfig;
 import dev.herald.node.HeraldNode;
+import dev.herald.node.Node;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -20,10 +21,12 @@ public class Authenticator {
     HeraldNode heraldNode;
 
     private TokenVerifier tokens;
+    private Node node;
 
     @PostConstruct
     void init() {
-        HeraldConfig config = heraldNode.node().config();
+        node = heraldNode.node();
+        HeraldConfig config = node.config();
         tokens = config.jwtSecret().isEmpty() ? null : new TokenVerifier(config.jwtSecret());
     }
 
@@ -46,6 +49,14 @@ public class Authenticator {
             throw new TokenVerifier.InvalidTokenException("no token: connect to /ws?token=JWT");
         }
         return tokens.verify(token.get(0));
+    }
+
+    /**
+     * This server's node. Endpoints reach it through this shared bean rather than injecting the EJB each:
+     * an injected EJB reference per connection costs heap on every idle connection.
+     */
+    public Node node() {
+        return node;
     }
 
     /** The verifier for tokens, or {@code null} when {@code herald.jwt.secret} is not set. */

@@ -2,7 +2,6 @@ package dev.herald.web;
 
 import dev.herald.HeraldUnavailableException;
 import dev.herald.node.HeraldConfig;
-import dev.herald.node.HeraldNode;
 import dev.herald.node.Node;
 import dev.herald.node.SessionSender;
 import jakarta.inject.Inject;
@@ -41,9 +40,6 @@ public class HeraldEndpoint {
     private static final Logger LOG = Logger.getLogger(HeraldEndpoint.class.getName());
 
     @Inject
-    HeraldNode heraldNode;
-
-    @Inject
     Authenticator authenticator;
 
     private Node node;
@@ -51,7 +47,7 @@ public class HeraldEndpoint {
 
     @OnOpen
     public void open(Session session) {
-        node = heraldNode.node();
+        node = authenticator.node();
         HeraldConfig config = node.config();
         Object refusedOrigin = session.getUserProperties().get(OriginCheck.REFUSED_ORIGIN);
         if (refusedOrigin != null) {
