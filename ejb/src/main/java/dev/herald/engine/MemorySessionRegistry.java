@@ -54,6 +54,17 @@ public final class MemorySessionRegistry implements SessionRegistry {
     }
 
     @Override
+    public void unregisterAll(String nodeId, Map<String, String> sessions) {
+        sessions.forEach((sessionId, user) -> unregister(nodeId, user, sessionId));
+    }
+
+    @Override
+    public Map<String, String> sessionsOn(String nodeId) {
+        Map<String, String> sessions = byNode.get(nodeId);
+        return sessions == null ? Map.of() : Map.copyOf(sessions);
+    }
+
+    @Override
     public Map<String, String> sessionsOf(String user) {
         Map<String, String> sessions = byUser.get(user);
         return sessions == null ? Map.of() : Map.copyOf(sessions);

@@ -65,6 +65,25 @@ public final class RedisSessionRegistry implements SessionRegistry {
     }
 
     @Override
+    public void unregisterAll(String nodeId, Map<String, String> sessions) {
+        if (sessions.isEmpty()) {
+            return;
+        }
+        redis.call("unregister sessions", jedis -> {
+            Pipeline p = jedis.pipelined();
+            p.hdel(keys.nodeSessions(nodeId), sessions.keySet().toArray(String[]::new));
+            sessions.forEach((sessionId, user) -> p.hdel(keys.userSessions(user), sessionId));
+            p.sync();
+            return null;
+        });
+    }
+
+    @Override
+    public Map<String, String> sessionsOn(String nodeId) {
+        return redis.call("read a node's sessions", jedis -> Map.copyOf(jedis.hgetAll(keys.nodeSessions(nodeId))));
+    }
+
+    @Override
     public Map<String, String> sessionsOf(String user) {
         return redis.call("read a user's sessions", jedis -> Map.copyOf(jedis.hgetAll(keys.userSessions(user))));
     }

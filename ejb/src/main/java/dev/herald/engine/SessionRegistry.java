@@ -25,6 +25,15 @@ public interface SessionRegistry {
     /** Removes {@code sessionId} of {@code user} only; the user's other sessions stay. */
     void unregister(String nodeId, String user, String sessionId);
 
+    /**
+     * Removes every session of {@code sessions} (session id to user) of {@code nodeId}, in one round trip:
+     * how a node clears entries it no longer holds.
+     */
+    void unregisterAll(String nodeId, Map<String, String> sessions);
+
+    /** The sessions registered on {@code nodeId}: session id to user; empty when there are none. */
+    Map<String, String> sessionsOn(String nodeId);
+
     /** The sessions of {@code user}: session id to node id; empty, never {@code null}, when there are none. */
     Map<String, String> sessionsOf(String user);
 

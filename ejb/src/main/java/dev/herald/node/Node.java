@@ -47,6 +47,8 @@ public final class Node implements AutoCloseable {
     public static final int CLOSE_IDLE = 4408;
 
     static final long INITIAL_BACKOFF_MILLIS = 100;
+    /** Every this many heartbeats, the node drops registry entries of sessions it no longer holds. */
+    static final int RECONCILE_EVERY_BEATS = 10;
     static final long MAX_BACKOFF_MILLIS = 5000;
 
     private static final Logger LOG = Logger.getLogger(Node.class.getName());
@@ -73,6 +75,7 @@ public final class Node implements AutoCloseable {
     private volatile long backoffMillis = INITIAL_BACKOFF_MILLIS;
     private volatile boolean knownToRegistry;
     private boolean mustRegisterAgain;
+    private int beats;
     private volatile boolean receiving;
     private Thread subscriber;
 
@@ -235,7 +238,7 @@ public final class Node implements AutoCloseable {
             try {
                 registry.unregister(id, session.user(), session.id());
             } catch (HeraldUnavailableException e) {
-                // The entry goes when Redis comes back empty, or is re-registered without this session.
+                // The entry is removed by the next reconcile (every few heartbeats) once Redis answers.
                 LOG.fine(() -> "Could not unregister " + session.id() + ": " + e.getMessage());
             }
         }
@@ -330,6 +333,9 @@ public final class Node implements AutoCloseable {
                 mustRegisterAgain = false;
                 knownToRegistry = true;
             }
+            if (++beats % RECONCILE_EVERY_BEATS == 0) {
+                reconcile();
+            }
             List<String> purged = registry.purgeDeadNodes();
             if (!purged.isEmpty()) {
                 LOG.info(() -> "Purged the sessions of dead node(s) " + purged);
@@ -338,6 +344,23 @@ public final class Node implements AutoCloseable {
             heartbeat.recovered();
         } catch (RuntimeException e) {
             heartbeat.failed(e);
+        }
+    }
+
+    /**
+     * Removes from the registry this node's entries for sessions it no longer holds (an unregister that failed
+     * during a Redis blip). Safe against concurrent connects: a session is in the hub before it is registered.
+     */
+    private void reconcile() {
+        Map<String, String> stale = new LinkedHashMap<>();
+        registry.sessionsOn(id).forEach((sessionId, user) -> {
+            if (hub.get(sessionId) == null) {
+                stale.put(sessionId, user);
+            }
+        });
+        if (!stale.isEmpty()) {
+            registry.unregisterAll(id, stale);
+            LOG.info(() -> "Removed " + stale.size() + " stale registry entries of node " + id);
         }
     }
 

@@ -42,6 +42,18 @@ abstract class SessionRegistryContract {
     }
 
     @Test
+    void listsAndRemovesANodesSessionsInBulk() {
+        SessionRegistry r = registry();
+        r.registerAll("n1", Map.of("n1.1", "alice", "n1.2", "bob"));
+        r.register("n2", "alice", "n2.1");
+        assertEquals(Map.of("n1.1", "alice", "n1.2", "bob"), r.sessionsOn("n1"));
+        r.unregisterAll("n1", Map.of("n1.1", "alice"));
+        assertEquals(Map.of("n1.2", "bob"), r.sessionsOn("n1"));
+        assertEquals(Map.of("n2.1", "n2"), r.sessionsOf("alice"));
+        assertEquals(Map.of(), r.sessionsOn("n3"));
+    }
+
+    @Test
     void unknownUserHasNoSessions() {
         assertEquals(Map.of(), registry().sessionsOf("nobody"));
     }

@@ -51,7 +51,20 @@ class NodeTest {
 
         @Override
         public void unregister(String nodeId, String user, String sessionId) {
+            if (registryDown) {
+                throw new HeraldUnavailableException("Redis down (test)", null);
+            }
             registry.unregister(nodeId, user, sessionId);
+        }
+
+        @Override
+        public void unregisterAll(String nodeId, Map<String, String> sessions) {
+            registry.unregisterAll(nodeId, sessions);
+        }
+
+        @Override
+        public Map<String, String> sessionsOn(String nodeId) {
+            return registry.sessionsOn(nodeId);
         }
 
         @Override
@@ -128,6 +141,19 @@ class NodeTest {
         assertEquals(Map.of(), registry.sessionsOf("alice"));
         registryDown = false;
         await().atMost(Duration.ofSeconds(5)).until(() -> registry.sessionsOf("alice").containsKey(alice.id()));
+    }
+
+    @Test
+    void removesTheRegistryEntryOfASessionWhoseUnregisterFailed() {
+        node.start();
+        SessionSender gone = node.connect("alice", new FakeTransport());
+        SessionSender stays = node.connect("alice", new FakeTransport());
+        registryDown = true;
+        node.disconnect(gone); // the unregister fails: a Redis blip
+        registryDown = false;
+        assertTrue(registry.sessionsOf("alice").containsKey(gone.id()));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !registry.sessionsOf("alice").containsKey(gone.id()));
+        assertTrue(registry.sessionsOf("alice").containsKey(stays.id()));
     }
 
     @Test
