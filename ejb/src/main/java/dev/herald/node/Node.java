@@ -227,6 +227,11 @@ public final class Node implements AutoCloseable {
         return session;
     }
 
+    /** Runs {@code task} soon on the executor that closes connections (closing may block). */
+    public void later(Runnable task) {
+        closer.execute(task);
+    }
+
     /** Notes a pong from the client of {@code session}. */
     public void heard(SessionSender session) {
         session.heard();

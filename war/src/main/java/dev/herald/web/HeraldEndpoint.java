@@ -52,7 +52,7 @@ public class HeraldEndpoint {
         Object refusedOrigin = session.getUserProperties().get(OriginCheck.REFUSED_ORIGIN);
         if (refusedOrigin != null) {
             LOG.info(() -> "Refused WebSocket from origin " + refusedOrigin);
-            WebSocketTransport.close(session, CLOSE_ORIGIN_REFUSED, "origin not allowed: " + refusedOrigin);
+            refuse(session, CLOSE_ORIGIN_REFUSED, "origin not allowed: " + refusedOrigin);
             return;
         }
         String user;
@@ -60,7 +60,7 @@ public class HeraldEndpoint {
             user = authenticator.userOf(session);
         } catch (TokenVerifier.InvalidTokenException e) {
             LOG.info(() -> "Refused WebSocket: " + e.getMessage());
-            WebSocketTransport.close(session, CLOSE_UNAUTHORIZED, "unauthorized: " + e.getMessage());
+            refuse(session, CLOSE_UNAUTHORIZED, "unauthorized: " + e.getMessage());
             return;
         }
         // No container idle timeout (0 turns off a server default): Tyrus reschedules its timer through the
@@ -72,7 +72,19 @@ public class HeraldEndpoint {
             sender = node.connect(user, new WebSocketTransport(session));
         } catch (HeraldUnavailableException e) {
             LOG.warning(() -> "Refused WebSocket of " + user + ": " + e.getMessage());
-            WebSocketTransport.close(session, Node.CLOSE_TRY_AGAIN_LATER, "try again later");
+            refuse(session, Node.CLOSE_TRY_AGAIN_LATER, "try again later");
+        }
+    }
+
+    /**
+     * Closes a refused connection once {@code @OnOpen} has returned: on Payara, a close from inside onOpen
+     * sometimes races Tyrus's own upgrade handling, and the client then never gets the close frame.
+     */
+    private void refuse(Session session, int code, String reason) {
+        try {
+            node.later(() -> WebSocketTransport.close(session, code, reason));
+        } catch (RuntimeException rejected) {
+            WebSocketTransport.close(session, code, reason);
         }
     }
 

@@ -133,7 +133,12 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
 
     /** Waits for the close and returns its code. */
     public int awaitClose() {
-        return closed.orTimeout(10, TimeUnit.SECONDS).join();
+        return awaitClose(Duration.ofSeconds(10));
+    }
+
+    /** Waits up to {@code limit} for the close and returns its code. */
+    public int awaitClose(Duration limit) {
+        return closed.orTimeout(limit.toMillis(), TimeUnit.MILLISECONDS).join();
     }
 
     public boolean isClosed() {
