@@ -21,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Date;
+import java.util.concurrent.CompletionException;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -202,11 +203,20 @@ class HeraldWarIT {
             assertEquals(sessionsBefore - 1, sessions(), "the slow session was closed after " + round + " rounds");
             System.out.println("Slow consumer closed after " + round + " rounds of 0.9 MB");
             slow.resume();
-            // Reading back megabytes of unread frames, parsed one by one, takes a while on a loaded machine.
-            int code = slow.awaitClose(Duration.ofSeconds(60));
-            // The close frame waits behind everything the client left unread; some servers drop the
-            // connection instead of flushing it.
-            assertTrue(code == 4429 || code == 1006, "close code " + code);
+            try {
+                // Reading back what it left unread takes a while on a loaded machine.
+                int code = slow.awaitClose(Duration.ofSeconds(20));
+                // The close frame waits behind everything unread; some servers drop the connection instead.
+                assertTrue(code == 4429 || code == 1006, "close code " + code);
+            } catch (CompletionException noCloseFrame) {
+                // Payara: Tyrus cancels the close frame of a session closed with writes pending and leaves the
+                // socket open. The session is gone on the server all the same: a ping gets no pong, which is
+                // how herald.js notices and reconnects.
+                slow.send("{\"type\":\"ping\"}");
+                org.awaitility.Awaitility.await("a closed session never answers a ping")
+                        .during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                        .until(() -> slow.ofType("pong").isEmpty());
+            }
             assertFalse(fast.isClosed());
         }
     }
