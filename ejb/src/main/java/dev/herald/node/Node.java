@@ -122,10 +122,6 @@ public final class Node implements AutoCloseable {
         return receiving;
     }
 
-    /** A short description of the engine, without secrets. */
-    public String engineDescription() {
-        return engine.description();
-    }
 
     public HeraldConfig config() {
         return config;
