@@ -30,13 +30,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
     @Override
     public void register(String nodeId, String user, String sessionId) {
-        redis.call("register a session", jedis -> {
-            Pipeline p = jedis.pipelined();
-            p.hset(keys.userSessions(user), sessionId, nodeId);
-            p.hset(keys.nodeSessions(nodeId), sessionId, user);
-            p.sync();
-            return null;
-        });
+        registerAll(nodeId, Map.of(sessionId, user));
     }
 
     @Override
@@ -44,7 +38,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
         if (sessions.isEmpty()) {
             return;
         }
-        redis.call("register sessions again", jedis -> {
+        redis.call("register sessions", jedis -> {
             Pipeline p = jedis.pipelined();
             p.hset(keys.nodeSessions(nodeId), sessions);
             sessions.forEach((sessionId, user) -> p.hset(keys.userSessions(user), sessionId, nodeId));
@@ -55,13 +49,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
     @Override
     public void unregister(String nodeId, String user, String sessionId) {
-        redis.call("unregister a session", jedis -> {
-            Pipeline p = jedis.pipelined();
-            p.hdel(keys.userSessions(user), sessionId);
-            p.hdel(keys.nodeSessions(nodeId), sessionId);
-            p.sync();
-            return null;
-        });
+        unregisterAll(nodeId, Map.of(sessionId, user));
     }
 
     @Override

@@ -228,11 +228,6 @@ public final class Node implements AutoCloseable {
         closer.execute(task);
     }
 
-    /** Notes a pong from the client of {@code session}. */
-    public void heard(SessionSender session) {
-        session.heard();
-    }
-
     /** Forgets a session that closed: locally and in the engine; idempotent. */
     public void disconnect(SessionSender session) {
         if (hub.remove(session)) {

@@ -34,26 +34,26 @@ class NodeTest {
     private final SessionRegistry flaky = new SessionRegistry() {
         @Override
         public void register(String nodeId, String user, String sessionId) {
+            failIfDown();
+            registry.register(nodeId, user, sessionId);
+        }
+
+        private void failIfDown() {
             if (registryDown) {
                 throw new HeraldUnavailableException("Redis down (test)", null);
             }
-            registry.register(nodeId, user, sessionId);
         }
 
         @Override
         public void registerAll(String nodeId, Map<String, String> sessions) {
             registerAllAttempts.incrementAndGet();
-            if (registryDown) {
-                throw new HeraldUnavailableException("Redis down (test)", null);
-            }
+            failIfDown();
             registry.registerAll(nodeId, sessions);
         }
 
         @Override
         public void unregister(String nodeId, String user, String sessionId) {
-            if (registryDown) {
-                throw new HeraldUnavailableException("Redis down (test)", null);
-            }
+            failIfDown();
             registry.unregister(nodeId, user, sessionId);
         }
 
@@ -121,7 +121,7 @@ class NodeTest {
             @Override
             public void ping() {
                 super.ping();
-                node.heard(answering[0]); // as the endpoint does on a pong
+                answering[0].heard(); // as the endpoint does on a pong
             }
         };
         answering[0] = node.connect("bob", ponging);

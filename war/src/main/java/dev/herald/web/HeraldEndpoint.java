@@ -104,7 +104,7 @@ public class HeraldEndpoint {
     @OnMessage
     public void pong(PongMessage pong) {
         if (sender != null) {
-            node.heard(sender);
+            sender.heard();
         }
     }
 

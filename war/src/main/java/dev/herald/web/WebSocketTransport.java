@@ -3,6 +3,7 @@ package dev.herald.web;
 import dev.herald.node.Transport;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,15 +37,16 @@ final class WebSocketTransport implements Transport {
 
     @Override
     public void send(String text, Consumer<Throwable> done) {
+        SendHandler handler = result -> done.accept(result.isOK() ? null : result.getException());
         if (!tyrus) {
-            remote.sendText(text, result -> done.accept(result.isOK() ? null : result.getException()));
+            remote.sendText(text, handler);
             return;
         }
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(LEAN);
         try {
-            remote.sendText(text, result -> done.accept(result.isOK() ? null : result.getException()));
+            remote.sendText(text, handler);
         } finally {
             thread.setContextClassLoader(previous);
         }
