@@ -16,6 +16,8 @@ import jakarta.json.stream.JsonGeneratorFactory;
 import jakarta.json.stream.JsonParsingException;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,7 +28,9 @@ import java.util.Map;
  * {@code to} is {@code {"user":id}}, {@code {"session":id}} or {@code {"all":true}}. Version 2, what Herald's
  * own nodes publish: a header line {@code {"v":2,"to":{...}}}, a newline, then the client frame exactly as
  * sessions receive it, so that a receiving node parses only the small header and never re-encodes the
- * notice. Client frame: {@code {"type":"notice","id":"...","event":"...","data":...,"ts":...}}.
+ * notice; several such pairs may follow each other in one message, separated by newlines (a node batches
+ * what one call sends to the same node). Client frame:
+ * {@code {"type":"notice","id":"...","event":"...","data":...,"ts":...}}; it never holds a raw newline.
  *
  * <p>Thread safe: the JSON factories are created once, since looking the provider up on every call is
  * several times slower.
@@ -38,6 +42,10 @@ public final class NoticeCodec {
     /** The version of the header-and-frame format that Herald nodes publish. */
     public static final int FRAMED_VERSION = 2;
     private static final String FRAMED_PREFIX = "{\"v\":2,";
+    private static final String USER_HEADER = "{\"v\":2,\"to\":{\"user\":\"";
+    private static final String SESSION_HEADER = "{\"v\":2,\"to\":{\"session\":\"";
+    private static final String ALL_HEADER = "{\"v\":2,\"to\":{\"all\":true}}";
+    private static final String HEADER_END = "\"}}";
 
     private final JsonProvider json;
     private final JsonReaderFactory readers;
@@ -82,6 +90,15 @@ public final class NoticeCodec {
      * @param frame the client frame of the notice, from {@link #frame(Envelope)}
      */
     public String encodeFramed(Recipient to, String frame) {
+        String header = switch (to.kind()) {
+            case ALL -> ALL_HEADER;
+            case USER -> plain(to.id()) ? USER_HEADER + to.id() + HEADER_END : null;
+            case SESSION -> plain(to.id()) ? SESSION_HEADER + to.id() + HEADER_END : null;
+        };
+        if (header != null) {
+            return new StringBuilder(header.length() + 1 + frame.length()).append(header).append('\n')
+                    .append(frame).toString();
+        }
         StringWriter out = new StringWriter(frame.length() + 48);
         try (JsonGenerator g = generators.createGenerator(out)) {
             g.writeStartObject().write("v", FRAMED_VERSION);
@@ -91,31 +108,86 @@ public final class NoticeCodec {
         return out.append('\n').append(frame).toString();
     }
 
+    /** Whether an id needs no escaping in a JSON string (ids never hold control characters). */
+    private static boolean plain(String id) {
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
-     * Decodes either message version into its recipient and client frame. Version 1 messages are checked
-     * field by field; version 2 messages (published by Herald nodes) have their header checked and their frame
-     * taken as it is, after a check that it is a JSON object.
+     * Decodes either message version into the notices it carries, each with its recipient and client frame:
+     * one for version 1, one or more for version 2. Version 1 messages are checked field by field; in version
+     * 2 messages (published by Herald nodes) each header is checked and each frame taken as it is, after a
+     * check that it is a JSON object.
      *
-     * @throws InvalidNoticeException saying what is wrong with the message
+     * @throws InvalidNoticeException saying what is wrong with the message (at its first bad notice)
      */
-    public Routed route(String message) {
-        if (message != null && message.startsWith(FRAMED_PREFIX)) {
-            int newline = message.indexOf('\n');
+    public List<Routed> route(String message) {
+        if (message == null || !message.startsWith(FRAMED_PREFIX)) {
+            Envelope e = decode(message);
+            return List.of(new Routed(e.to(), frame(e)));
+        }
+        List<Routed> routed = new ArrayList<>(1);
+        int start = 0;
+        while (start < message.length()) {
+            int newline = message.indexOf('\n', start);
             if (newline < 0) {
                 throw new InvalidNoticeException("version 2 message without a frame");
             }
-            JsonObject header = readObject(message.substring(0, newline), "header");
-            if (!(header.get("to") instanceof JsonObject to)) {
-                throw new InvalidNoticeException("'to' must be an object");
+            int end = message.indexOf('\n', newline + 1);
+            if (end < 0) {
+                end = message.length();
             }
-            String frame = message.substring(newline + 1);
+            Recipient to = header(message, start, newline);
+            String frame = message.substring(newline + 1, end);
             if (frame.length() < 2 || frame.charAt(0) != '{' || frame.charAt(frame.length() - 1) != '}') {
                 throw new InvalidNoticeException("version 2 frame must be a JSON object");
             }
-            return new Routed(recipient(to), frame);
+            routed.add(new Routed(to, frame));
+            start = end + 1;
         }
-        Envelope e = decode(message);
-        return new Routed(e.to(), frame(e));
+        return routed;
+    }
+
+    /** The recipient of a version 2 header: read directly in the shapes Herald writes, else parsed as JSON. */
+    private Recipient header(String message, int start, int end) {
+        if (end - start == ALL_HEADER.length() && message.startsWith(ALL_HEADER, start)) {
+            return Recipient.all();
+        }
+        String user = plainId(message, start, end, USER_HEADER);
+        if (user != null) {
+            return Recipient.user(user);
+        }
+        String session = plainId(message, start, end, SESSION_HEADER);
+        if (session != null) {
+            return Recipient.session(session);
+        }
+        JsonObject header = readObject(message.substring(start, end), "header");
+        if (!(header.get("to") instanceof JsonObject to)) {
+            throw new InvalidNoticeException("'to' must be an object");
+        }
+        return recipient(to);
+    }
+
+    /** The id in {@code prefix + id + "}}"} when it holds no quote or backslash; otherwise {@code null}. */
+    private static String plainId(String message, int start, int end, String prefix) {
+        int from = start + prefix.length();
+        int close = end - HEADER_END.length();
+        if (close <= from || !message.startsWith(prefix, start) || !message.startsWith(HEADER_END, close)) {
+            return null;
+        }
+        for (int i = from; i < close; i++) {
+            char c = message.charAt(i);
+            if (c == '"' || c == '\\') {
+                return null;
+            }
+        }
+        return message.substring(from, close);
     }
 
     private static void writeRecipient(JsonGenerator g, Recipient to) {

@@ -1,8 +1,13 @@
 package dev.herald.engine;
 
 import dev.herald.HeraldUnavailableException;
+import dev.herald.Recipient;
 import java.net.URI;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import redis.clients.jedis.Jedis;
@@ -17,7 +22,8 @@ import redis.clients.jedis.exceptions.JedisException;
  *
  * <p>A user notice is one {@code EVALSHA} of a script that reads the user's sessions and publishes the message
  * once to each distinct node among them, so the sender pays one round trip and nodes without that user get
- * nothing. A session notice is one {@code PUBLISH} to the node named in the session id. The subscription
+ * nothing. Several notices sent together ({@link #publishAll}) cost two round trips and one message per
+ * receiving node, whatever their number. A session notice is one {@code PUBLISH} to the node named in the session id. The subscription
  * runs on its own connection; {@link #keepAlive} pings it on every heartbeat and closes the socket when no
  * pong came back for longer than the subscriber timeout, so that a silently dead connection (a partition, a
  * crashed host) ends {@link #run} instead of leaving the node deaf.
@@ -38,6 +44,9 @@ public final class RedisBroker implements Broker {
             end
             return n
             """;
+
+    /** The longest batched message published, in characters. */
+    static final int MAX_BATCH_CHARS = 1 << 20;
 
     private final RedisSupport redis;
     private final RedisKeys keys;
@@ -70,58 +79,111 @@ public final class RedisBroker implements Broker {
         });
     }
 
+    /**
+     * Several notices in two round trips, however many: first the nodes of every user addressed (one
+     * {@code HVALS} each, pipelined), then one {@code PUBLISH} per node channel carrying all the notices for
+     * that node (and one on the broadcast channel for notices to all). A node that does not hold a user gets
+     * none of that user's notices. Each receiving node sees the notices in the order given: a run of notices
+     * to all is published only after the node messages before it, and the other way round.
+     */
     @Override
     public int[] publishAll(List<Outgoing> messages) {
         if (messages.size() == 1) {
             return new int[] {publish(messages.get(0).envelope(), messages.get(0).message())};
         }
         return redis.call("publish notices", jedis -> {
-            String sha = sha(jedis);
-            Pipeline p = jedis.pipelined();
-            @SuppressWarnings("unchecked")
-            Response<Object>[] replies = new Response[messages.size()];
-            for (int i = 0; i < replies.length; i++) {
-                Envelope e = messages.get(i).envelope();
-                String message = messages.get(i).message();
-                replies[i] = switch (e.to().kind()) {
-                    case USER -> p.evalsha(sha, List.of(keys.userSessions(e.to().id())),
-                            List.of(keys.nodeChannelPrefix(), message));
-                    case SESSION -> {
-                        String node = SessionIds.nodeOf(e.to().id());
-                        yield node == null ? null : castResponse(p.publish(keys.nodeChannel(node), message));
+            Map<String, Response<List<String>>> nodesOfUser = new HashMap<>();
+            Pipeline lookup = jedis.pipelined();
+            for (Outgoing o : messages) {
+                Recipient to = o.envelope().to();
+                if (to.kind() == Recipient.Kind.USER) {
+                    nodesOfUser.computeIfAbsent(to.id(), user -> lookup.hvals(keys.userSessions(user)));
+                }
+            }
+            lookup.sync();
+            Batches batches = new Batches(jedis.pipelined());
+            int[] handed = new int[messages.size()];
+            for (int i = 0; i < handed.length; i++) {
+                Outgoing o = messages.get(i);
+                Recipient to = o.envelope().to();
+                switch (to.kind()) {
+                    case USER -> {
+                        for (String node : new LinkedHashSet<>(nodesOfUser.get(to.id()).get())) {
+                            batches.add(keys.nodeChannel(node), o.message());
+                            handed[i]++;
+                        }
                     }
-                    case ALL -> castResponse(p.publish(keys.broadcastChannel(), message));
-                };
+                    case SESSION -> {
+                        String node = SessionIds.nodeOf(to.id());
+                        if (node != null) {
+                            batches.add(keys.nodeChannel(node), o.message());
+                            handed[i] = 1;
+                        }
+                    }
+                    case ALL -> {
+                        batches.addToAll(keys.broadcastChannel(), o.message());
+                        handed[i] = 1;
+                    }
+                }
             }
-            p.sync();
-            int[] handed = new int[replies.length];
-            for (int i = 0; i < replies.length; i++) {
-                handed[i] = handed(jedis, messages.get(i), replies[i]);
-            }
+            batches.publish();
             return handed;
         });
     }
 
-    private int handed(Jedis jedis, Outgoing outgoing, Response<Object> reply) {
-        if (reply == null) {
-            return 0;
-        }
-        try {
-            Object value = reply.get();
-            return outgoing.envelope().to().kind() == dev.herald.Recipient.Kind.USER ? ((Long) value).intValue() : 1;
-        } catch (JedisDataException e) {
-            if (isNoScript(e)) {
-                // Redis restarted and forgot the script mid-batch: send this one again, once, in full.
-                scriptSha = null;
-                return toUser(jedis, outgoing.envelope().to().id(), outgoing.message());
-            }
-            throw e;
-        }
-    }
+    /**
+     * The messages of one {@link #publishAll}: the notices for each channel joined into one message (a new one
+     * past {@value #MAX_BATCH_CHARS} characters, well under Redis's output buffer limit for subscribers).
+     * Node channels and the broadcast channel never have messages pending at the same time, which keeps each
+     * receiving node's order.
+     */
+    private static final class Batches {
+        private final Pipeline pipeline;
+        private final Map<String, StringBuilder> pending = new LinkedHashMap<>();
+        private boolean pendingAreToAll;
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static Response<Object> castResponse(Response<?> response) {
-        return (Response) response;
+        Batches(Pipeline pipeline) {
+            this.pipeline = pipeline;
+        }
+
+        void add(String channel, String message) {
+            if (pendingAreToAll) {
+                flush();
+            }
+            append(channel, message);
+        }
+
+        void addToAll(String channel, String message) {
+            if (!pendingAreToAll) {
+                flush();
+                pendingAreToAll = true;
+            }
+            append(channel, message);
+        }
+
+        private void append(String channel, String message) {
+            StringBuilder batch = pending.get(channel);
+            if (batch != null && batch.length() + 1 + message.length() > MAX_BATCH_CHARS) {
+                pipeline.publish(channel, batch.toString());
+                batch = null;
+            }
+            if (batch == null) {
+                pending.put(channel, new StringBuilder(Math.max(256, message.length() * 8)).append(message));
+            } else {
+                batch.append('\n').append(message);
+            }
+        }
+
+        private void flush() {
+            pending.forEach((channel, batch) -> pipeline.publish(channel, batch.toString()));
+            pending.clear();
+            pendingAreToAll = false;
+        }
+
+        void publish() {
+            flush();
+            pipeline.sync();
+        }
     }
 
     private int toUser(Jedis jedis, String user, String message) {

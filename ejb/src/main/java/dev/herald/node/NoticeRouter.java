@@ -30,21 +30,22 @@ public final class NoticeRouter {
         this.hub = hub;
     }
 
-    /** Routes one engine message; never throws. */
+    /** Routes one engine message, which may carry several notices; never throws. */
     public void route(String message) {
-        received.incrementAndGet();
         try {
-            NoticeCodec.Routed routed = codec.route(message);
-            Collection<SessionSender> targets = switch (routed.to().kind()) {
-                case USER -> hub.ofUser(routed.to().id());
-                case SESSION -> {
-                    SessionSender session = hub.get(routed.to().id());
-                    yield session == null ? List.of() : List.of(session);
+            for (NoticeCodec.Routed routed : codec.route(message)) {
+                received.incrementAndGet();
+                Collection<SessionSender> targets = switch (routed.to().kind()) {
+                    case USER -> hub.ofUser(routed.to().id());
+                    case SESSION -> {
+                        SessionSender session = hub.get(routed.to().id());
+                        yield session == null ? List.of() : List.of(session);
+                    }
+                    case ALL -> hub.all();
+                };
+                for (SessionSender session : targets) {
+                    offer(session, routed.frame());
                 }
-                case ALL -> hub.all();
-            };
-            for (SessionSender session : targets) {
-                offer(session, routed.frame());
             }
         } catch (InvalidNoticeException e) {
             long n = dropped.incrementAndGet();
@@ -67,12 +68,12 @@ public final class NoticeRouter {
         }
     }
 
-    /** Engine messages received by this node. */
+    /** Notices received by this node through the engine (a message may carry several). */
     public long received() {
         return received.get();
     }
 
-    /** Engine messages dropped as malformed or unroutable. */
+    /** Engine messages dropped as malformed or unroutable (with the rest of their notices). */
     public long dropped() {
         return dropped.get();
     }

@@ -139,6 +139,36 @@ abstract class NodeContract {
     }
 
     @Test
+    void sendAllDeliversEachNoticeOnlyWhereItsRecipientIsAndKeepsTheOrderOfEachSession() {
+        FakeTransport alice = new FakeTransport();
+        FakeTransport aliceToo = new FakeTransport();
+        FakeTransport bob = new FakeTransport();
+        a.connect("alice", alice);
+        b.connect("alice", aliceToo);
+        SessionSender bobSession = b.connect("bob", bob);
+        long aBefore = a.router().received();
+        long bBefore = b.router().received();
+
+        List<String> ids = a.sendAll(List.of(
+                notice(Recipient.user("alice"), "1"),
+                notice(Recipient.user("bob"), "2"),
+                notice(Recipient.all(), "3"),
+                notice(Recipient.user("nobody"), "4"),
+                notice(Recipient.session(bobSession.id()), "5"),
+                notice(Recipient.user("alice"), "6"),
+                notice(Recipient.all(), "7"),
+                notice(Recipient.user("bob"), "8")));
+        barrier("marker", alice, aliceToo, bob);
+
+        assertEquals(8, ids.size());
+        assertEquals(List.of("1", "3", "6", "7", "marker"), events(alice));
+        assertEquals(List.of("1", "3", "6", "7", "marker"), events(aliceToo));
+        assertEquals(List.of("2", "3", "5", "7", "8", "marker"), events(bob));
+        assertEquals(5, a.router().received() - aBefore, "node a: 1, 3, 6, 7 and the marker");
+        assertEquals(8, b.router().received() - bBefore, "node b: 1, 2, 3, 5, 6, 7, 8 and the marker");
+    }
+
+    @Test
     void deliversSessionNoticeToThatSessionOnly() {
         FakeTransport first = new FakeTransport();
         FakeTransport second = new FakeTransport();

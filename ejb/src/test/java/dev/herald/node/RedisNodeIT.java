@@ -1,10 +1,24 @@
 package dev.herald.node;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.herald.Notice;
+import dev.herald.Recipient;
 import dev.herald.engine.Engine;
+import dev.herald.testing.FakeTransport;
 import dev.herald.testing.RedisServer;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 
 /** The node contract on a real Redis started for this class; each test has its own key prefix. */
 class RedisNodeIT extends NodeContract {
@@ -20,6 +34,44 @@ class RedisNodeIT extends NodeContract {
     @AfterAll
     static void stopRedis() {
         redis.close();
+    }
+
+    @Test
+    void sendAllPublishesOneMessagePerNodeAndNothingToNodesWithoutTheUser() {
+        FakeTransport[] users = new FakeTransport[40];
+        for (int i = 0; i < users.length; i++) {
+            users[i] = new FakeTransport();
+            (i < 30 ? a : b).connect("user" + i, users[i]);
+        }
+        List<Notice> notices = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            notices.add(notice(Recipient.user("user" + (i % 30)), "n" + i)); // all on node a
+        }
+        long bBefore = b.router().received();
+        Map<String, Long> before = commandCalls();
+
+        b.sendAll(notices);
+        Map<String, Long> after = commandCalls();
+        barrier("marker", users);
+
+        assertEquals(1, after.get("publish") - before.getOrDefault("publish", 0L), "one message for node a");
+        assertEquals(30, after.get("hvals") - before.getOrDefault("hvals", 0L), "one lookup per distinct user");
+        assertEquals(1, b.router().received() - bBefore, "node b: the marker only");
+        for (int i = 0; i < 30; i++) {
+            assertEquals(11, users[i].notices().size(), "user" + i + ": 10 notices and the marker");
+        }
+    }
+
+    /** Calls per command so far (INFO commandstats). */
+    private static Map<String, Long> commandCalls() {
+        Map<String, Long> calls = new HashMap<>();
+        try (Jedis jedis = new Jedis(URI.create(redis.url()))) {
+            Matcher m = Pattern.compile("cmdstat_(\\w+):calls=(\\d+)").matcher(jedis.info("commandstats"));
+            while (m.find()) {
+                calls.put(m.group(1), Long.parseLong(m.group(2)));
+            }
+        }
+        return calls;
     }
 
     @Override

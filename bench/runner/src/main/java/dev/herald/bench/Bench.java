@@ -46,12 +46,16 @@ public final class Bench {
     private final List<String> targets;
     private final Path servers;
     private final Path work;
+    private final Path out;
+    private final String profile;
     private final List<Step> steps = new ArrayList<>();
     private final List<JsonObject> extras = new ArrayList<>();
     private int stepId;
 
-    private Bench(boolean quick, List<String> targets, Path servers, Path work) {
+    private Bench(boolean quick, List<String> targets, Path servers, Path work, Path out, String profile) {
         this.quick = quick;
+        this.out = out;
+        this.profile = profile;
         this.targets = targets;
         this.servers = servers;
         this.work = work;
@@ -62,14 +66,17 @@ public final class Bench {
         String server = "both";
         Path out = null;
         List<String> targets = List.of("thin", "herald");
+        String profile = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
                 case "--server" -> server = args[++i];
                 case "--out" -> out = Path.of(args[++i]);
                 case "--targets" -> targets = List.of(args[++i].split(","));
+                case "--profile" -> profile = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; usage: [--quick] [--server payara|wildfly|both] [--targets thin,herald,herald1] [--out DIR]");
+                        + "; usage: [--quick] [--server payara|wildfly|both] [--targets thin,herald,herald1] [--out DIR]"
+                        + " [--profile A|B:RATE:SECONDS]");
             }
         }
         Path base = Path.of(System.getProperty("bench.home", "bench/runner/target"));
@@ -79,7 +86,7 @@ public final class Bench {
         }
         Files.createDirectories(out);
         Path work = Files.createDirectories(base.resolve("bench-work"));
-        Bench bench = new Bench(quick, targets, base.resolve("servers"), work);
+        Bench bench = new Bench(quick, targets, base.resolve("servers"), work, out, profile);
         String load0 = Files.readString(Path.of("/proc/loadavg")).trim();
         long start = System.nanoTime();
         for (String s : server.equals("both") ? List.of("wildfly", "payara") : List.of(server)) {
@@ -140,6 +147,12 @@ public final class Bench {
                 if (targets.contains("herald")) {
                     chosen.add(Target.herald(server, "herald", List.of(a, b)));
                 }
+                if (profile != null) {
+                    for (Target t : chosen) {
+                        guarded(t + " profile", () -> profiled(t));
+                    }
+                    return;
+                }
                 for (Target t : chosen) {
                     guarded(t + " A/B", () -> deliveryScenarios(t));
                 }
@@ -197,6 +210,38 @@ public final class Bench {
             }
             if (client.closedUnexpectedly() > 0) {
                 log(t + ": " + client.closedUnexpectedly() + " connections closed by the server");
+            }
+        }
+    }
+
+    /** {@code --profile}: after the warmup, one long step of scenario A or B under JFR on every node. */
+    private void profiled(Target t) throws Exception {
+        String[] p = profile.split(":");
+        if (p.length != 3 || !(p[0].equals("A") || p[0].equals("B"))) {
+            throw new IllegalArgumentException("--profile takes A|B:RATE:SECONDS, e.g. A:10000:30");
+        }
+        int rate = Integer.parseInt(p[1]);
+        int seconds = Integer.parseInt(p[2]);
+        int conns = quick ? 1000 : 2000;
+        try (LoadClient client = new LoadClient()) {
+            client.open(conns, t.ws, 200);
+            awaitSessions(t, conns);
+            Publisher publisher = new Publisher(t.publish, t.bearer);
+            IntFunction<String> toUser = i -> "{\"user\":\"u" + (i % conns) + "\"}";
+            step(t, client, publisher, "warmup", conns, 5000, 15, toUser, 1, false);
+            List<Path> files = new ArrayList<>();
+            for (ServerProcess n : t.nodes) {
+                Path file = out.resolve("profile-" + n.name + ".jfr");
+                Profile.start(n.jvmPid(), file, seconds);
+                files.add(file);
+            }
+            if (p[0].equals("A")) {
+                step(t, client, publisher, "A-user", conns, rate, seconds, toUser, 1, true);
+            } else {
+                step(t, client, publisher, "B-broadcast", conns, rate, seconds, i -> "{\"all\":true}", conns, true);
+            }
+            for (Path file : files) {
+                Profile.summarise(file, 30_000);
             }
         }
     }

@@ -57,11 +57,11 @@ final class Proc {
         return any.find() ? Long.parseLong(any.group(1)) : -1;
     }
 
-    private static String jcmd() {
+    static String jcmd() {
         return Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
     }
 
-    private static String run(List<String> command) {
+    static String run(List<String> command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             byte[] out = p.getInputStream().readAllBytes();
