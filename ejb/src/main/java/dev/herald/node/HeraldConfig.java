@@ -47,6 +47,7 @@ public final class HeraldConfig {
     private final int sessionQueueLimit;
     private final int sessionBufferLimit;
     private final int sessionSendTimeoutMillis;
+    private final boolean rawFrames;
     private final boolean demo;
 
     private static Map<String, String> defaults() {
@@ -66,6 +67,7 @@ public final class HeraldConfig {
         d.put("herald.ws.allowed-origins", "");
         d.put("herald.ws.idle-timeout", "60000");
         d.put("herald.ws.ping-interval", "20000");
+        d.put("herald.ws.raw-frames", "true");
         d.put("herald.session.queue-limit", "1024");
         d.put("herald.session.buffer-limit", "1048576");
         d.put("herald.session.send-timeout", "10000");
@@ -105,6 +107,7 @@ public final class HeraldConfig {
             throw r.invalid("herald.ws.ping-interval",
                     "must be shorter than herald.ws.idle-timeout (" + idleTimeoutMillis + ")");
         }
+        rawFrames = r.bool("herald.ws.raw-frames");
         sessionQueueLimit = r.integer("herald.session.queue-limit", 1, 1 << 20);
         sessionBufferLimit = r.integer("herald.session.buffer-limit", 1024, 1 << 30);
         sessionSendTimeoutMillis = r.integer("herald.session.send-timeout", 100, 3_600_000);
@@ -229,6 +232,14 @@ public final class HeraldConfig {
     /** How long one send to a session may stay in flight before the session is closed as too slow. */
     public int sessionSendTimeoutMillis() {
         return sessionSendTimeoutMillis;
+    }
+
+    /**
+     * Whether frames may be written through the container's own raw frame API where Herald has a fast path for
+     * it (Tyrus, on Payara and GlassFish) rather than the standard WebSocket API.
+     */
+    public boolean rawFrames() {
+        return rawFrames;
     }
 
     /**

@@ -69,7 +69,7 @@ public class HeraldEndpoint {
         session.setMaxIdleTimeout(0);
         session.setMaxTextMessageBufferSize(config.maxFrameBytes());
         try {
-            sender = node.connect(user, new WebSocketTransport(session));
+            sender = node.connect(user, new WebSocketTransport(session, node.config().rawFrames()));
         } catch (HeraldUnavailableException e) {
             LOG.warning(() -> "Refused WebSocket of " + user + ": " + e.getMessage());
             refuse(session, Node.CLOSE_TRY_AGAIN_LATER, "try again later");

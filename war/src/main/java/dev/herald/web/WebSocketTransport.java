@@ -18,7 +18,8 @@ import java.util.function.Consumer;
  * scheduler, and Payara's Jakarta Concurrency then looks up thread-context providers with a ServiceLoader
  * over the thread's context class loader: for this WAR, a scan of every jar in WEB-INF/lib, per send. Sends
  * on Tyrus therefore run with a context class loader that holds no jars, which makes that lookup cheap; the
- * idle task needs no application context. Other containers send as they are.
+ * idle task needs no application context. Where Tyrus's raw frame API is reachable, sends skip all that
+ * through {@link TyrusRawFrames}. Other containers send as they are.
  */
 final class WebSocketTransport implements Transport {
 
@@ -28,15 +29,22 @@ final class WebSocketTransport implements Transport {
     private final Session session;
     private final RemoteEndpoint.Async remote;
     private final boolean tyrus;
+    private final TyrusRawFrames raw;
 
-    WebSocketTransport(Session session) {
+    /** @param rawFrames whether Tyrus's raw frame API may be used where it is reachable */
+    WebSocketTransport(Session session, boolean rawFrames) {
         this.session = session;
         this.remote = session.getAsyncRemote();
         this.tyrus = session.getClass().getName().startsWith("org.glassfish.tyrus.");
+        this.raw = tyrus && rawFrames ? TyrusRawFrames.of(session) : null;
     }
 
     @Override
     public void send(String text, Consumer<Throwable> done) {
+        if (raw != null) {
+            raw.send(text, done);
+            return;
+        }
         SendHandler handler = result -> done.accept(result.isOK() ? null : result.getException());
         if (!tyrus) {
             remote.sendText(text, handler);

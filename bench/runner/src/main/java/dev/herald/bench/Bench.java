@@ -267,11 +267,12 @@ public final class Bench {
         boolean pass = sent.errors() == 0 && keptUp && expected > 0 && delivered >= expected * 0.999 && p99 < 100;
         Step s = new Step(t.server, t.name, scenario, t.nodes.size(), conns, rate, sent.notices(), expected, delivered,
                 m.duplicates.sum(), sent.errors(), sent.seconds(), h.getValueAtPercentile(50) / 1000.0, p99,
-                h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, cpuPercent, pass);
+                h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, cpuPercent,
+                delivered == 0 ? 0 : serverCpuSeconds(cpuPercent, wall) * 1e6 / delivered, pass);
         log(String.format("%s %-11s rate %6d: delivered %.4f (%d/%d, dup %d, errors %d) %,.0f/s p50 %.1f p99 %.1f "
-                + "p999 %.1f ms cpu %s %s", t, scenario, rate, s.deliveredRatio(), delivered, expected,
+                + "p999 %.1f ms cpu %s, %.1f us/delivery %s", t, scenario, rate, s.deliveredRatio(), delivered, expected,
                 s.duplicates(), s.publishErrors(), s.deliveriesPerSecond(), s.p50Ms(), s.p99Ms(), s.p999Ms(),
-                cpuPercent, pass ? "PASS" : "FAIL"));
+                cpuPercent, s.serverCpuMicrosPerDelivery(), pass ? "PASS" : "FAIL"));
         if (record) {
             steps.add(s);
         }
@@ -359,6 +360,11 @@ public final class Bench {
         while (System.nanoTime() < deadline && t.sessions() < expected) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
         }
+    }
+
+    private static double serverCpuSeconds(Map<String, Double> cpuPercent, double wallSeconds) {
+        return cpuPercent.entrySet().stream().filter(e -> !e.getKey().equals("load-generator"))
+                .mapToDouble(e -> e.getValue() / 100 * wallSeconds).sum();
     }
 
     private Map<Long, Long> cpu(Target t) {

@@ -11,6 +11,9 @@ import org.HdrHistogram.Recorder;
  */
 final class Measure {
 
+    /** The origin of {@link #now}, so that the times carried in notices are never negative. */
+    private static final long ORIGIN = System.nanoTime();
+
     final int step;
     final int capacity;
     final AtomicIntegerArray unique;
@@ -26,6 +29,11 @@ final class Measure {
         this.unique = new AtomicIntegerArray(capacity);
     }
 
+    /** Nanoseconds since this process started measuring: the send time carried in each notice. */
+    static long now() {
+        return System.nanoTime() - ORIGIN;
+    }
+
     /** Records one delivery of notice {@code index}; {@code first} is false for a repeat on the same connection. */
     void delivered(int index, long sentNanos, boolean first) {
         if (index < 0 || index >= capacity) {
@@ -37,7 +45,7 @@ final class Measure {
         } else {
             duplicates.increment();
         }
-        latency.recordValue(Math.max(0, (System.nanoTime() - sentNanos) / 1000));
+        latency.recordValue(Math.max(0, (now() - sentNanos) / 1000));
     }
 
     /** Unique deliveries of the first {@code sent} notices. */

@@ -89,7 +89,7 @@ final class Publisher {
     }
 
     static String batch(int step, int first, int n, IntFunction<String> to) {
-        long now = System.nanoTime();
+        long now = Measure.now();
         StringBuilder sb = new StringBuilder(n * 90).append('[');
         for (int i = first; i < first + n; i++) {
             if (i > first) {

@@ -8,11 +8,14 @@ import java.util.Map;
 /**
  * One measured step: a target (herald or thin, on a server) under one load.
  *
- * @param cpuPercent CPU used by each server JVM during the step, in percent of one core
+ * @param cpuPercent CPU used by each server JVM during the step, in percent of one core (and by the load
+ *     generator, under "load-generator")
+ * @param serverCpuMicrosPerDelivery CPU time of all server JVMs together per delivery, in microseconds: the cost
+ *     of the push path, which a busy machine changes less than it changes the rates
  */
 record Step(String server, String target, String scenario, int nodes, int connections, int rate, int sent,
         long expected, long delivered, long duplicates, long publishErrors, double seconds, double p50Ms,
-        double p99Ms, double p999Ms, double maxMs, Map<String, Double> cpuPercent, boolean pass) {
+        double p99Ms, double p999Ms, double maxMs, Map<String, Double> cpuPercent, double serverCpuMicrosPerDelivery, boolean pass) {
 
     double deliveredRatio() {
         return expected == 0 ? 1 : (double) delivered / expected;
@@ -32,7 +35,8 @@ record Step(String server, String target, String scenario, int nodes, int connec
                 .add("publishErrors", publishErrors).add("seconds", round(seconds))
                 .add("deliveriesPerSecond", Math.round(deliveriesPerSecond()))
                 .add("p50Ms", round(p50Ms)).add("p99Ms", round(p99Ms)).add("p999Ms", round(p999Ms))
-                .add("maxMs", round(maxMs)).add("cpuPercent", cpu).add("pass", pass).build();
+                .add("maxMs", round(maxMs)).add("cpuPercent", cpu)
+                .add("serverCpuMicrosPerDelivery", round(serverCpuMicrosPerDelivery)).add("pass", pass).build();
     }
 
     static double round(double v) {

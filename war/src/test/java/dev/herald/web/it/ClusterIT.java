@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.testing.RedisServer;
 import dev.herald.web.TokenVerifier;
+import jakarta.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +49,8 @@ class ClusterIT {
         redis = RedisServer.start();
         Map<String, String> settings = Map.of("herald.redis.url", redis.url(), "herald.jwt.secret", SECRET,
                 "herald.api.key", KEY, "herald.node.heartbeat", String.valueOf(HEARTBEAT),
-                "herald.node.ttl", String.valueOf(TTL), "herald.redis.timeout", "1000");
+                "herald.node.ttl", String.valueOf(TTL), "herald.redis.timeout", "1000",
+                "herald.notice.max-bytes", "300000");
         a = PayaraMicroNode.start("node-a", RedisServer.freePort(), settings);
         b = PayaraMicroNode.start("node-b", RedisServer.freePort(), settings);
         a.awaitUp();
@@ -148,6 +150,32 @@ class ClusterIT {
 
     @Test
     @Order(2)
+    void framesOfEveryLengthClassAndAnyCharacterArriveIntactThroughTyrusRawFrames() {
+        WsClient erin = connect(b, "erin");
+        WsClient erinToo = connect(a, "erin");
+        // 7-bit, 16-bit and 64-bit payload lengths (RFC 6455 5.2), with two-, three- and four-byte UTF-8
+        List<String> texts = List.of("", "é", "x".repeat(100), "€".repeat(60), "ü".repeat(40_000), "😀".repeat(20_000));
+        StringBuilder batch = new StringBuilder("[");
+        for (int i = 0; i < texts.size(); i++) {
+            batch.append(i == 0 ? "" : ",").append("{\"to\":{\"user\":\"erin\"},\"event\":\"len").append(i)
+                    .append("\",\"data\":{\"text\":\"").append(texts.get(i)).append("\"}}");
+        }
+        publish(a, batch.append("]").toString());
+        for (WsClient client : List.of(erin, erinToo)) {
+            client.awaitEvent("len" + (texts.size() - 1));
+            List<JsonObject> notices = client.ofType("notice");
+            assertEquals(texts.size(), notices.size());
+            for (int i = 0; i < texts.size(); i++) {
+                assertEquals(texts.get(i), notices.get(i).getJsonObject("data").getString("text"), "len" + i);
+            }
+        }
+        for (PayaraMicroNode node : List.of(a, b)) {
+            assertTrue(node.log().contains("Sending frames through Tyrus's raw frame API"), node + " uses raw frames");
+        }
+    }
+
+    @Test
+    @Order(3)
     void userNoticeIsPublishedOnlyToTheNodesThatHoldThatUser() {
         WsClient dave = connect(b, "dave");
         publish(a, toUser("dave", "for.dave"));
@@ -157,7 +185,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void noticeToAUserWithNoSessionReachesNoOneAndRaisesNoError() {
         WsClient erin = connect(a, "erin");
         WsClient frank = connect(b, "frank");
@@ -169,7 +197,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void sessionNoticeCrossesToTheNodeOfThatSessionOnly() {
         WsClient target = connect(b, "grace");
         WsClient other = connect(a, "grace");
@@ -181,7 +209,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void afterARedisRestartTheSubscriptionComesBackAndLaterNoticesArrive() {
         WsClient heidiA = connect(a, "heidi");
         WsClient heidiB = connect(b, "heidi");
@@ -200,7 +228,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aNodeKilledWithSigkillHasItsSessionsPurgedWithinTtlPlusHeartbeat() {
         WsClient ivanA = connect(a, "ivan");
         connect(b, "ivan");

@@ -1,6 +1,7 @@
 package dev.herald.web.it;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -58,6 +59,20 @@ public final class PayaraMicroNode implements AutoCloseable {
             throw new IllegalStateException("system property " + property + " is not set (run with -Ppayara)");
         }
         return value;
+    }
+
+    /** What the node has logged so far. */
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
     }
 
     /** Waits until {@code /herald/api/health} answers 200; fails with the log's tail otherwise. */

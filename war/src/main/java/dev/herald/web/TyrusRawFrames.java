@@ -1,0 +1,147 @@
+package dev.herald.web;
+
+import jakarta.websocket.Session;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The fast path on Tyrus (Payara, GlassFish): text frames that Herald encodes itself, written with Tyrus's own
+ * {@code TyrusWebSocket.sendRawFrame(ByteBuffer)}.
+ *
+ * <p>Tyrus's standard {@code sendText} reschedules the session's idle timer on the container's managed
+ * scheduler on every send, even with the idle timeout off (a task handed to another thread per frame), and
+ * builds, validates and copies the frame through several objects. The raw path does neither: it checks that
+ * the session is open and writes the bytes to the connection's own writer. A frame sent to many sessions in a
+ * row from one thread (a broadcast, a user's several sessions) is encoded once: each thread keeps the last
+ * frame it encoded (up to 64 KB).
+ *
+ * <p>Tyrus keeps its websocket in a package-private field of its remote endpoint, so it is reached by
+ * reflection, once; where that fails (another Tyrus, a security manager, extensions negotiated on the session
+ * that would change the frame's bytes), {@link #of} answers {@code null} and the standard API is used. Only
+ * unextended, unfragmented server text frames are written (RFC 6455, section 5.2: no mask from a server).
+ */
+final class TyrusRawFrames {
+
+    private static final Logger LOG = Logger.getLogger(TyrusRawFrames.class.getName());
+    private static final String REMOTE_CLASS = "org.glassfish.tyrus.core.TyrusRemoteEndpoint";
+    /** The last frame each thread encoded, as {text, bytes}: JDK types only, so no class loader is held. */
+    private static final ThreadLocal<Object[]> LAST = new ThreadLocal<>();
+    private static final int MAX_KEPT_BYTES = 64 * 1024;
+
+    /** The handles, resolved from the first Tyrus session seen; {@link #UNAVAILABLE} when that failed. */
+    private static volatile Handles handles;
+    private static final Handles UNAVAILABLE = new Handles(null, null);
+
+    private record Handles(MethodHandle webSocketOf, MethodHandle sendRawFrame) {
+    }
+
+    private final Object webSocket;
+    private final MethodHandle sendRawFrame;
+
+    private TyrusRawFrames(Object webSocket, MethodHandle sendRawFrame) {
+        this.webSocket = webSocket;
+        this.sendRawFrame = sendRawFrame;
+    }
+
+    /** The raw path for {@code session}, or {@code null} where it is not available. */
+    static TyrusRawFrames of(Session session) {
+        if (!session.getNegotiatedExtensions().isEmpty()) {
+            return null;
+        }
+        Object remote = session.getAsyncRemote();
+        Handles h = handles;
+        if (h == null) {
+            h = resolve(remote.getClass());
+            handles = h;
+        }
+        if (h == UNAVAILABLE) {
+            return null;
+        }
+        try {
+            Object webSocket = h.webSocketOf().invoke(remote);
+            return webSocket == null ? null : new TyrusRawFrames(webSocket, h.sendRawFrame());
+        } catch (Throwable e) {
+            LOG.log(Level.FINE, "Tyrus raw frames unavailable for this session", e);
+            return null;
+        }
+    }
+
+    private static Handles resolve(Class<?> remoteClass) {
+        try {
+            Class<?> c = remoteClass;
+            while (c != null && !c.getName().equals(REMOTE_CLASS)) {
+                c = c.getSuperclass();
+            }
+            if (c == null) {
+                throw new NoSuchFieldException(REMOTE_CLASS + " is not a superclass of " + remoteClass.getName());
+            }
+            Field field = c.getDeclaredField("webSocket");
+            field.setAccessible(true);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            MethodHandle getter = lookup.unreflectGetter(field).asType(MethodType.methodType(Object.class, Object.class));
+            MethodHandle send = lookup.unreflect(field.getType().getMethod("sendRawFrame", ByteBuffer.class))
+                    .asType(MethodType.methodType(Future.class, Object.class, ByteBuffer.class));
+            LOG.info("Sending frames through Tyrus's raw frame API (herald.websocket.raw-frames=false turns this off)");
+            return new Handles(getter, send);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.info(() -> "Tyrus's raw frame API is not reachable (" + e + "); sending through the standard API");
+            return UNAVAILABLE;
+        }
+    }
+
+    /** Writes {@code text} as one text frame; {@code done} gets {@code null} or the failure. */
+    void send(String text, Consumer<Throwable> done) {
+        Future<?> written;
+        try {
+            written = (Future<?>) sendRawFrame.invoke(webSocket, ByteBuffer.wrap(frame(text)));
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+        if (written instanceof CompletionStage<?> stage) {
+            stage.whenComplete((frame, error) -> done.accept(error));
+        } else {
+            done.accept(null); // a Tyrus whose future cannot call back: the write was handed to the connection
+        }
+    }
+
+    /** The bytes of a final, unmasked text frame holding {@code text}; the last one is kept per thread. */
+    static byte[] frame(String text) {
+        Object[] last = LAST.get();
+        if (last != null && last[0] == text) {
+            return (byte[]) last[1];
+        }
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        int n = payload.length;
+        int header = n < 126 ? 2 : n <= 0xFFFF ? 4 : 10;
+        byte[] frame = new byte[header + n];
+        frame[0] = (byte) 0x81; // FIN, opcode 1 (text)
+        if (n < 126) {
+            frame[1] = (byte) n;
+        } else if (n <= 0xFFFF) {
+            frame[1] = 126;
+            frame[2] = (byte) (n >>> 8);
+            frame[3] = (byte) n;
+        } else {
+            frame[1] = 127;
+            for (int i = 0; i < 8; i++) {
+                frame[2 + i] = (byte) ((long) n >>> (56 - 8 * i));
+            }
+        }
+        System.arraycopy(payload, 0, frame, header, n);
+        if (frame.length <= MAX_KEPT_BYTES) {
+            LAST.set(new Object[] {text, frame});
+        }
+        return frame;
+    }
+}
