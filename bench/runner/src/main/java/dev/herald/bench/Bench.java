@@ -41,6 +41,9 @@ public final class Bench {
 
     static final String SECRET = "herald-bench-secret-0123456789-0123456789";
     static final String KEY = "herald-bench-api-key";
+    /** Members of the rooms of scenario C; connection i is in room s(i/10) and in room l(i/500). */
+    static final int SMALL_ROOM = 10;
+    static final int LARGE_ROOM = 500;
 
     private final boolean quick;
     private final List<String> targets;
@@ -142,10 +145,10 @@ public final class Bench {
                     chosen.add(Target.thin(server, thin));
                 }
                 if (single != null) {
-                    chosen.add(Target.herald(server, "herald1", List.of(single)));
+                    chosen.add(Target.herald(server, "herald1", List.of(single), 0));
                 }
                 if (targets.contains("herald")) {
-                    chosen.add(Target.herald(server, "herald", List.of(a, b)));
+                    chosen.add(Target.herald(server, "herald", List.of(a, b), redis.pid()));
                 }
                 if (profile != null) {
                     for (Target t : chosen) {
@@ -155,6 +158,9 @@ public final class Bench {
                 }
                 for (Target t : chosen) {
                     guarded(t + " A/B", () -> deliveryScenarios(t));
+                }
+                for (Target t : chosen) {
+                    guarded(t + " C", () -> roomScenarios(t));
                 }
                 for (Target t : chosen) {
                     guarded(t + " D", () -> idleConnections(t));
@@ -193,7 +199,7 @@ public final class Bench {
             Publisher publisher = new Publisher(t.publish, t.bearer);
             IntFunction<String> toUser = i -> "{\"user\":\"u" + (i % conns) + "\"}";
             // Long enough for the JIT: a fresh application server compiles for tens of seconds under load.
-            step(t, client, publisher, "warmup", conns, quick ? 2000 : 5000, quick ? 4 : 15, toUser, 1, false);
+            step(t, client, publisher, "warmup", conns, quick ? 2000 : 5000, quick ? 4 : 30, toUser, 1, false);
             int[] userRates = quick ? new int[] {2000, 10000}
                     : new int[] {2000, 5000, 10000, 20000, 30000, 40000, 50000, 60000, 70000};
             for (int rate : userRates) {
@@ -210,6 +216,41 @@ public final class Bench {
             }
             if (client.closedUnexpectedly() > 0) {
                 log(t + ": " + client.closedUnexpectedly() + " connections closed by the server");
+            }
+        }
+    }
+
+    /**
+     * Scenario C: notices to rooms of 10 and of 500 members at rising rates. Every connection is in one room
+     * of each size. A target without rooms is recorded as skipped, with the reason.
+     */
+    private void roomScenarios(Target t) throws InterruptedException {
+        if (t.wsInRooms == null) {
+            log(t + " C-rooms: skipped: " + t.noRooms);
+            extras.add(Json.createObjectBuilder().add("scenario", "C-rooms").add("server", t.server)
+                    .add("target", t.name).add("skipped", t.noRooms).build());
+            return;
+        }
+        int conns = quick ? 1000 : 2000;
+        try (LoadClient client = new LoadClient()) {
+            client.open(conns, t.wsInRooms, 200);
+            awaitSessions(t, conns);
+            Publisher publisher = new Publisher(t.publish, t.bearer);
+            int small = conns / SMALL_ROOM;
+            int large = conns / LARGE_ROOM;
+            step(t, client, publisher, "warmup", conns, quick ? 500 : 1000, quick ? 3 : 6,
+                    i -> "{\"room\":\"s" + (i % small) + "\"}", SMALL_ROOM, false);
+            for (int rate : quick ? new int[] {1000} : new int[] {500, 1000, 2000, 4000, 8000, 16000}) {
+                if (!step(t, client, publisher, "C-room10", conns, rate, quick ? 3 : 6,
+                        i -> "{\"room\":\"s" + (i % small) + "\"}", SMALL_ROOM, true).pass()) {
+                    break;
+                }
+            }
+            for (int rate : quick ? new int[] {20} : new int[] {10, 20, 40, 80, 160, 320}) {
+                if (!step(t, client, publisher, "C-room500", conns, rate, quick ? 3 : 6,
+                        i -> "{\"room\":\"l" + (i % large) + "\"}", LARGE_ROOM, true).pass()) {
+                    break;
+                }
             }
         }
     }
@@ -251,6 +292,7 @@ public final class Bench {
         Measure m = new Measure(++stepId, (int) (rate * seconds) + 16);
         client.measure(m);
         Map<Long, Long> cpu0 = cpu(t);
+        Map<String, Long> gc0 = gc(t);
         long wall0 = System.nanoTime();
         Publisher.Sent sent = publisher.run(m, rate, seconds, to);
         long expected = (long) sent.notices() * perNotice;
@@ -260,6 +302,8 @@ public final class Bench {
         }
         double wall = (System.nanoTime() - wall0) / 1e9;
         Map<String, Double> cpuPercent = cpuPercent(t, cpu0, wall);
+        Map<String, Long> gcMillis = new LinkedHashMap<>();
+        gc(t).forEach((node, ms) -> gcMillis.put(node, ms - gc0.getOrDefault(node, 0L)));
         long delivered = m.uniqueDeliveries(sent.notices());
         Histogram h = m.histogram();
         double p99 = h.getValueAtPercentile(99) / 1000.0;
@@ -268,11 +312,11 @@ public final class Bench {
         Step s = new Step(t.server, t.name, scenario, t.nodes.size(), conns, rate, sent.notices(), expected, delivered,
                 m.duplicates.sum(), sent.errors(), sent.seconds(), h.getValueAtPercentile(50) / 1000.0, p99,
                 h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, cpuPercent,
-                delivered == 0 ? 0 : serverCpuSeconds(cpuPercent, wall) * 1e6 / delivered, pass);
+                delivered == 0 ? 0 : serverCpuSeconds(cpuPercent, wall) * 1e6 / delivered, gcMillis, pass);
         log(String.format("%s %-11s rate %6d: delivered %.4f (%d/%d, dup %d, errors %d) %,.0f/s p50 %.1f p99 %.1f "
-                + "p999 %.1f ms cpu %s, %.1f us/delivery %s", t, scenario, rate, s.deliveredRatio(), delivered, expected,
+                + "p999 %.1f ms cpu %s, %.1f us/delivery, gc %s ms %s", t, scenario, rate, s.deliveredRatio(), delivered, expected,
                 s.duplicates(), s.publishErrors(), s.deliveriesPerSecond(), s.p50Ms(), s.p99Ms(), s.p999Ms(),
-                cpuPercent, s.serverCpuMicrosPerDelivery(), pass ? "PASS" : "FAIL"));
+                cpuPercent, s.serverCpuMicrosPerDelivery(), gcMillis.values(), pass ? "PASS" : "FAIL"));
         if (record) {
             steps.add(s);
         }
@@ -327,7 +371,7 @@ public final class Bench {
                 extra.awaitUp("/herald/api/health", 200, 240);
                 nodes.add(extra);
             }
-            Target t = Target.herald(server, "herald", nodes);
+            Target t = Target.herald(server, "herald", nodes, redis.pid());
             int conns = quick ? 1000 : 2000;
             try (LoadClient client = new LoadClient()) {
                 client.open(conns, t.ws, 200);
@@ -362,6 +406,14 @@ public final class Bench {
         }
     }
 
+    private static Map<String, Long> gc(Target t) {
+        Map<String, Long> gc = new LinkedHashMap<>();
+        for (ServerProcess p : t.nodes) {
+            gc.put(p.name, Proc.gcMillis(p.jvmPid()));
+        }
+        return gc;
+    }
+
     private static double serverCpuSeconds(Map<String, Double> cpuPercent, double wallSeconds) {
         return cpuPercent.entrySet().stream().filter(e -> !e.getKey().equals("load-generator"))
                 .mapToDouble(e -> e.getValue() / 100 * wallSeconds).sum();
@@ -371,6 +423,9 @@ public final class Bench {
         Map<Long, Long> cpu = new HashMap<>();
         for (ServerProcess p : t.nodes) {
             cpu.put(p.jvmPid(), Proc.cpuMillis(p.jvmPid()));
+        }
+        if (t.redisPid != 0) {
+            cpu.put(t.redisPid, Proc.cpuMillis(t.redisPid));
         }
         long self = ProcessHandle.current().pid();
         cpu.put(self, Proc.cpuMillis(self));
@@ -382,6 +437,10 @@ public final class Bench {
         for (ServerProcess p : t.nodes) {
             long pid = p.jvmPid();
             out.put(p.name, Step.round((Proc.cpuMillis(pid) - before.getOrDefault(pid, 0L)) / (wallSeconds * 10)));
+        }
+        if (t.redisPid != 0) {
+            out.put("redis", Step.round((Proc.cpuMillis(t.redisPid) - before.getOrDefault(t.redisPid, 0L))
+                    / (wallSeconds * 10)));
         }
         long self = ProcessHandle.current().pid();
         out.put("load-generator", Step.round((Proc.cpuMillis(self) - before.getOrDefault(self, 0L)) / (wallSeconds * 10)));
@@ -419,28 +478,42 @@ public final class Bench {
         final List<URI> publish;
         final String bearer;
         final IntFunction<URI> ws;
+        /** Connection i joined to its rooms (scenario C), or {@code null} where the target has no rooms. */
+        final IntFunction<URI> wsInRooms;
+        /** Why the target has no rooms, when it has none. */
+        final String noRooms;
+        /** The Redis server the target uses (its CPU counts as the target's), or 0. */
+        final long redisPid;
         private final URI sessionsUri;
 
         private Target(String server, String name, List<ServerProcess> nodes, List<URI> publish, String bearer,
-                IntFunction<URI> ws, URI sessionsUri) {
+                IntFunction<URI> ws, IntFunction<URI> wsInRooms, String noRooms, long redisPid, URI sessionsUri) {
             this.server = server;
             this.name = name;
             this.nodes = nodes;
             this.publish = publish;
             this.bearer = bearer;
             this.ws = ws;
+            this.wsInRooms = wsInRooms;
+            this.noRooms = noRooms;
+            this.redisPid = redisPid;
             this.sessionsUri = sessionsUri;
         }
 
         static Target thin(String server, ServerProcess node) {
             return new Target(server, "thin", List.of(node), List.of(node.uri("/thin/publish")), null,
-                    i -> node.ws("/thin/ws?user=u" + i), node.uri("/thin/publish"));
+                    i -> node.ws("/thin/ws?user=u" + i),
+                    i -> node.ws("/thin/ws?user=u" + i + "&rooms=s" + i / SMALL_ROOM + ",l" + i / LARGE_ROOM),
+                    null, 0, node.uri("/thin/publish"));
         }
 
-        static Target herald(String server, String name, List<ServerProcess> nodes) {
+        static Target herald(String server, String name, List<ServerProcess> nodes, long redisPid) {
             List<URI> publish = nodes.stream().map(n -> n.uri("/herald/api/notices")).toList();
+            // Channels come with a later issue: then wsInRooms subscribes connection i to its rooms, and the
+            // notices of scenario C name them as {"room":id} (or whatever recipient channels get).
             return new Target(server, name, List.copyOf(nodes), publish, KEY,
-                    i -> nodes.get(i % nodes.size()).ws("/herald/ws?token=" + token("u" + i)), null);
+                    i -> nodes.get(i % nodes.size()).ws("/herald/ws?token=" + token("u" + i)), null,
+                    "Herald has no channels yet", redisPid, null);
         }
 
         /** Sessions the servers hold now. */

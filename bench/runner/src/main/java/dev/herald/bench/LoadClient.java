@@ -1,44 +1,58 @@
 package dev.herald.bench;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
 /**
- * Thousands of WebSocket connections in this one process (JDK HttpClient, non-blocking), each recording the
+ * Thousands of WebSocket connections in this one process (Netty, two event loop threads), each recording the
  * notices it receives into the current {@link Measure}. A notice's data carries {@code {"b":[step,index,
- * sendNanos]}} (non-negative numbers); in frames that are JSON arrays (batches) each is found.
+ * sendNanos]}} (non-negative numbers), found in the frame's bytes without decoding them; in frames that are
+ * JSON arrays (batches) each is found. The server's pings are answered by Netty.
+ *
+ * <p>The generator shares the machine's cores with the servers it measures, so its own cost per message
+ * matters: the JDK's WebSocket client took about twice the CPU per delivery of the thin server itself.
  */
 final class LoadClient implements AutoCloseable {
 
-    private final List<HttpClient> clients = new ArrayList<>();
-    private final ExecutorService executor;
-    private static final String MARK = "\"b\":[";
+    private static final byte[] MARK = "\"b\":[".getBytes(StandardCharsets.US_ASCII);
+
+    private final EventLoopGroup group = new NioEventLoopGroup(2, r -> {
+        Thread t = new Thread(r, "bench-ws");
+        t.setDaemon(true);
+        return t;
+    });
     private final List<Connection> connections = new ArrayList<>();
     private final AtomicInteger closedUnexpectedly = new AtomicInteger();
     private volatile Measure measure;
-
-    LoadClient() {
-        executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "bench-ws");
-            t.setDaemon(true);
-            return t;
-        });
-        for (int i = 0; i < 2; i++) {
-            clients.add(HttpClient.newBuilder().executor(executor).connectTimeout(Duration.ofSeconds(10)).build());
-        }
-    }
 
     void measure(Measure m) {
         measure = m;
@@ -53,15 +67,17 @@ final class LoadClient implements AutoCloseable {
     double open(int count, IntFunction<URI> uri, int parallel) {
         long start = System.nanoTime();
         for (int i = 0; i < count; i += parallel) {
-            List<CompletableFuture<WebSocket>> wave = new ArrayList<>();
+            List<Promise<Void>> wave = new ArrayList<>();
             for (int j = i; j < Math.min(count, i + parallel); j++) {
                 Connection c = new Connection();
                 connections.add(c);
-                wave.add(clients.get(j % clients.size()).newWebSocketBuilder()
-                        .connectTimeout(Duration.ofSeconds(20)).buildAsync(uri.apply(j), c)
-                        .thenApply(ws -> c.socket = ws));
+                wave.add(c.connect(uri.apply(j)));
             }
-            CompletableFuture.allOf(wave.toArray(CompletableFuture[]::new)).orTimeout(60, TimeUnit.SECONDS).join();
+            for (Promise<Void> handshake : wave) {
+                if (!handshake.awaitUninterruptibly(60, TimeUnit.SECONDS) || !handshake.isSuccess()) {
+                    throw new IllegalStateException("WebSocket handshake failed", handshake.cause());
+                }
+            }
         }
         return count / ((System.nanoTime() - start) / 1e9);
     }
@@ -76,78 +92,97 @@ final class LoadClient implements AutoCloseable {
 
     @Override
     public void close() {
-        List<CompletableFuture<?>> closing = new ArrayList<>();
+        List<ChannelFuture> closing = new ArrayList<>();
         for (Connection c : connections) {
-            if (c.socket != null && !c.socket.isOutputClosed()) {
+            Channel ch = c.channel;
+            if (ch != null && ch.isActive()) {
                 c.closing = true;
-                closing.add(c.socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").exceptionally(e -> null));
+                closing.add(ch.writeAndFlush(new CloseWebSocketFrame(1000, "done")));
             }
         }
-        try {
-            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // Closed or not, every socket is aborted below.
+        for (ChannelFuture f : closing) {
+            f.awaitUninterruptibly(10, TimeUnit.SECONDS);
         }
-        // sendClose only half-closes: abort frees each file descriptor now rather than at the next GC.
-        connections.forEach(c -> {
-            if (c.socket != null) {
-                c.socket.abort();
+        for (Connection c : connections) {
+            c.closing = true;
+            if (c.channel != null) {
+                c.channel.close();
             }
-        });
+        }
         connections.clear();
-        clients.clear(); // an unreferenced HttpClient stops its selector thread (JDK 17 has no close)
-        executor.shutdownNow();
+        Future<?> down = group.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+        down.awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 
-    private final class Connection implements WebSocket.Listener {
-        volatile WebSocket socket;
+    /** One connection; its handler runs on one event loop thread only, which owns {@link #seen}. */
+    private final class Connection extends SimpleChannelInboundHandler<TextWebSocketFrame> {
+        volatile Channel channel;
         volatile boolean closing;
-        private final StringBuilder partial = new StringBuilder();
+        private Promise<Void> handshake;
         private final BitSet seen = new BitSet();
         private int seenStep = -1;
 
-        @Override
-        public void onOpen(WebSocket webSocket) {
-            webSocket.request(1);
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            if (last && partial.length() == 0) {
-                record(data.toString());
-            } else {
-                partial.append(data);
-                if (last) {
-                    record(partial.toString());
-                    partial.setLength(0);
+        Promise<Void> connect(URI uri) {
+            handshake = group.next().newPromise();
+            WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
+                    .webSocketUri(uri).version(WebSocketVersion.V13).customHeaders(new DefaultHttpHeaders())
+                    .maxFramePayloadLength(64 << 20).handshakeTimeoutMillis(20_000).withUTF8Validator(false).build();
+            Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65_536),
+                                    new WebSocketClientProtocolHandler(config),
+                                    new WebSocketFrameAggregator(64 << 20), Connection.this);
+                        }
+                    });
+            ChannelFuture connected = b.connect(uri.getHost(), uri.getPort());
+            channel = connected.channel();
+            connected.addListener(f -> {
+                if (!f.isSuccess()) {
+                    handshake.tryFailure(f.cause());
                 }
-            }
-            webSocket.request(1);
-            return null;
+            });
+            return handshake;
         }
 
-        private void record(String text) {
-            Measure m = measure;
-            if (m == null || text.indexOf(MARK) < 0) {
-                return;
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+            if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                handshake.trySuccess(null);
+            } else if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+                handshake.tryFailure(new IllegalStateException("handshake timed out"));
             }
+            super.userEventTriggered(ctx, event);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
+            Measure m = measure;
+            if (m != null) {
+                record(m, frame.content());
+            }
+        }
+
+        private void record(Measure m, ByteBuf text) {
             if (seenStep != m.step) {
                 seen.clear();
                 seenStep = m.step;
             }
-            // The generator shares the machine's two cores with the servers: a scan for "b":[ and three numbers
-            // costs a fraction of a JSON parser, and the frames are Herald's or thin's own well-formed JSON.
-            for (int at = text.indexOf(MARK); at >= 0; at = text.indexOf(MARK, at + MARK.length())) {
+            int end = text.writerIndex();
+            for (int at = indexOf(text, text.readerIndex(), end); at >= 0; at = indexOf(text, at, end)) {
                 long[] v = new long[3];
-                int i = at + MARK.length();
+                int i = at;
                 for (int k = 0; k < 3; k++) {
                     long n = 0;
-                    char c;
-                    while ((c = text.charAt(i++)) >= '0' && c <= '9') {
+                    byte c;
+                    while (i < end && (c = text.getByte(i++)) >= '0' && c <= '9') {
                         n = n * 10 + (c - '0');
                     }
                     v[k] = n;
                 }
+                at = i;
                 int step = (int) v[0];
                 int index = (int) v[1];
                 if (step == m.step) {
@@ -160,19 +195,33 @@ final class LoadClient implements AutoCloseable {
             }
         }
 
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            if (!closing) {
-                closedUnexpectedly.incrementAndGet();
+        /** The position just after the next {@code "b":[} at or after {@code from}, or -1. */
+        private int indexOf(ByteBuf text, int from, int end) {
+            outer:
+            for (int i = from; i <= end - MARK.length; i++) {
+                for (int k = 0; k < MARK.length; k++) {
+                    if (text.getByte(i + k) != MARK[k]) {
+                        continue outer;
+                    }
+                }
+                return i + MARK.length;
             }
-            return null;
+            return -1;
         }
 
         @Override
-        public void onError(WebSocket webSocket, Throwable error) {
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            handshake.tryFailure(new IllegalStateException("connection closed during the handshake"));
             if (!closing) {
                 closedUnexpectedly.incrementAndGet();
             }
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            handshake.tryFailure(cause);
+            ctx.close();
         }
     }
 }

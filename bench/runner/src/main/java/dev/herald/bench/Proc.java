@@ -31,6 +31,26 @@ final class Proc {
         }
     }
 
+    /**
+     * Time the JVM has spent in garbage collection pauses so far (jstat's GCT), in milliseconds; -1 when
+     * unreadable.
+     */
+    static long gcMillis(long pid) {
+        String[] lines = run(List.of(Path.of(System.getProperty("java.home"), "bin", "jstat").toString(), "-gc",
+                String.valueOf(pid))).trim().split("\n");
+        if (lines.length < 2) {
+            return -1;
+        }
+        List<String> names = List.of(lines[0].trim().split("\\s+"));
+        String[] values = lines[1].trim().split("\\s+");
+        int i = names.indexOf("GCT");
+        try {
+            return i < 0 || i >= values.length ? -1 : Math.round(Double.parseDouble(values[i]) * 1000);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** Resident set size in KB; -1 when unreadable. */
     static long rssKb(long pid) {
         try {

@@ -24,6 +24,11 @@ final class RedisProcess implements AutoCloseable {
         this.process = process;
     }
 
+    /** The redis-server process, for its CPU time. */
+    long pid() {
+        return process.pid();
+    }
+
     static RedisProcess start(Path work) throws IOException {
         int port = Bench.freePort();
         Process p = new ProcessBuilder(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",

@@ -21,6 +21,7 @@ import java.util.Set;
 final class Report {
 
     private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
+    private static final List<String> RATED = List.of("A-user", "B-broadcast", "C-room10", "C-room500");
 
     private final JsonObject meta;
     private final List<Step> steps;
@@ -62,6 +63,12 @@ final class Report {
                 .max().orElse(0);
     }
 
+    /** Median server CPU per delivery over the passing steps, in microseconds; 0 when none passed. */
+    private static double cpuPerDelivery(List<Step> list) {
+        double[] v = list.stream().filter(Step::pass).mapToDouble(Step::serverCpuMicrosPerDelivery).sorted().toArray();
+        return v.length == 0 ? 0 : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
     private double best(List<Step> list) {
         return list.stream().mapToDouble(Step::deliveriesPerSecond).max().orElse(0);
     }
@@ -75,24 +82,29 @@ final class Report {
                 + "nodes with Redis; thin is the reference push path on one node of the same server.\n\n");
         for (String server : servers()) {
             md.append("## ").append(server).append("\n\n");
-            md.append("| scenario | thin sustained | herald sustained | herald / thin | thin best | herald best |\n");
-            md.append("|---|---|---|---|---|---|\n");
-            for (String scenario : List.of("A-user", "B-broadcast")) {
+            md.append("| scenario | thin sustained | herald sustained | herald / thin | thin best | herald best "
+                    + "| server CPU µs per delivery, thin / herald (median of passing steps) |\n");
+            md.append("|---|---|---|---|---|---|---|\n");
+            for (String scenario : RATED) {
+                if (steps.stream().noneMatch(st -> st.server().equals(server) && st.scenario().equals(scenario))) {
+                    continue;
+                }
                 double thin = sustained(of(server, "thin", scenario));
                 double herald = sustained(of(server, "herald", scenario));
-                md.append(String.format(Locale.ROOT, "| %s | %,.0f/s | %,.0f/s | %s | %,.0f/s | %,.0f/s |%n", scenario,
-                        thin, herald, thin == 0 ? "-" : Math.round(100 * herald / thin) + "%",
-                        best(of(server, "thin", scenario)), best(of(server, "herald", scenario))));
+                md.append(String.format(Locale.ROOT, "| %s | %,.0f/s | %,.0f/s | %s | %,.0f/s | %,.0f/s | %.1f / %.1f |%n",
+                        scenario, thin, herald, thin == 0 ? "-" : Math.round(100 * herald / thin) + "%",
+                        best(of(server, "thin", scenario)), best(of(server, "herald", scenario)),
+                        cpuPerDelivery(of(server, "thin", scenario)), cpuPerDelivery(of(server, "herald", scenario))));
             }
             md.append("\n| target | scenario | rate | delivered | lost | dup | deliveries/s | p50 ms | p99 ms | p999 ms "
-                    + "| CPU % (each server JVM, then the load generator) | pass |\n"
-                    + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                    + "| CPU % (each server JVM, then the load generator) | server CPU µs/delivery | GC pauses ms (each server JVM) | pass |\n"
+                    + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (Step s : steps) {
                 if (s.server().equals(server)) {
-                    md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.4f | %d | %d | %,.0f | %.2f | %.2f | %.2f | %s | %s |%n",
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.4f | %d | %d | %,.0f | %.2f | %.2f | %.2f | %s | %.1f | %s | %s |%n",
                             s.target(), s.scenario(), s.rate(), s.deliveredRatio(), s.expected() - s.delivered(),
                             s.duplicates(), s.deliveriesPerSecond(), s.p50Ms(), s.p99Ms(), s.p999Ms(),
-                            s.cpuPercent().values(), s.pass() ? "yes" : "no"));
+                            s.cpuPercent().values(), s.serverCpuMicrosPerDelivery(), s.gcMillis().values(), s.pass() ? "yes" : "no"));
                 }
             }
             md.append("\n");
@@ -109,6 +121,9 @@ final class Report {
     private static String describe(JsonObject e) {
         if (e.getString("scenario").equals("error")) {
             return "FAILED " + e.getString("what") + ": " + e.getString("error");
+        }
+        if (e.containsKey("skipped")) {
+            return e.getString("scenario") + ", " + e.getString("target") + ": skipped: " + e.getString("skipped");
         }
         if (e.getString("scenario").equals("D-idle")) {
             return String.format(Locale.ROOT, "D idle, %s: %,d connections, %,d connects/s, %,d B heap and %,d B RSS per "
@@ -129,7 +144,10 @@ final class Report {
                 .append(meta.getString("date")).append("</p>");
         for (String server : servers()) {
             html.append("<h2>").append(server).append("</h2>");
-            for (String scenario : List.of("A-user", "B-broadcast")) {
+            for (String scenario : RATED) {
+                if (steps.stream().noneMatch(st -> st.server().equals(server) && st.scenario().equals(scenario))) {
+                    continue;
+                }
                 List<List<Step>> lines = new ArrayList<>();
                 List<String> names = new ArrayList<>();
                 for (String target : List.of("thin", "herald")) {

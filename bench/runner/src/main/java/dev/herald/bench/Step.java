@@ -8,14 +8,16 @@ import java.util.Map;
 /**
  * One measured step: a target (herald or thin, on a server) under one load.
  *
- * @param cpuPercent CPU used by each server JVM during the step, in percent of one core (and by the load
- *     generator, under "load-generator")
- * @param serverCpuMicrosPerDelivery CPU time of all server JVMs together per delivery, in microseconds: the cost
+ * @param cpuPercent CPU used by each server JVM during the step, in percent of one core (and by Herald's Redis
+ *     under "redis", by the load generator under "load-generator")
+ * @param serverCpuMicrosPerDelivery CPU time of all server JVMs (and Redis) together per delivery, in microseconds: the cost
  *     of the push path, which a busy machine changes less than it changes the rates
+ * @param gcMillis time each server JVM spent in garbage collection pauses during the step
  */
 record Step(String server, String target, String scenario, int nodes, int connections, int rate, int sent,
         long expected, long delivered, long duplicates, long publishErrors, double seconds, double p50Ms,
-        double p99Ms, double p999Ms, double maxMs, Map<String, Double> cpuPercent, double serverCpuMicrosPerDelivery, boolean pass) {
+        double p99Ms, double p999Ms, double maxMs, Map<String, Double> cpuPercent, double serverCpuMicrosPerDelivery, Map<String, Long> gcMillis,
+        boolean pass) {
 
     double deliveredRatio() {
         return expected == 0 ? 1 : (double) delivered / expected;
@@ -28,6 +30,8 @@ record Step(String server, String target, String scenario, int nodes, int connec
     JsonObject json() {
         JsonObjectBuilder cpu = Json.createObjectBuilder();
         cpuPercent.forEach((k, v) -> cpu.add(k, Math.round(v)));
+        JsonObjectBuilder gc = Json.createObjectBuilder();
+        gcMillis.forEach(gc::add);
         return Json.createObjectBuilder()
                 .add("server", server).add("target", target).add("scenario", scenario).add("nodes", nodes)
                 .add("connections", connections).add("rate", rate).add("sent", sent).add("expected", expected)
@@ -36,7 +40,8 @@ record Step(String server, String target, String scenario, int nodes, int connec
                 .add("deliveriesPerSecond", Math.round(deliveriesPerSecond()))
                 .add("p50Ms", round(p50Ms)).add("p99Ms", round(p99Ms)).add("p999Ms", round(p999Ms))
                 .add("maxMs", round(maxMs)).add("cpuPercent", cpu)
-                .add("serverCpuMicrosPerDelivery", round(serverCpuMicrosPerDelivery)).add("pass", pass).build();
+                .add("serverCpuMicrosPerDelivery", round(serverCpuMicrosPerDelivery))
+                .add("gcPauseMillis", gc).add("pass", pass).build();
     }
 
     static double round(double v) {

@@ -7,7 +7,7 @@ import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 import java.util.List;
 
-/** {@code /thin/ws?user=NAME}: no authentication, no frames in; just membership. */
+/** {@code /thin/ws?user=NAME[&rooms=A,B]}: no authentication, no frames in; just membership. */
 @ServerEndpoint("/ws")
 public class ThinEndpoint {
 
@@ -15,16 +15,21 @@ public class ThinEndpoint {
     ThinSessions sessions;
 
     private String user;
+    private List<String> rooms = List.of();
 
     @OnOpen
     public void open(Session session) {
         List<String> u = session.getRequestParameterMap().get("user");
         user = u == null || u.isEmpty() ? "anonymous" : u.get(0);
-        sessions.add(user, session);
+        List<String> r = session.getRequestParameterMap().get("rooms");
+        if (r != null && !r.isEmpty() && !r.get(0).isEmpty()) {
+            rooms = List.of(r.get(0).split(","));
+        }
+        sessions.add(user, rooms, session);
     }
 
     @OnClose
     public void close(Session session) {
-        sessions.remove(user, session);
+        sessions.remove(user, rooms, session);
     }
 }

@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code POST /thin/publish}: a JSON array of {@code {"to":{"user":..}|{"all":true},"event":..,"data":..}} in
+ * {@code POST /thin/publish}: a JSON array of {@code {"to":{"user":..}|{"room":..}|{"all":true},"event":..,"data":..}} in
  * Herald's REST shape; each becomes a notice frame sent directly to the matching sessions.
  * {@code GET /thin/publish} answers the number of sessions.
  */
@@ -66,6 +66,8 @@ public class ThinPublishServlet extends HttpServlet {
             writers.createWriter(out).write(frame);
             if (to.containsKey("user")) {
                 sessions.toUser(to.getString("user"), out.toString());
+            } else if (to.containsKey("room")) {
+                sessions.toRoom(to.getString("room"), out.toString());
             } else {
                 sessions.toAll(out.toString());
             }
