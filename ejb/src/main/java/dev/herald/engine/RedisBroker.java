@@ -92,12 +92,12 @@ public final class RedisBroker implements Broker {
             return new int[] {publish(messages.get(0).envelope(), messages.get(0).message())};
         }
         return redis.call("publish notices", jedis -> {
-            Map<String, Response<List<String>>> nodesOfUser = new HashMap<>();
+            Map<String, NodesOf> nodesOfUser = new HashMap<>();
             Pipeline lookup = jedis.pipelined();
             for (Outgoing o : messages) {
                 Recipient to = o.envelope().to();
                 if (to.kind() == Recipient.Kind.USER) {
-                    nodesOfUser.computeIfAbsent(to.id(), user -> lookup.hvals(keys.userSessions(user)));
+                    nodesOfUser.computeIfAbsent(to.id(), user -> new NodesOf(lookup.hvals(keys.userSessions(user))));
                 }
             }
             lookup.sync();
@@ -108,20 +108,20 @@ public final class RedisBroker implements Broker {
                 Recipient to = o.envelope().to();
                 switch (to.kind()) {
                     case USER -> {
-                        for (String node : new LinkedHashSet<>(nodesOfUser.get(to.id()).get())) {
-                            batches.add(keys.nodeChannel(node), o.message());
+                        for (String node : nodesOfUser.get(to.id()).distinct()) {
+                            batches.add(node, o.message());
                             handed[i]++;
                         }
                     }
                     case SESSION -> {
                         String node = SessionIds.nodeOf(to.id());
                         if (node != null) {
-                            batches.add(keys.nodeChannel(node), o.message());
+                            batches.add(node, o.message());
                             handed[i] = 1;
                         }
                     }
                     case ALL -> {
-                        batches.addToAll(keys.broadcastChannel(), o.message());
+                        batches.addToAll(o.message());
                         handed[i] = 1;
                     }
                 }
@@ -131,53 +131,80 @@ public final class RedisBroker implements Broker {
         });
     }
 
+    /** The nodes holding one user's sessions, as read in the pipeline, without repeats. */
+    private static final class NodesOf {
+        private final Response<List<String>> reply;
+        private List<String> distinct;
+
+        NodesOf(Response<List<String>> reply) {
+            this.reply = reply;
+        }
+
+        List<String> distinct() {
+            if (distinct == null) {
+                List<String> nodes = reply.get();
+                distinct = nodes.size() <= 1 ? nodes : List.copyOf(new LinkedHashSet<>(nodes));
+            }
+            return distinct;
+        }
+    }
+
     /**
-     * The messages of one {@link #publishAll}: the notices for each channel joined into one message (a new one
-     * past {@value #MAX_BATCH_CHARS} characters, well under Redis's output buffer limit for subscribers).
-     * Node channels and the broadcast channel never have messages pending at the same time, which keeps each
-     * receiving node's order.
+     * The messages of one {@link #publishAll}: the notices for each node joined into one message (a new one
+     * past {@value #MAX_BATCH_CHARS} characters, well under Redis's output buffer limit for subscribers), and
+     * those for all into one on the broadcast channel. Node messages and the broadcast message are never
+     * pending at the same time, which keeps each receiving node's order.
      */
-    private static final class Batches {
+    private final class Batches {
         private final Pipeline pipeline;
-        private final Map<String, StringBuilder> pending = new LinkedHashMap<>();
-        private boolean pendingAreToAll;
+        private final Map<String, StringBuilder> toNodes = new LinkedHashMap<>();
+        private StringBuilder toAll;
 
         Batches(Pipeline pipeline) {
             this.pipeline = pipeline;
         }
 
-        void add(String channel, String message) {
-            if (pendingAreToAll) {
+        void add(String node, String message) {
+            if (toAll != null) {
                 flush();
             }
-            append(channel, message);
-        }
-
-        void addToAll(String channel, String message) {
-            if (!pendingAreToAll) {
-                flush();
-                pendingAreToAll = true;
-            }
-            append(channel, message);
-        }
-
-        private void append(String channel, String message) {
-            StringBuilder batch = pending.get(channel);
+            StringBuilder batch = toNodes.get(node);
             if (batch != null && batch.length() + 1 + message.length() > MAX_BATCH_CHARS) {
-                pipeline.publish(channel, batch.toString());
+                pipeline.publish(keys.nodeChannel(node), batch.toString());
                 batch = null;
             }
             if (batch == null) {
-                pending.put(channel, new StringBuilder(Math.max(256, message.length() * 8)).append(message));
+                toNodes.put(node, start(message));
             } else {
                 batch.append('\n').append(message);
             }
         }
 
+        void addToAll(String message) {
+            if (!toNodes.isEmpty()) {
+                flush();
+            }
+            if (toAll != null && toAll.length() + 1 + message.length() > MAX_BATCH_CHARS) {
+                flush();
+            }
+            if (toAll == null) {
+                toAll = start(message);
+            } else {
+                toAll.append('\n').append(message);
+            }
+        }
+
+        private StringBuilder start(String message) {
+            return new StringBuilder(Math.max(256, message.length() * 8)).append(message);
+        }
+
         private void flush() {
-            pending.forEach((channel, batch) -> pipeline.publish(channel, batch.toString()));
-            pending.clear();
-            pendingAreToAll = false;
+            toNodes.forEach((node, batch) -> pipeline.publish(keys.nodeChannel(node), batch.toString()));
+            toNodes.clear();
+            if (toAll != null) {
+                pipeline.publish(keys.broadcastChannel(), toAll.toString());
+                toAll = null;
+            }
         }
 
         void publish() {

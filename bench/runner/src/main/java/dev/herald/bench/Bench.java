@@ -77,9 +77,10 @@ public final class Bench {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--targets" -> targets = List.of(args[++i].split(","));
                 case "--profile" -> profile = args[++i];
+                case "--jvm" -> System.setProperty("bench.jvm", args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + "; usage: [--quick] [--server payara|wildfly|both] [--targets thin,herald,herald1] [--out DIR]"
-                        + " [--profile A|B:RATE:SECONDS]");
+                        + " [--profile A|B:RATE:SECONDS] [--jvm \"SERVER JVM OPTIONS\"]");
             }
         }
         Path base = Path.of(System.getProperty("bench.home", "bench/runner/target"));
@@ -100,6 +101,7 @@ public final class Bench {
                 .add("date", LocalDateTime.now().toString()).add("quick", quick)
                 .add("cores", Runtime.getRuntime().availableProcessors())
                 .add("java", System.getProperty("java.version"))
+                .add("serverJvmOptions", "-Xms1g -Xmx1g -XX:+UseG1GC " + System.getProperty("bench.jvm", ""))
                 .add("loadavgBefore", load0).add("loadavgAfter", load1)
                 .add("minutes", Step.round((System.nanoTime() - start) / 6e10)).build();
         new Report(meta, bench.steps, bench.extras).write(out);
@@ -215,7 +217,8 @@ public final class Bench {
                 }
             }
             if (client.closedUnexpectedly() > 0) {
-                log(t + ": " + client.closedUnexpectedly() + " connections closed by the server");
+                log(t + ": " + client.closedUnexpectedly() + " connections closed unexpectedly; the first: "
+                        + client.firstProblem());
             }
         }
     }
@@ -328,8 +331,10 @@ public final class Bench {
     private void idleConnections(Target t) {
         int conns = quick ? 2000 : 10000;
         Map<String, long[]> before = new LinkedHashMap<>();
+        Map<String, Map<String, Long>> histograms = new LinkedHashMap<>();
         for (ServerProcess p : t.nodes) {
             before.put(p.name, new long[] {Proc.heapAfterGcKb(p.jvmPid()), Proc.rssKb(p.jvmPid())});
+            histograms.put(p.name, Proc.histogram(p.jvmPid()));
         }
         try (LoadClient client = new LoadClient()) {
             double rate = client.open(conns, t.ws, 200);
@@ -349,6 +354,7 @@ public final class Bench {
                         .add("heapBytesPerConnection", Math.round(perConnHeap))
                         .add("rssBytesPerConnection", Math.round(perConnRss)));
             }
+            writeHeapGrowth(t, histograms, conns / t.nodes.size());
             JsonObject d = Json.createObjectBuilder().add("scenario", "D-idle").add("server", t.server)
                     .add("target", t.name).add("connections", conns).add("connectPerSecond", Math.round(rate))
                     .add("heapBytesPerConnection", Math.round(heapSum / t.nodes.size()))
@@ -356,6 +362,36 @@ public final class Bench {
             extras.add(d);
             log(t + " D-idle: " + d);
         }
+    }
+
+    /** Writes, per node, the classes whose heap grew most with the idle connections, in bytes per connection. */
+    private void writeHeapGrowth(Target t, Map<String, Map<String, Long>> before, int perNode) {
+        for (ServerProcess p : t.nodes) {
+            Map<String, Long> after = Proc.histogram(p.jvmPid());
+            Map<String, Long> b = before.get(p.name);
+            List<Map.Entry<String, Long>> growth = new ArrayList<>();
+            after.forEach((cls, bytes) -> growth.add(Map.entry(cls, bytes - b.getOrDefault(cls, 0L))));
+            growth.sort((x, y) -> Long.compare(y.getValue(), x.getValue()));
+            StringBuilder out = new StringBuilder("bytes per idle connection by class (" + perNode
+                    + " connections on " + p.name + ")\n");
+            long total = 0;
+            for (Map.Entry<String, Long> e : growth) {
+                total += e.getValue();
+            }
+            out.append(String.format("%8.0f  (all classes)%n", (double) total / perNode));
+            for (Map.Entry<String, Long> e : growth.subList(0, Math.min(40, growth.size()))) {
+                out.append(String.format("%8.1f  %s%n", (double) e.getValue() / perNode, e.getKey()));
+            }
+            try {
+                Files.writeString(out().resolve("heap-" + p.name + ".txt"), out);
+            } catch (IOException e) {
+                log("could not write the heap growth of " + p.name + ": " + e);
+            }
+        }
+    }
+
+    private Path out() {
+        return out;
     }
 
     /** Scenario E: Redis commands and publishes per user notice with 2 and with 4 nodes. */
@@ -378,9 +414,11 @@ public final class Bench {
                 awaitSessions(t, conns);
                 Publisher publisher = new Publisher(t.publish, t.bearer);
                 Map<String, Long> before = redis.commandCalls();
+                long receivedBefore = t.received();
                 Step s = step(t, client, publisher, "E-growth", conns, 5000, quick ? 2 : 4,
                         i -> "{\"user\":\"u" + (i % conns) + "\"}", 1, false);
                 Map<String, Long> after = redis.commandCalls();
+                long copies = t.received() - receivedBefore;
                 long commands = 0;
                 for (Map.Entry<String, Long> e : after.entrySet()) {
                     if (!e.getKey().equals("info")) {
@@ -392,6 +430,7 @@ public final class Bench {
                         .add("nodes", size).add("notices", s.sent())
                         .add("redisCommandsPerNotice", Step.round((double) commands / s.sent()))
                         .add("redisPublishesPerNotice", Step.round((double) publishes / s.sent()))
+                        .add("noticeCopiesPerNotice", Step.round((double) copies / s.sent()))
                         .add("delivered", Step.round(s.deliveredRatio())).add("p99Ms", s.p99Ms()).build();
                 extras.add(e);
                 log(t + " E: " + e);
@@ -514,6 +553,16 @@ public final class Bench {
             return new Target(server, name, List.copyOf(nodes), publish, KEY,
                     i -> nodes.get(i % nodes.size()).ws("/herald/ws?token=" + token("u" + i)), null,
                     "Herald has no channels yet", redisPid, null);
+        }
+
+        /** Notices the nodes have received through the engine so far (Herald's health counters). */
+        long received() {
+            long sum = 0;
+            for (ServerProcess n : nodes) {
+                String body = Http.get(n.uri("/herald/api/health"));
+                sum += Long.parseLong(body.replaceAll(".*\"received\":(\\d+).*", "$1"));
+            }
+            return sum;
         }
 
         /** Sessions the servers hold now. */

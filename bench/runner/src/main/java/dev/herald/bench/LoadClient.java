@@ -52,6 +52,8 @@ final class LoadClient implements AutoCloseable {
     });
     private final List<Connection> connections = new ArrayList<>();
     private final AtomicInteger closedUnexpectedly = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicReference<String> firstProblem =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private volatile Measure measure;
 
     void measure(Measure m) {
@@ -90,6 +92,11 @@ final class LoadClient implements AutoCloseable {
         return closedUnexpectedly.get();
     }
 
+    /** What ended the first connection that closed unexpectedly (a close frame's code, or an error). */
+    String firstProblem() {
+        return firstProblem.get();
+    }
+
     @Override
     public void close() {
         List<ChannelFuture> closing = new ArrayList<>();
@@ -126,7 +133,8 @@ final class LoadClient implements AutoCloseable {
             handshake = group.next().newPromise();
             WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
                     .webSocketUri(uri).version(WebSocketVersion.V13).customHeaders(new DefaultHttpHeaders())
-                    .maxFramePayloadLength(64 << 20).handshakeTimeoutMillis(20_000).withUTF8Validator(false).build();
+                    .maxFramePayloadLength(64 << 20).handshakeTimeoutMillis(20_000).withUTF8Validator(false)
+                    .handleCloseFrames(false).build();
             Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                     .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                     .handler(new ChannelInitializer<SocketChannel>() {
@@ -155,6 +163,20 @@ final class LoadClient implements AutoCloseable {
                 handshake.tryFailure(new IllegalStateException("handshake timed out"));
             }
             super.userEventTriggered(ctx, event);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (msg instanceof CloseWebSocketFrame close) {
+                if (!closing) {
+                    firstProblem.compareAndSet(null, "close frame " + close.statusCode() + " " + close.reasonText());
+                }
+                ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode(), ""))
+                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                close.release();
+                return;
+            }
+            super.channelRead(ctx, msg);
         }
 
         @Override
@@ -221,6 +243,9 @@ final class LoadClient implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             handshake.tryFailure(cause);
+            if (!closing) {
+                firstProblem.compareAndSet(null, String.valueOf(cause));
+            }
             ctx.close();
         }
     }

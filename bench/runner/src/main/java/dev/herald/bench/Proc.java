@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,6 +51,22 @@ final class Proc {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /** Bytes per class of the live heap ({@code jcmd GC.class_histogram}, which runs a full GC first). */
+    static Map<String, Long> histogram(long pid) {
+        Map<String, Long> bytes = new HashMap<>();
+        for (String line : run(List.of(jcmd(), String.valueOf(pid), "GC.class_histogram")).split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && f[0].endsWith(":")) {
+                try {
+                    bytes.merge(f[3], Long.parseLong(f[2]), Long::sum);
+                } catch (NumberFormatException e) {
+                    // a header or total line
+                }
+            }
+        }
+        return bytes;
     }
 
     /** Resident set size in KB; -1 when unreadable. */

@@ -131,9 +131,9 @@ final class Report {
                     e.getJsonNumber("connectPerSecond").longValue(), e.getJsonNumber("heapBytesPerConnection").longValue(),
                     e.getJsonNumber("rssBytesPerConnection").longValue());
         }
-        return String.format(Locale.ROOT, "E growth, %d nodes: %s Redis commands and %s publishes per user notice "
-                + "(delivered %s, p99 %s ms)", e.getInt("nodes"), e.get("redisCommandsPerNotice"),
-                e.get("redisPublishesPerNotice"), e.get("delivered"), e.get("p99Ms"));
+        return String.format(Locale.ROOT, "E growth, %d nodes: %s Redis commands, %s publishes and %s copies received "
+                + "by nodes per user notice (delivered %s, p99 %s ms)", e.getInt("nodes"), e.get("redisCommandsPerNotice"),
+                e.get("redisPublishesPerNotice"), e.get("noticeCopiesPerNotice"), e.get("delivered"), e.get("p99Ms"));
     }
 
     String chart() {

@@ -55,6 +55,10 @@ final class ServerProcess implements AutoCloseable {
         deleteTree(work.resolve(name));
         int port = 8080 + portOffset;
         List<String> jvm = new ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseG1GC"));
+        String extra = System.getProperty("bench.jvm", "").trim();
+        if (!extra.isEmpty()) {
+            jvm.addAll(List.of(extra.split("\\s+")));
+        }
         properties.forEach((k, v) -> jvm.add("-D" + k + "=" + v));
         ProcessBuilder builder;
         if (kind == Kind.PAYARA) {

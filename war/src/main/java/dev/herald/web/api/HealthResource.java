@@ -12,8 +12,9 @@ import jakarta.ws.rs.core.Response;
 
 /**
  * {@code GET /herald/api/health}: 200 while this node receives notices from its engine, 503 while it does
- * not (Redis unreachable), for load balancers. The body names the node, its engine kind and its session count (no addresses: it needs no
- * authentication).
+ * not (Redis unreachable), for load balancers. The body names the node, its engine kind, its session count and
+ * its notice counters since start: received through the engine, frames queued for local sessions, engine
+ * messages dropped as malformed (no addresses: it needs no authentication).
  */
 @Path("health")
 @ApplicationScoped
@@ -31,6 +32,10 @@ public class HealthResource {
                 .add("node", node.id())
                 .add("engine", node.config().usesRedis() ? "redis" : "memory")
                 .add("sessions", node.hub().size())
+                .add("notices", node.codec().json().createObjectBuilder()
+                        .add("received", node.router().received())
+                        .add("queued", node.router().delivered())
+                        .add("dropped", node.router().dropped()))
                 .build().toString();
         return Response.status(node.isReceiving() ? Response.Status.OK : Response.Status.SERVICE_UNAVAILABLE)
                 .entity(body).build();
