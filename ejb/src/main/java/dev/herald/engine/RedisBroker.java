@@ -23,8 +23,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * <p>A user notice is one {@code EVALSHA} of a script that reads the user's sessions and publishes the message
  * once to each distinct node among them, so the sender pays one round trip and nodes without that user get
  * nothing. Several notices sent together ({@link #publishAll}) cost two round trips and one message per
- * receiving node, whatever their number. A session notice is one {@code PUBLISH} to the node named in the session id. The subscription
- * runs on its own connection; {@link #keepAlive} pings it on every heartbeat and closes the socket when no
+ * receiving node, whatever their number. A session notice is one {@code PUBLISH} to the node named in the
+ * session id. The subscription runs on its own connection; {@link #keepAlive} pings it on every heartbeat and closes the socket when no
  * pong came back for longer than the subscriber timeout, so that a silently dead connection (a partition, a
  * crashed host) ends {@link #run} instead of leaving the node deaf.
  */

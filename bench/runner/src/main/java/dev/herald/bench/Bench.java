@@ -55,6 +55,14 @@ public final class Bench {
     private final List<JsonObject> extras = new ArrayList<>();
     private int stepId;
 
+    /** Every process the run started, stopped by a shutdown hook too, so that an interrupted run leaves none. */
+    private static final List<AutoCloseable> STARTED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    static <T extends AutoCloseable> T started(T process) {
+        STARTED.add(process);
+        return process;
+    }
+
     private Bench(boolean quick, List<String> targets, Path servers, Path work, Path out, String profile) {
         this.quick = quick;
         this.out = out;
@@ -65,6 +73,15 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (AutoCloseable p : STARTED) {
+                try {
+                    p.close();
+                } catch (Exception e) {
+                    // stopping what is left: nothing more to do
+                }
+            }
+        }, "bench-stop"));
         boolean quick = false;
         String server = "both";
         Path out = null;

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
@@ -50,11 +51,26 @@ final class LoadClient implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final List<Connection> connections = new ArrayList<>();
+    private final List<Connection> connections = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicInteger closedUnexpectedly = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicReference<String> firstProblem =
             new java.util.concurrent.atomic.AtomicReference<>();
     private volatile Measure measure;
+    private final io.netty.util.concurrent.ScheduledFuture<?> pinger;
+
+    LoadClient() {
+        // A ping from every connection every 15 s, as a browser client of Herald sends one (herald.js): servers
+        // close a connection that sent nothing for their read timeout (WildFly: 60 s), which would otherwise end
+        // the connections of a target that never pings them (thin) in the middle of a run.
+        pinger = group.next().scheduleAtFixedRate(() -> {
+            for (Connection c : List.copyOf(connections)) {
+                Channel ch = c.channel;
+                if (ch != null && ch.isActive() && !c.closing && c.handshake != null && c.handshake.isSuccess()) {
+                    ch.writeAndFlush(new PingWebSocketFrame());
+                }
+            }
+        }, 15, 15, TimeUnit.SECONDS);
+    }
 
     void measure(Measure m) {
         measure = m;
@@ -99,6 +115,7 @@ final class LoadClient implements AutoCloseable {
 
     @Override
     public void close() {
+        pinger.cancel(false);
         List<ChannelFuture> closing = new ArrayList<>();
         for (Connection c : connections) {
             Channel ch = c.channel;

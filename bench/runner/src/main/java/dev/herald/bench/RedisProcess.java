@@ -39,7 +39,7 @@ final class RedisProcess implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             try (Jedis jedis = new Jedis("127.0.0.1", port)) {
                 if ("PONG".equals(jedis.ping())) {
-                    return redis;
+                    return Bench.started(redis);
                 }
             } catch (RuntimeException notYet) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));

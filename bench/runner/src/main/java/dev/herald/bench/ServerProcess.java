@@ -82,7 +82,7 @@ final class ServerProcess implements AutoCloseable {
             builder.environment().put("LAUNCH_JBOSS_IN_BACKGROUND", "1");
         }
         builder.redirectErrorStream(true).redirectOutput(log.toFile());
-        return new ServerProcess(name, kind, port, builder.start(), log);
+        return Bench.started(new ServerProcess(name, kind, port, builder.start(), log));
     }
 
     static Path wildflyHome(Path servers) throws IOException {
