@@ -44,6 +44,8 @@ import java.util.function.IntFunction;
  */
 final class LoadClient implements AutoCloseable {
 
+    /** Ping slots of 100 ms: each connection pings once every 25 s. */
+    private static final int PING_SLOTS = 250;
     private static final byte[] MARK = "\"b\":[".getBytes(StandardCharsets.US_ASCII);
 
     private final EventLoopGroup group = new NioEventLoopGroup(2, r -> {
@@ -51,7 +53,7 @@ final class LoadClient implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final List<Connection> connections = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Connection> connections = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger closedUnexpectedly = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicReference<String> firstProblem =
             new java.util.concurrent.atomic.AtomicReference<>();
@@ -59,17 +61,22 @@ final class LoadClient implements AutoCloseable {
     private final io.netty.util.concurrent.ScheduledFuture<?> pinger;
 
     LoadClient() {
-        // A ping from every connection every 15 s, as a browser client of Herald sends one (herald.js): servers
-        // close a connection that sent nothing for their read timeout (WildFly: 60 s), which would otherwise end
-        // the connections of a target that never pings them (thin) in the middle of a run.
+        // Every connection pings every 25 s, as Herald's browser client does, each at its own moment (a tenth of
+        // a second holds 1/250 of them): servers close a connection that sent nothing for their read timeout
+        // (WildFly: 60 s), which would otherwise end a silent target's connections (thin) mid-run, and pings
+        // sent by all connections at once would stall the servers in bursts that no real audience makes.
+        AtomicInteger tick = new AtomicInteger();
         pinger = group.next().scheduleAtFixedRate(() -> {
-            for (Connection c : List.copyOf(connections)) {
+            int slot = tick.getAndIncrement() % PING_SLOTS;
+            List<Connection> all = connections;
+            for (int i = slot; i < all.size(); i += PING_SLOTS) {
+                Connection c = all.get(i);
                 Channel ch = c.channel;
                 if (ch != null && ch.isActive() && !c.closing && c.handshake != null && c.handshake.isSuccess()) {
                     ch.writeAndFlush(new PingWebSocketFrame());
                 }
             }
-        }, 15, 15, TimeUnit.SECONDS);
+        }, 100, 100, TimeUnit.MILLISECONDS);
     }
 
     void measure(Measure m) {
