@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -67,6 +68,9 @@ public final class Node implements AutoCloseable {
     private final ThreadFactory threads;
     private final ScheduledExecutorService scheduler;
     private final Executor closer;
+    /** Ticks per ping interval (each at least 50 ms apart); a session is pinged at the tick of its slot. */
+    private final int pingSlots;
+    private final AtomicInteger pingTicks = new AtomicInteger();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Outage subscription = new Outage("subscription");
     private final Outage heartbeat = new Outage("heartbeat");
@@ -95,6 +99,7 @@ public final class Node implements AutoCloseable {
         this.threads = threads;
         this.scheduler = scheduler;
         this.closer = closer;
+        this.pingSlots = (int) Math.max(1, Math.min(20, config.pingIntervalMillis() / 50));
     }
 
     /** Starts the subscription loop, the heartbeat and the pings; returns at once, even if Redis is down. */
@@ -103,8 +108,9 @@ public final class Node implements AutoCloseable {
         subscriber.setName("herald-subscriber-" + id);
         subscriber.start();
         tasks.add(scheduler.scheduleWithFixedDelay(this::beat, 0, config.heartbeatMillis(), TimeUnit.MILLISECONDS));
-        tasks.add(scheduler.scheduleWithFixedDelay(() -> closer.execute(this::pingAll),
-                config.pingIntervalMillis(), config.pingIntervalMillis(), TimeUnit.MILLISECONDS));
+        long tick = Math.max(1, config.pingIntervalMillis() / pingSlots);
+        tasks.add(scheduler.scheduleWithFixedDelay(() -> closer.execute(this::pingSlot), tick, tick,
+                TimeUnit.MILLISECONDS));
         LOG.info(() -> "Herald node " + id + " started on " + engine.description() + " (" + config.describe() + ")");
     }
 
@@ -366,7 +372,14 @@ public final class Node implements AutoCloseable {
      * not the scheduler, as some containers' pings block on a congested connection. The idle check is
      * Herald's own: a container idle timeout costs a timer reschedule on every send (Tyrus).
      */
-    private void pingAll() {
+    /**
+     * One tick of the ping round: closes sessions silent past the idle timeout or stalled past the send
+     * timeout, and pings the sessions of this tick's slot. A session's slot comes from its id, so each is
+     * pinged once per ping interval, and the round's pings (and the pongs they bring back) are spread over
+     * the interval instead of leaving in one burst.
+     */
+    private void pingSlot() {
+        int slot = Math.floorMod(pingTicks.getAndIncrement(), pingSlots);
         long idle = TimeUnit.MILLISECONDS.toNanos(config.idleTimeoutMillis());
         long stall = TimeUnit.MILLISECONDS.toNanos(config.sessionSendTimeoutMillis());
         for (SessionSender s : hub.all()) {
@@ -377,6 +390,9 @@ public final class Node implements AutoCloseable {
             if (s.stalledNanos() > stall) {
                 s.close(SessionSender.CLOSE_TOO_SLOW, "too slow: a send took over "
                         + config.sessionSendTimeoutMillis() + " ms");
+                continue;
+            }
+            if (Math.floorMod(s.id().hashCode(), pingSlots) != slot) {
                 continue;
             }
             try {

@@ -112,6 +112,43 @@ class NodeTest {
     }
 
     @Test
+    void spreadsEachPingRoundOverTheIntervalAndPingsEverySessionOncePerRound() {
+        Node spread = new Node(HeraldConfig.from(Map.of("herald.ws.ping-interval", "1000",
+                "herald.ws.idle-timeout", "60000")::get),
+                new Engine(new MemoryBroker(registry), registry, "memory", () -> { }), Thread::new, pool, Runnable::run);
+        try {
+            spread.start();
+            long start = System.nanoTime();
+            List<long[]> firstPings = new java.util.ArrayList<>();
+            List<FakeTransport> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                long[] first = {0};
+                firstPings.add(first);
+                FakeTransport t = new FakeTransport() {
+                    @Override
+                    public void ping() {
+                        super.ping();
+                        if (first[0] == 0) {
+                            first[0] = System.nanoTime() - start;
+                        }
+                    }
+                };
+                all.add(t);
+                spread.connect("user" + i, t);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> all.stream().allMatch(t -> t.pings() >= 1));
+            long earliest = firstPings.stream().mapToLong(f -> f[0]).min().orElseThrow();
+            long latest = firstPings.stream().mapToLong(f -> f[0]).max().orElseThrow();
+            assertTrue(latest - earliest >= 500_000_000L, "the first pings spread over at least half the interval, "
+                    + "not one burst: " + (latest - earliest) / 1_000_000 + " ms");
+            int pingsSoFar = all.stream().mapToInt(FakeTransport::pings).sum();
+            assertTrue(pingsSoFar <= 200, "about one ping per session per interval: " + pingsSoFar);
+        } finally {
+            spread.close();
+        }
+    }
+
+    @Test
     void closesASessionNotHeardFromForTheIdleTimeoutAndKeepsOneThatAnswersPings() {
         node.start();
         FakeTransport silent = new FakeTransport();
