@@ -91,6 +91,12 @@ final class Report {
                 }
                 double thin = sustained(of(server, "thin", scenario));
                 double herald = sustained(of(server, "herald", scenario));
+                if (of(server, "herald", scenario).isEmpty()) {
+                    md.append(String.format(Locale.ROOT, "| %s | %,.0f/s | not run | - | %,.0f/s | - | %.1f / - |%n",
+                            scenario, thin, best(of(server, "thin", scenario)),
+                            cpuPerDelivery(of(server, "thin", scenario))));
+                    continue;
+                }
                 md.append(String.format(Locale.ROOT, "| %s | %,.0f/s | %,.0f/s | %s | %,.0f/s | %,.0f/s | %.1f / %.1f |%n",
                         scenario, thin, herald, thin == 0 ? "-" : Math.round(100 * herald / thin) + "%",
                         best(of(server, "thin", scenario)), best(of(server, "herald", scenario)),
