@@ -90,7 +90,7 @@ final class TyrusRawFrames {
             MethodHandle getter = lookup.unreflectGetter(field).asType(MethodType.methodType(Object.class, Object.class));
             MethodHandle send = lookup.unreflect(field.getType().getMethod("sendRawFrame", ByteBuffer.class))
                     .asType(MethodType.methodType(Future.class, Object.class, ByteBuffer.class));
-            LOG.info("Sending frames through Tyrus's raw frame API (herald.websocket.raw-frames=false turns this off)");
+            LOG.info("Sending frames through Tyrus's raw frame API (herald.ws.raw-frames=false turns this off)");
             return new Handles(getter, send);
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.info(() -> "Tyrus's raw frame API is not reachable (" + e + "); sending through the standard API");
