@@ -92,8 +92,8 @@ public final class NoticeCodec {
     public String encodeFramed(Recipient to, String frame) {
         String header = switch (to.kind()) {
             case ALL -> ALL_HEADER;
-            case USER -> plain(to.id()) ? USER_HEADER + to.id() + HEADER_END : null;
-            case SESSION -> plain(to.id()) ? SESSION_HEADER + to.id() + HEADER_END : null;
+            case USER -> plain(to.id(), 0, to.id().length()) ? USER_HEADER + to.id() + HEADER_END : null;
+            case SESSION -> plain(to.id(), 0, to.id().length()) ? SESSION_HEADER + to.id() + HEADER_END : null;
         };
         if (header != null) {
             return new StringBuilder(header.length() + 1 + frame.length()).append(header).append('\n')
@@ -108,10 +108,13 @@ public final class NoticeCodec {
         return out.append('\n').append(frame).toString();
     }
 
-    /** Whether an id needs no escaping in a JSON string (ids never hold control characters). */
-    private static boolean plain(String id) {
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
+    /**
+     * Whether {@code text} from {@code from} to {@code to} reads the same inside a JSON string as outside: no
+     * quote, no backslash (ids never hold control characters).
+     */
+    private static boolean plain(String text, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
             if (c == '"' || c == '\\') {
                 return false;
             }
@@ -178,14 +181,9 @@ public final class NoticeCodec {
     private static String plainId(String message, int start, int end, String prefix) {
         int from = start + prefix.length();
         int close = end - HEADER_END.length();
-        if (close <= from || !message.startsWith(prefix, start) || !message.startsWith(HEADER_END, close)) {
+        if (close <= from || !message.startsWith(prefix, start) || !message.startsWith(HEADER_END, close)
+                || !plain(message, from, close)) {
             return null;
-        }
-        for (int i = from; i < close; i++) {
-            char c = message.charAt(i);
-            if (c == '"' || c == '\\') {
-                return null;
-            }
         }
         return message.substring(from, close);
     }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.Pipeline;
@@ -24,9 +25,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * once to each distinct node among them, so the sender pays one round trip and nodes without that user get
  * nothing. Several notices sent together ({@link #publishAll}) cost two round trips and one message per
  * receiving node, whatever their number. A session notice is one {@code PUBLISH} to the node named in the
- * session id. The subscription runs on its own connection; {@link #keepAlive} pings it on every heartbeat and closes the socket when no
- * pong came back for longer than the subscriber timeout, so that a silently dead connection (a partition, a
- * crashed host) ends {@link #run} instead of leaving the node deaf.
+ * session id. The subscription runs on its own connection; {@link #keepAlive} pings it on every heartbeat and
+ * closes the socket when no pong came back for longer than the subscriber timeout, so that a silently dead
+ * connection (a partition, a crashed host) ends {@link #run} instead of leaving the node deaf.
  */
 public final class RedisBroker implements Broker {
 
@@ -168,30 +169,29 @@ public final class RedisBroker implements Broker {
             if (toAll != null) {
                 flush();
             }
-            StringBuilder batch = toNodes.get(node);
-            if (batch != null && batch.length() + 1 + message.length() > MAX_BATCH_CHARS) {
-                pipeline.publish(keys.nodeChannel(node), batch.toString());
-                batch = null;
-            }
-            if (batch == null) {
-                toNodes.put(node, start(message));
-            } else {
-                batch.append('\n').append(message);
-            }
+            toNodes.put(node, append(toNodes.get(node), () -> keys.nodeChannel(node), message));
         }
 
         void addToAll(String message) {
             if (!toNodes.isEmpty()) {
                 flush();
             }
-            if (toAll != null && toAll.length() + 1 + message.length() > MAX_BATCH_CHARS) {
-                flush();
+            toAll = append(toAll, keys::broadcastChannel, message);
+        }
+
+        /**
+         * {@code batch} (which may be {@code null}) with {@code message} added; when that would pass the limit,
+         * {@code batch} is published to its channel first and a new batch starts.
+         */
+        private StringBuilder append(StringBuilder batch, Supplier<String> channel, String message) {
+            if (batch == null) {
+                return start(message);
             }
-            if (toAll == null) {
-                toAll = start(message);
-            } else {
-                toAll.append('\n').append(message);
+            if (batch.length() + 1 + message.length() > MAX_BATCH_CHARS) {
+                pipeline.publish(channel.get(), batch.toString());
+                return start(message);
             }
+            return batch.append('\n').append(message);
         }
 
         private StringBuilder start(String message) {

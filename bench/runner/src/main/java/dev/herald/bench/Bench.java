@@ -389,26 +389,22 @@ public final class Bench {
             List<Map.Entry<String, Long>> growth = new ArrayList<>();
             after.forEach((cls, bytes) -> growth.add(Map.entry(cls, bytes - b.getOrDefault(cls, 0L))));
             growth.sort((x, y) -> Long.compare(y.getValue(), x.getValue()));
-            StringBuilder out = new StringBuilder("bytes per idle connection by class (" + perNode
+            StringBuilder text = new StringBuilder("bytes per idle connection by class (" + perNode
                     + " connections on " + p.name + ")\n");
             long total = 0;
             for (Map.Entry<String, Long> e : growth) {
                 total += e.getValue();
             }
-            out.append(String.format("%8.0f  (all classes)%n", (double) total / perNode));
+            text.append(String.format("%8.0f  (all classes)%n", (double) total / perNode));
             for (Map.Entry<String, Long> e : growth.subList(0, Math.min(40, growth.size()))) {
-                out.append(String.format("%8.1f  %s%n", (double) e.getValue() / perNode, e.getKey()));
+                text.append(String.format("%8.1f  %s%n", (double) e.getValue() / perNode, e.getKey()));
             }
             try {
-                Files.writeString(out().resolve("heap-" + p.name + ".txt"), out);
+                Files.writeString(out.resolve("heap-" + p.name + ".txt"), text);
             } catch (IOException e) {
                 log("could not write the heap growth of " + p.name + ": " + e);
             }
         }
-    }
-
-    private Path out() {
-        return out;
     }
 
     /** Scenario E: Redis commands and publishes per user notice with 2 and with 4 nodes. */
@@ -576,21 +572,27 @@ public final class Bench {
         long received() {
             long sum = 0;
             for (ServerProcess n : nodes) {
-                String body = Http.get(n.uri("/herald/api/health"));
-                sum += Long.parseLong(body.replaceAll(".*\"received\":(\\d+).*", "$1"));
+                sum += healthCount(n, "received");
             }
             return sum;
         }
 
         /** Sessions the servers hold now. */
         int sessions() {
+            if (sessionsUri != null) {
+                return Integer.parseInt(Http.get(sessionsUri).trim());
+            }
             int sum = 0;
             for (ServerProcess n : nodes) {
-                String body = Http.get(sessionsUri != null ? sessionsUri : n.uri("/herald/api/health"));
-                sum += sessionsUri != null ? Integer.parseInt(body.trim())
-                        : Integer.parseInt(body.replaceAll(".*\"sessions\":(\\d+).*", "$1"));
+                sum += (int) healthCount(n, "sessions");
             }
             return sum;
+        }
+
+        /** A number from a Herald node's health body. */
+        private static long healthCount(ServerProcess node, String key) {
+            String body = Http.get(node.uri("/herald/api/health"));
+            return Long.parseLong(body.replaceAll(".*\"" + key + "\":(\\d+).*", "$1"));
         }
 
         @Override
