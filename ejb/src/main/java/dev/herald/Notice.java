@@ -2,7 +2,6 @@ package dev.herald;
 
 import jakarta.json.JsonValue;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * A notice to send: who it is for, an event name the client dispatches on, and a JSON payload.
@@ -16,18 +15,36 @@ import java.util.regex.Pattern;
  */
 public record Notice(Recipient to, String event, JsonValue data) {
 
-    private static final Pattern EVENT = Pattern.compile("[A-Za-z0-9._:/-]{1,128}");
+    /** The longest event name accepted. */
+    public static final int MAX_EVENT_LENGTH = 128;
 
     public Notice {
         if (to == null) {
             throw new InvalidNoticeException("recipient must not be null");
         }
-        if (event == null || !EVENT.matcher(event).matches()) {
+        checkEvent(event);
+        data = Objects.requireNonNullElse(data, JsonValue.NULL);
+    }
+
+    /**
+     * Checks that {@code event} is a usable event name: 1 to {@value #MAX_EVENT_LENGTH} characters of ASCII
+     * letters, digits and {@code . _ - : /}, so that it never needs escaping in JSON.
+     *
+     * @throws InvalidNoticeException when it is not
+     */
+    public static String checkEvent(String event) {
+        boolean valid = event != null && !event.isEmpty() && event.length() <= MAX_EVENT_LENGTH;
+        for (int i = 0; valid && i < event.length(); i++) {
+            char c = event.charAt(i);
+            valid = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || c == '.' || c == '_' || c == '-' || c == ':' || c == '/';
+        }
+        if (!valid) {
             throw new InvalidNoticeException(
                     "event must be 1 to 128 characters of letters, digits and . _ - : / but was "
                             + (event == null ? "null" : "'" + abbreviate(event) + "'"));
         }
-        data = Objects.requireNonNullElse(data, JsonValue.NULL);
+        return event;
     }
 
     private static String abbreviate(String s) {

@@ -1,5 +1,6 @@
 package dev.herald.engine;
 
+import dev.herald.Recipient;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -15,17 +16,17 @@ public interface Broker extends AutoCloseable {
     /**
      * Hands one encoded notice to the nodes that should deliver it, in one engine round trip.
      *
-     * @param to the envelope (for its recipient)
-     * @param message the envelope encoded by {@link NoticeCodec#encode}
+     * @param to the notice's recipient
+     * @param message the notice encoded by {@link NoticeCodec#encode} or {@link NoticeCodec#encodeFramed}
      * @return how many nodes it was handed to
      * @throws dev.herald.HeraldUnavailableException when the engine cannot be reached in time
      */
-    int publish(Envelope to, String message);
+    int publish(Recipient to, String message);
 
     /**
      * Hands several encoded notices on, in order, in as few round trips as the engine allows.
      *
-     * @param messages pairs of envelope and encoded message
+     * @param messages pairs of recipient and encoded message
      * @return how many nodes each was handed to, in order
      * @throws dev.herald.HeraldUnavailableException when the engine cannot be reached in time; some of the
      *     notices may then have been handed on
@@ -53,7 +54,7 @@ public interface Broker extends AutoCloseable {
     @Override
     void close();
 
-    /** An envelope and its encoded message. */
-    record Outgoing(Envelope envelope, String message) {
+    /** A notice's recipient and its encoded message. */
+    record Outgoing(Recipient to, String message) {
     }
 }

@@ -1,5 +1,6 @@
 package dev.herald.engine;
 
+import dev.herald.Recipient;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,11 +34,11 @@ public final class MemoryBroker implements Broker {
     }
 
     @Override
-    public int publish(Envelope to, String message) {
-        Set<String> nodes = switch (to.to().kind()) {
-            case USER -> new HashSet<>(registry.sessionsOf(to.to().id()).values());
+    public int publish(Recipient to, String message) {
+        Set<String> nodes = switch (to.kind()) {
+            case USER -> new HashSet<>(registry.sessionsOf(to.id()).values());
             case SESSION -> {
-                String node = SessionIds.nodeOf(to.to().id());
+                String node = SessionIds.nodeOf(to.id());
                 yield node == null ? Set.of() : Set.of(node);
             }
             case ALL -> Set.copyOf(handlers.keySet());
@@ -57,7 +58,7 @@ public final class MemoryBroker implements Broker {
     public int[] publishAll(List<Outgoing> messages) {
         int[] handed = new int[messages.size()];
         for (int i = 0; i < handed.length; i++) {
-            handed[i] = publish(messages.get(i).envelope(), messages.get(i).message());
+            handed[i] = publish(messages.get(i).to(), messages.get(i).message());
         }
         return handed;
     }

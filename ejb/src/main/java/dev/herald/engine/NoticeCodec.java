@@ -13,6 +13,8 @@ import jakarta.json.JsonValue;
 import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonGenerator;
 import jakarta.json.stream.JsonGeneratorFactory;
+import jakarta.json.stream.JsonParser;
+import jakarta.json.stream.JsonParserFactory;
 import jakarta.json.stream.JsonParsingException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -46,9 +48,12 @@ public final class NoticeCodec {
     private static final String SESSION_HEADER = "{\"v\":2,\"to\":{\"session\":\"";
     private static final String ALL_HEADER = "{\"v\":2,\"to\":{\"all\":true}}";
     private static final String HEADER_END = "\"}}";
+    private static final String TO_KINDS = "'to' must be {\"user\":id}, {\"session\":id} or {\"all\":true}";
+    private static final String TO_SHAPE = "'to' must be an object: {\"user\":id}, {\"session\":id} or {\"all\":true}";
 
     private final JsonProvider json;
     private final JsonReaderFactory readers;
+    private final JsonParserFactory parsers;
     private final JsonGeneratorFactory generators;
 
     public NoticeCodec() {
@@ -58,6 +63,7 @@ public final class NoticeCodec {
     public NoticeCodec(JsonProvider json) {
         this.json = json;
         this.readers = json.createReaderFactory(Map.of());
+        this.parsers = json.createParserFactory(Map.of());
         this.generators = json.createGeneratorFactory(Map.of());
     }
 
@@ -110,12 +116,12 @@ public final class NoticeCodec {
 
     /**
      * Whether {@code text} from {@code from} to {@code to} reads the same inside a JSON string as outside: no
-     * quote, no backslash (ids never hold control characters).
+     * quote, no backslash, no control character.
      */
     private static boolean plain(String text, int from, int to) {
         for (int i = from; i < to; i++) {
             char c = text.charAt(i);
-            if (c == '"' || c == '\\') {
+            if (c == '"' || c == '\\' || c < ' ') {
                 return false;
             }
         }
@@ -235,7 +241,7 @@ public final class NoticeCodec {
     public Notice notice(JsonObject o) {
         JsonValue to = o.get("to");
         if (!(to instanceof JsonObject target)) {
-            throw new InvalidNoticeException("'to' must be an object: {\"user\":id}, {\"session\":id} or {\"all\":true}");
+            throw new InvalidNoticeException(TO_SHAPE);
         }
         return new Notice(recipient(target), requiredString(o, "event"), o.get("data"));
     }
@@ -254,20 +260,237 @@ public final class NoticeCodec {
         if (to.get("all") == JsonValue.TRUE) {
             return Recipient.all();
         }
-        throw new InvalidNoticeException("'to' must be {\"user\":id}, {\"session\":id} or {\"all\":true}");
+        throw new InvalidNoticeException(TO_KINDS);
     }
 
     /** The text frame a client receives for this notice. */
     public String frame(Envelope e) {
-        StringWriter out = new StringWriter(96);
+        return frame(e.id(), e.timestamp(), e.event(), json(e.data()));
+    }
+
+    /**
+     * The text frame a client receives for a notice whose payload is already compact JSON text:
+     * {@code {"type":"notice","id":...,"event":...,"data":...,"ts":...}}, put together without a generator.
+     *
+     * @param event a name that passed {@link Notice#checkEvent}
+     * @param data one JSON value without raw newlines, such as {@link #json} or {@link #readNotices} give
+     */
+    public String frame(String id, long timestamp, String event, String data) {
+        StringBuilder frame = new StringBuilder(64 + id.length() + event.length() + data.length())
+                .append("{\"type\":\"notice\",\"id\":");
+        quote(frame, id).append(",\"event\":");
+        return quote(frame, event).append(",\"data\":").append(data).append(",\"ts\":").append(timestamp)
+                .append('}').toString();
+    }
+
+    /** Appends {@code text} as a JSON string. */
+    private StringBuilder quote(StringBuilder out, String text) {
+        if (plain(text, 0, text.length())) {
+            return out.append('"').append(text).append('"');
+        }
+        StringWriter quoted = new StringWriter(text.length() + 8);
+        try (JsonGenerator g = generators.createGenerator(quoted)) {
+            g.write(text);
+        }
+        return out.append(quoted.getBuffer());
+    }
+
+    /** A value as compact JSON text (never with a raw newline: the generator escapes them in strings). */
+    public String json(JsonValue value) {
+        return switch (value.getValueType()) {
+            case NULL -> "null";
+            case TRUE -> "true";
+            case FALSE -> "false";
+            case NUMBER -> value.toString();
+            default -> {
+                StringWriter out = new StringWriter(64);
+                try (JsonGenerator g = generators.createGenerator(out)) {
+                    g.write(value);
+                }
+                yield out.toString();
+            }
+        };
+    }
+
+    /** A notice ready to stamp, its payload already compact JSON text ({@link #json}). */
+    public record Draft(Recipient to, String event, String data) {
+    }
+
+    /** The draft of a notice built in Java. */
+    public Draft draft(Notice notice) {
+        return new Draft(notice.to(), notice.event(), json(notice.data()));
+    }
+
+    /**
+     * Reads the REST API's body, one notice object or an array of 1 to {@code max} of them, each
+     * {@code {"to":{...},"event":"...","data":...}} (other fields are ignored), in one pass of a streaming
+     * parser: the payloads are copied as compact JSON text, with no tree built.
+     *
+     * @throws InvalidNoticeException saying what is wrong, with the index of the notice at fault when the
+     *     body is an array (-1 when the fault is the body's shape)
+     */
+    public List<Draft> readNotices(String text, int max) {
+        List<Draft> drafts = new ArrayList<>();
+        int index = -1;
+        try (JsonParser p = parsers.createParser(new StringReader(text))) {
+            JsonParser.Event first = p.hasNext() ? p.next() : null;
+            if (first == JsonParser.Event.START_OBJECT) {
+                drafts.add(draft(p));
+            } else if (first == JsonParser.Event.START_ARRAY) {
+                index = 0;
+                for (JsonParser.Event e = p.next(); e != JsonParser.Event.END_ARRAY; e = p.next(), index++) {
+                    if (index == max) {
+                        index = -1;
+                        throw new InvalidNoticeException(
+                                "more than herald.api.max-notices (" + max + ") notices in one request", -1);
+                    }
+                    if (e != JsonParser.Event.START_OBJECT) {
+                        throw new InvalidNoticeException("each notice must be a JSON object", index);
+                    }
+                    drafts.add(draft(p));
+                }
+                index = -1;
+                if (drafts.isEmpty()) {
+                    throw new InvalidNoticeException("the array holds no notice", -1);
+                }
+            } else {
+                throw new InvalidNoticeException("the body must be a notice object or an array of them", -1);
+            }
+            if (p.hasNext()) {
+                throw new InvalidNoticeException("the body holds more than one JSON value", -1);
+            }
+        } catch (InvalidNoticeException e) {
+            throw e.index() >= 0 || index < 0 ? e : new InvalidNoticeException(e.getMessage(), index);
+        } catch (JsonParsingException e) {
+            throw new InvalidNoticeException("body is not valid JSON: " + e.getMessage(), index);
+        } catch (JsonException | java.util.NoSuchElementException e) {
+            throw new InvalidNoticeException("body is not valid JSON", index);
+        }
+        return drafts;
+    }
+
+    /** Reads one notice object, its {@code START_OBJECT} already read. */
+    private Draft draft(JsonParser p) {
+        Recipient to = null;
+        String event = null;
+        String data = "null";
+        for (JsonParser.Event e = p.next(); e != JsonParser.Event.END_OBJECT; e = p.next()) {
+            String key = p.getString();
+            JsonParser.Event value = p.next();
+            switch (key) {
+                case "to" -> {
+                    if (value != JsonParser.Event.START_OBJECT) {
+                        throw new InvalidNoticeException(TO_SHAPE);
+                    }
+                    to = recipient(p);
+                }
+                case "event" -> {
+                    if (value != JsonParser.Event.VALUE_STRING) {
+                        throw new InvalidNoticeException("'event' must be a string");
+                    }
+                    event = p.getString();
+                }
+                case "data" -> data = copy(p, value);
+                default -> skip(p, value);
+            }
+        }
+        if (to == null) {
+            throw new InvalidNoticeException(TO_SHAPE);
+        }
+        if (event == null) {
+            throw new InvalidNoticeException("'event' must be a string");
+        }
+        return new Draft(to, Notice.checkEvent(event), data);
+    }
+
+    /** Reads {@code {"user":id}}, {@code {"session":id}} or {@code {"all":true}}, its start already read. */
+    private static Recipient recipient(JsonParser p) {
+        int keys = 0;
+        String key = null;
+        JsonParser.Event value = null;
+        String id = null;
+        for (JsonParser.Event e = p.next(); e != JsonParser.Event.END_OBJECT; e = p.next()) {
+            keys++;
+            key = p.getString();
+            value = p.next();
+            id = value == JsonParser.Event.VALUE_STRING ? p.getString() : null;
+            skip(p, value);
+        }
+        if (keys != 1) {
+            throw new InvalidNoticeException("'to' must have exactly one of user, session or all");
+        }
+        return switch (key) {
+            case "user", "session" -> {
+                if (id == null) {
+                    throw new InvalidNoticeException("'" + key + "' must be a string");
+                }
+                yield key.equals("user") ? Recipient.user(id) : Recipient.session(id);
+            }
+            case "all" -> {
+                if (value != JsonParser.Event.VALUE_TRUE) {
+                    throw new InvalidNoticeException(TO_KINDS);
+                }
+                yield Recipient.all();
+            }
+            default -> throw new InvalidNoticeException(TO_KINDS);
+        };
+    }
+
+    /** Skips the value that starts with {@code first}, nested objects and arrays included. */
+    private static void skip(JsonParser p, JsonParser.Event first) {
+        int depth = 0;
+        for (JsonParser.Event e = first; ; e = p.next()) {
+            if (e == JsonParser.Event.START_OBJECT || e == JsonParser.Event.START_ARRAY) {
+                depth++;
+            } else if (e == JsonParser.Event.END_OBJECT || e == JsonParser.Event.END_ARRAY) {
+                depth--;
+            }
+            if (depth == 0) {
+                return;
+            }
+        }
+    }
+
+    /** Copies the value that starts with {@code first} as compact JSON text. */
+    private String copy(JsonParser p, JsonParser.Event first) {
+        switch (first) {
+            case VALUE_NULL:
+                return "null";
+            case VALUE_TRUE:
+                return "true";
+            case VALUE_FALSE:
+                return "false";
+            default:
+                break;
+        }
+        StringWriter out = new StringWriter(64);
         try (JsonGenerator g = generators.createGenerator(out)) {
-            g.writeStartObject()
-                    .write("type", "notice")
-                    .write("id", e.id())
-                    .write("event", e.event())
-                    .write("data", e.data())
-                    .write("ts", e.timestamp())
-                    .writeEnd();
+            int depth = 0;
+            for (JsonParser.Event e = first; ; e = p.next()) {
+                switch (e) {
+                    case START_OBJECT -> {
+                        g.writeStartObject();
+                        depth++;
+                    }
+                    case START_ARRAY -> {
+                        g.writeStartArray();
+                        depth++;
+                    }
+                    case END_OBJECT, END_ARRAY -> {
+                        g.writeEnd();
+                        depth--;
+                    }
+                    case KEY_NAME -> g.writeKey(p.getString());
+                    case VALUE_STRING -> g.write(p.getString());
+                    case VALUE_NUMBER -> g.write(p.getValue());
+                    case VALUE_TRUE -> g.write(true);
+                    case VALUE_FALSE -> g.write(false);
+                    case VALUE_NULL -> g.writeNull();
+                }
+                if (depth == 0) {
+                    break;
+                }
+            }
         }
         return out.toString();
     }

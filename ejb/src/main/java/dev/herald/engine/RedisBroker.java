@@ -67,11 +67,11 @@ public final class RedisBroker implements Broker {
     }
 
     @Override
-    public int publish(Envelope to, String message) {
+    public int publish(Recipient to, String message) {
         return redis.call("publish a notice", jedis -> {
-            return switch (to.to().kind()) {
-                case USER -> toUser(jedis, to.to().id(), message);
-                case SESSION -> toSession(jedis, to.to().id(), message);
+            return switch (to.kind()) {
+                case USER -> toUser(jedis, to.id(), message);
+                case SESSION -> toSession(jedis, to.id(), message);
                 case ALL -> {
                     jedis.publish(keys.broadcastChannel(), message);
                     yield 1;
@@ -90,13 +90,13 @@ public final class RedisBroker implements Broker {
     @Override
     public int[] publishAll(List<Outgoing> messages) {
         if (messages.size() == 1) {
-            return new int[] {publish(messages.get(0).envelope(), messages.get(0).message())};
+            return new int[] {publish(messages.get(0).to(), messages.get(0).message())};
         }
         return redis.call("publish notices", jedis -> {
             Map<String, NodesOf> nodesOfUser = new HashMap<>();
             Pipeline lookup = jedis.pipelined();
             for (Outgoing o : messages) {
-                Recipient to = o.envelope().to();
+                Recipient to = o.to();
                 if (to.kind() == Recipient.Kind.USER) {
                     nodesOfUser.computeIfAbsent(to.id(), user -> new NodesOf(lookup.hvals(keys.userSessions(user))));
                 }
@@ -106,7 +106,7 @@ public final class RedisBroker implements Broker {
             int[] handed = new int[messages.size()];
             for (int i = 0; i < handed.length; i++) {
                 Outgoing o = messages.get(i);
-                Recipient to = o.envelope().to();
+                Recipient to = o.to();
                 switch (to.kind()) {
                     case USER -> {
                         for (String node : nodesOfUser.get(to.id()).distinct()) {

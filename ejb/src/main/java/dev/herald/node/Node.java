@@ -5,7 +5,6 @@ import dev.herald.InvalidNoticeException;
 import dev.herald.Notice;
 import dev.herald.engine.Broker;
 import dev.herald.engine.Engine;
-import dev.herald.engine.Envelope;
 import dev.herald.engine.NoticeCodec;
 import dev.herald.engine.SessionIds;
 import dev.herald.engine.SessionRegistry;
@@ -156,27 +155,41 @@ public final class Node implements AutoCloseable {
      * @throws HeraldUnavailableException when the engine cannot be reached in time
      */
     public String send(Notice notice) {
-        Envelope e = stamp(notice);
-        broker.publish(e, encode(e));
-        return e.id();
+        NoticeCodec.Draft draft = codec.draft(notice);
+        String id = nextId();
+        broker.publish(draft.to(), encode(id, draft));
+        return id;
     }
 
     /** Sends every notice in order, all validated before any is sent; returns their ids. */
     public List<String> sendAll(List<Notice> notices) {
-        List<Broker.Outgoing> outgoing = new ArrayList<>(notices.size());
-        List<String> ids = new ArrayList<>(notices.size());
+        List<NoticeCodec.Draft> drafts = new ArrayList<>(notices.size());
         for (int i = 0; i < notices.size(); i++) {
             Notice notice = notices.get(i);
             if (notice == null) {
                 throw new InvalidNoticeException("notice " + i + " is null", i);
             }
-            Envelope e = stamp(notice);
+            drafts.add(codec.draft(notice));
+        }
+        return sendDrafts(drafts);
+    }
+
+    /**
+     * Sends notices whose payloads are already JSON text (as {@link NoticeCodec#readNotices} reads them), in
+     * order, all checked for size before any is sent; returns their ids.
+     */
+    public List<String> sendDrafts(List<NoticeCodec.Draft> drafts) {
+        List<Broker.Outgoing> outgoing = new ArrayList<>(drafts.size());
+        List<String> ids = new ArrayList<>(drafts.size());
+        for (int i = 0; i < drafts.size(); i++) {
+            NoticeCodec.Draft draft = drafts.get(i);
+            String id = nextId();
             try {
-                outgoing.add(new Broker.Outgoing(e, encode(e)));
+                outgoing.add(new Broker.Outgoing(draft.to(), encode(id, draft)));
             } catch (InvalidNoticeException invalid) {
                 throw new InvalidNoticeException(invalid.getMessage(), i);
             }
-            ids.add(e.id());
+            ids.add(id);
         }
         if (!outgoing.isEmpty()) {
             broker.publishAll(outgoing);
@@ -184,13 +197,14 @@ public final class Node implements AutoCloseable {
         return ids;
     }
 
-    private Envelope stamp(Notice notice) {
-        return new Envelope(id + "-" + Long.toString(noticeSequence.incrementAndGet(), 36),
-                System.currentTimeMillis(), notice.to(), notice.event(), notice.data());
+    private String nextId() {
+        return id + "-" + Long.toString(noticeSequence.incrementAndGet(), 36);
     }
 
-    private String encode(Envelope e) {
-        String message = codec.encodeFramed(e.to(), codec.frame(e));
+    /** Stamps a notice with its id and this moment, as Herald's own engine message. */
+    private String encode(String noticeId, NoticeCodec.Draft draft) {
+        String message = codec.encodeFramed(draft.to(),
+                codec.frame(noticeId, System.currentTimeMillis(), draft.event(), draft.data()));
         if (message.length() > config.maxNoticeBytes()) {
             throw new InvalidNoticeException("notice is " + message.length()
                     + " characters of JSON, more than herald.notice.max-bytes (" + config.maxNoticeBytes() + ")");

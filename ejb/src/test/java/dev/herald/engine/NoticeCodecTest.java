@@ -119,4 +119,76 @@ class NoticeCodecTest {
         assertEquals("ext-1", e.id());
         assertTrue(e.timestamp() > 0);
     }
+
+    @Test
+    void readsARestBodyIntoDraftsWithCompactPayloads() {
+        List<NoticeCodec.Draft> drafts = codec.readNotices("""
+                [ {"event": "order.shipped", "data": {"order": 42, "items": [1, 2.50, -3e2, "a\\"b\\nc\\u00e9", true,
+                    false, null, {}, []], "n": 12345678901234567890123}, "to": {"user": "alice"}, "extra": [{"x": 1}]},
+                  {"to": {"all": true}, "event": "e"},
+                  {"to": {"session": "n1-ab.3"}, "event": "e", "data": "line1\\nline2"} ]
+                """, 10);
+        assertEquals(3, drafts.size());
+        assertEquals(new NoticeCodec.Draft(Recipient.user("alice"), "order.shipped",
+                "{\"order\":42,\"items\":[1,2.50,-3E+2,\"a\\\"b\\nc\u00e9\",true,false,null,{},[]],"
+                        + "\"n\":12345678901234567890123}"), drafts.get(0));
+        assertEquals(new NoticeCodec.Draft(Recipient.all(), "e", "null"), drafts.get(1));
+        assertEquals(new NoticeCodec.Draft(Recipient.session("n1-ab.3"), "e", "\"line1\\nline2\""), drafts.get(2));
+        // the payload is the same JSON value as the tree parser reads
+        JsonObject tree = codec.readObject("{\"order\": 42, \"items\": [1, 2.50, -3e2, \"a\\\"b\\nc\\u00e9\", true, false,"
+                + " null, {}, []], \"n\": 12345678901234567890123}", "data");
+        assertEquals(tree, codec.read(drafts.get(0).data(), "data"));
+        assertEquals(List.of(new NoticeCodec.Draft(Recipient.user("bob"), "x", "7")),
+                codec.readNotices("{\"to\":{\"user\":\"bob\"},\"event\":\"x\",\"data\":7}", 1));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"user\":\"a\"}}]",
+        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"user\":\"a\"},\"event\":\"has space\"}]",
+        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"user\":\"\"},\"event\":\"e\"}]",
+        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"user\":7},\"event\":\"e\"}]",
+        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"all\":false},\"event\":\"e\"}]",
+        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"user\":\"a\",\"all\":true},\"event\":\"e\"}]",
+        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":\"a\",\"event\":\"e\"}]",
+        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"everyone\":true},\"event\":\"e\"}]",
+        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"user\":\"a\"},\"event\":[]}]",
+        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},\"not an object\"]",
+        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"user\":\"a\"},\"event\":\"e\",\"data\":[1,}]"
+    })
+    void namesTheFirstBadNoticeOfABody(String body) {
+        InvalidNoticeException e = assertThrows(InvalidNoticeException.class, () -> codec.readNotices(body, 10));
+        assertEquals(1, e.index(), e.getMessage());
+        assertTrue(!e.getMessage().isBlank());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "   ", "7", "\"x\"", "null", "[]", "not json", "{\"to\":{\"all\":true},\"event\":\"e\"} {}",
+        "[{\"to\":{\"all\":true},\"event\":\"e\"},{\"to\":{\"all\":true},\"event\":\"e\"},"
+                + "{\"to\":{\"all\":true},\"event\":\"e\"}]",
+        "{\"to\":{\"all\":true},\"event\":\"e\"", "[{\"to\":{\"all\":true},\"event\":\"e\"}"})
+    void rejectsABodyOfTheWrongShape(String body) {
+        InvalidNoticeException e = assertThrows(InvalidNoticeException.class, () -> codec.readNotices(body, 2));
+        assertTrue(!e.getMessage().isBlank());
+    }
+
+    @Test
+    void theMaxNoticesMessageNamesItsSetting() {
+        InvalidNoticeException e = assertThrows(InvalidNoticeException.class, () -> codec.readNotices(
+                "[{\"to\":{\"all\":true},\"event\":\"e\"},{\"to\":{\"all\":true},\"event\":\"e\"}]", 1));
+        assertEquals("more than herald.api.max-notices (1) notices in one request", e.getMessage());
+        assertEquals(-1, e.index());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"id-1", "n\"1", "n\\1", "caf\u00e9"})
+    void framesPutTogetherReadAsTheSameJson(String id) {
+        JsonValue data = Json.createObjectBuilder().add("s", "quote \" slash \\ nl \n tab \t \u0001 \u2028")
+                .add("n", Json.createArrayBuilder().add(1).add(2.5).add(Long.MAX_VALUE)).build();
+        String frame = codec.frame(new Envelope(id, 99L, Recipient.all(), "a.b:c/d-e_f", data));
+        assertTrue(frame.indexOf('\n') < 0, frame);
+        JsonObject read = codec.readObject(frame, "frame");
+        assertEquals(Json.createObjectBuilder().add("type", "notice").add("id", id).add("event", "a.b:c/d-e_f")
+                .add("data", data).add("ts", 99L).build(), read);
+    }
 }

@@ -51,6 +51,8 @@ public final class Bench {
     private final Path work;
     private final Path out;
     private final String profile;
+    /** The letters of the scenarios to run. */
+    private final String scenarios;
     private final List<Step> steps = new ArrayList<>();
     private final List<JsonObject> extras = new ArrayList<>();
     private int stepId;
@@ -63,8 +65,10 @@ public final class Bench {
         return process;
     }
 
-    private Bench(boolean quick, List<String> targets, Path servers, Path work, Path out, String profile) {
+    private Bench(boolean quick, List<String> targets, Path servers, Path work, Path out, String profile,
+            String scenarios) {
         this.quick = quick;
+        this.scenarios = scenarios;
         this.out = out;
         this.profile = profile;
         this.targets = targets;
@@ -87,6 +91,7 @@ public final class Bench {
         Path out = null;
         List<String> targets = List.of("thin", "herald");
         String profile = null;
+        String scenarios = "ABCDE";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -95,9 +100,10 @@ public final class Bench {
                 case "--targets" -> targets = List.of(args[++i].split(","));
                 case "--profile" -> profile = args[++i];
                 case "--jvm" -> System.setProperty("bench.jvm", args[++i]);
+                case "--scenarios" -> scenarios = args[++i].toUpperCase().replace(",", "");
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + "; usage: [--quick] [--server payara|wildfly|both] [--targets thin,herald,herald1] [--out DIR]"
-                        + " [--profile A|B:RATE:SECONDS] [--jvm \"SERVER JVM OPTIONS\"]");
+                        + " [--scenarios A,B,C,D,E] [--profile A|B:RATE:SECONDS] [--jvm \"SERVER JVM OPTIONS\"]");
             }
         }
         Path base = Path.of(System.getProperty("bench.home", "bench/runner/target"));
@@ -107,7 +113,7 @@ public final class Bench {
         }
         Files.createDirectories(out);
         Path work = Files.createDirectories(base.resolve("bench-work"));
-        Bench bench = new Bench(quick, targets, base.resolve("servers"), work, out, profile);
+        Bench bench = new Bench(quick, targets, base.resolve("servers"), work, out, profile, scenarios);
         String load0 = Files.readString(Path.of("/proc/loadavg")).trim();
         long start = System.nanoTime();
         for (String s : server.equals("both") ? List.of("wildfly", "payara") : List.of(server)) {
@@ -175,16 +181,22 @@ public final class Bench {
                     }
                     return;
                 }
-                for (Target t : chosen) {
-                    guarded(t + " A/B", () -> deliveryScenarios(t));
+                if (scenarios.contains("A") || scenarios.contains("B")) {
+                    for (Target t : chosen) {
+                        guarded(t + " A/B", () -> deliveryScenarios(t));
+                    }
                 }
-                for (Target t : chosen) {
-                    guarded(t + " C", () -> roomScenarios(t));
+                if (scenarios.contains("C")) {
+                    for (Target t : chosen) {
+                        guarded(t + " C", () -> roomScenarios(t));
+                    }
                 }
-                for (Target t : chosen) {
-                    guarded(t + " D", () -> idleConnections(t));
+                if (scenarios.contains("D")) {
+                    for (Target t : chosen) {
+                        guarded(t + " D", () -> idleConnections(t));
+                    }
                 }
-                if (targets.contains("herald")) {
+                if (targets.contains("herald") && scenarios.contains("E")) {
                     guarded(server + " E", () -> growth(kind, server, redis, props, a, b, all, offset));
                 }
             } finally {
@@ -221,13 +233,13 @@ public final class Bench {
             step(t, client, publisher, "warmup", conns, quick ? 2000 : 5000, quick ? 4 : 30, toUser, 1, false);
             int[] userRates = quick ? new int[] {2000, 10000}
                     : new int[] {2000, 5000, 10000, 20000, 30000, 40000, 50000, 60000, 70000};
-            for (int rate : userRates) {
+            for (int rate : scenarios.contains("A") ? userRates : new int[0]) {
                 if (!step(t, client, publisher, "A-user", conns, rate, quick ? 3 : 6, toUser, 1, true).pass()) {
                     break;
                 }
             }
             int[] broadcastRates = quick ? new int[] {10} : new int[] {5, 10, 20, 40, 60, 80, 120, 160};
-            for (int rate : broadcastRates) {
+            for (int rate : scenarios.contains("B") ? broadcastRates : new int[0]) {
                 if (!step(t, client, publisher, "B-broadcast", conns, rate, quick ? 3 : 6, i -> "{\"all\":true}",
                         conns, true).pass()) {
                     break;
@@ -278,9 +290,11 @@ public final class Bench {
     /** {@code --profile}: after the warmup, one long step of scenario A or B under JFR on every node. */
     private void profiled(Target t) throws Exception {
         String[] p = profile.split(":");
-        if (p.length != 3 || !(p[0].equals("A") || p[0].equals("B"))) {
-            throw new IllegalArgumentException("--profile takes A|B:RATE:SECONDS, e.g. A:10000:30");
+        if (p.length < 3 || p.length > 4 || !(p[0].equals("A") || p[0].equals("B"))
+                || p.length == 4 && !p[3].equals("nojfr")) {
+            throw new IllegalArgumentException("--profile takes A|B:RATE:SECONDS[:nojfr], e.g. A:10000:30");
         }
+        boolean jfr = p.length == 3;
         int rate = Integer.parseInt(p[1]);
         int seconds = Integer.parseInt(p[2]);
         int conns = quick ? 1000 : 2000;
@@ -293,13 +307,25 @@ public final class Bench {
             List<Path> files = new ArrayList<>();
             for (ServerProcess n : t.nodes) {
                 Path file = out.resolve("profile-" + n.name + ".jfr");
-                Profile.start(n.jvmPid(), file, seconds);
-                files.add(file);
+                if (jfr) {
+                    Profile.start(n.jvmPid(), file, seconds);
+                    files.add(file);
+                }
             }
+            Map<ServerProcess, Map<String, Long>> threads0 = new LinkedHashMap<>();
+            for (ServerProcess n : t.nodes) {
+                threads0.put(n, Profile.threadTicks(n.jvmPid()));
+            }
+            long wall0 = System.nanoTime();
             if (p[0].equals("A")) {
                 step(t, client, publisher, "A-user", conns, rate, seconds, toUser, 1, true);
             } else {
                 step(t, client, publisher, "B-broadcast", conns, rate, seconds, i -> "{\"all\":true}", conns, true);
+            }
+            double wall = (System.nanoTime() - wall0) / 1e9;
+            for (ServerProcess n : t.nodes) {
+                Profile.writeThreads(out.resolve("threads-" + n.name + ".txt"), threads0.get(n),
+                        Profile.threadTicks(n.jvmPid()), wall);
             }
             for (Path file : files) {
                 Profile.summarise(file, 30_000);
@@ -312,6 +338,7 @@ public final class Bench {
         Measure m = new Measure(++stepId, (int) (rate * seconds) + 16);
         client.measure(m);
         Map<Long, Long> cpu0 = cpu(t);
+        Map<String, Long> jit0 = jit(t);
         Map<String, Long> gc0 = gc(t);
         long wall0 = System.nanoTime();
         Publisher.Sent sent = publisher.run(m, rate, seconds, to);
@@ -322,6 +349,8 @@ public final class Bench {
         }
         double wall = (System.nanoTime() - wall0) / 1e9;
         Map<String, Double> cpuPercent = cpuPercent(t, cpu0, wall);
+        Map<String, Double> jitPercent = new LinkedHashMap<>();
+        jit(t).forEach((node, ticks) -> jitPercent.put(node, Step.round((ticks - jit0.getOrDefault(node, 0L)) / wall)));
         Map<String, Long> gcMillis = new LinkedHashMap<>();
         gc(t).forEach((node, ms) -> gcMillis.put(node, ms - gc0.getOrDefault(node, 0L)));
         long delivered = m.uniqueDeliveries(sent.notices());
@@ -332,11 +361,12 @@ public final class Bench {
         Step s = new Step(t.server, t.name, scenario, t.nodes.size(), conns, rate, sent.notices(), expected, delivered,
                 m.duplicates.sum(), sent.errors(), sent.seconds(), h.getValueAtPercentile(50) / 1000.0, p99,
                 h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, cpuPercent,
-                delivered == 0 ? 0 : serverCpuSeconds(cpuPercent, wall) * 1e6 / delivered, gcMillis, pass);
+                delivered == 0 ? 0 : serverCpuSeconds(cpuPercent, wall) * 1e6 / delivered, jitPercent, gcMillis, pass);
         log(String.format("%s %-11s rate %6d: delivered %.4f (%d/%d, dup %d, errors %d) %,.0f/s p50 %.1f p99 %.1f "
-                + "p999 %.1f ms cpu %s, %.1f us/delivery, gc %s ms %s", t, scenario, rate, s.deliveredRatio(), delivered, expected,
-                s.duplicates(), s.publishErrors(), s.deliveriesPerSecond(), s.p50Ms(), s.p99Ms(), s.p999Ms(),
-                cpuPercent, s.serverCpuMicrosPerDelivery(), gcMillis.values(), pass ? "PASS" : "FAIL"));
+                + "p999 %.1f ms cpu %s (JIT %s), %.1f us/delivery, gc %s ms %s", t, scenario, rate, s.deliveredRatio(),
+                delivered, expected, s.duplicates(), s.publishErrors(), s.deliveriesPerSecond(), s.p50Ms(), s.p99Ms(),
+                s.p999Ms(), cpuPercent, jitPercent.values(), s.serverCpuMicrosPerDelivery(), gcMillis.values(),
+                pass ? "PASS" : "FAIL"));
         if (record) {
             steps.add(s);
         }
@@ -469,6 +499,16 @@ public final class Bench {
     private static double serverCpuSeconds(Map<String, Double> cpuPercent, double wallSeconds) {
         return cpuPercent.entrySet().stream().filter(e -> !e.getKey().equals("load-generator"))
                 .mapToDouble(e -> e.getValue() / 100 * wallSeconds).sum();
+    }
+
+    /** CPU ticks (1/100 s) of each node's JIT compiler threads so far. */
+    private static Map<String, Long> jit(Target t) {
+        Map<String, Long> jit = new LinkedHashMap<>();
+        for (ServerProcess p : t.nodes) {
+            jit.put(p.name, Profile.threadTicks(p.jvmPid()).entrySet().stream()
+                    .filter(e -> e.getKey().contains("CompilerThre")).mapToLong(Map.Entry::getValue).sum());
+        }
+        return jit;
     }
 
     private Map<Long, Long> cpu(Target t) {

@@ -93,4 +93,40 @@ final class Profile {
             out.append(String.format("%6.1f%%  %s%n", e.getValue() * 100.0 / Math.max(1, samples), e.getKey()));
         }
     }
+
+    /**
+     * CPU ticks (user + system, 1/100 s) used so far by each thread of {@code pid}, summed by thread name
+     * with digits replaced by {@code N}, from {@code /proc}.
+     */
+    static Map<String, Long> threadTicks(long pid) {
+        Map<String, Long> ticks = new LinkedHashMap<>();
+        try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = Files.readString(task.resolve("comm")).trim().replaceAll("[0-9]+", "N");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            Bench.log("no threads for " + pid + ": " + e);
+        }
+        return ticks;
+    }
+
+    /** Writes the CPU each thread group used between two {@link #threadTicks} snapshots, busiest first. */
+    static void writeThreads(Path file, Map<String, Long> before, Map<String, Long> after, double seconds)
+            throws IOException {
+        StringBuilder text = new StringBuilder("CPU % of one core by thread (digits as N), over "
+                + Math.round(seconds) + " s\n");
+        after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> text.append(String.format("%6.1f  %s%n", e.getValue() / seconds, e.getKey())));
+        Files.writeString(file, text);
+    }
 }

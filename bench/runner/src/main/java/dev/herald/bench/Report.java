@@ -103,14 +103,15 @@ final class Report {
                         cpuPerDelivery(of(server, "thin", scenario)), cpuPerDelivery(of(server, "herald", scenario))));
             }
             md.append("\n| target | scenario | rate | delivered | lost | dup | deliveries/s | p50 ms | p99 ms | p999 ms "
-                    + "| CPU % (each server JVM, then the load generator) | server CPU µs/delivery | GC pauses ms (each server JVM) | pass |\n"
-                    + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                    + "| CPU % (each server JVM, then the load generator) | of which JIT compiler % | server CPU µs/delivery | GC pauses ms (each server JVM) | pass |\n"
+                    + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (Step s : steps) {
                 if (s.server().equals(server)) {
-                    md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.4f | %d | %d | %,.0f | %.2f | %.2f | %.2f | %s | %.1f | %s | %s |%n",
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.4f | %d | %d | %,.0f | %.2f | %.2f | %.2f | %s | %s | %.1f | %s | %s |%n",
                             s.target(), s.scenario(), s.rate(), s.deliveredRatio(), s.expected() - s.delivered(),
                             s.duplicates(), s.deliveriesPerSecond(), s.p50Ms(), s.p99Ms(), s.p999Ms(),
-                            s.cpuPercent().values(), s.serverCpuMicrosPerDelivery(), s.gcMillis().values(), s.pass() ? "yes" : "no"));
+                            s.cpuPercent().values(), s.jitPercent().values(), s.serverCpuMicrosPerDelivery(),
+                            s.gcMillis().values(), s.pass() ? "yes" : "no"));
                 }
             }
             md.append("\n");

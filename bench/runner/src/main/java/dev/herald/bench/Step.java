@@ -16,8 +16,8 @@ import java.util.Map;
  */
 record Step(String server, String target, String scenario, int nodes, int connections, int rate, int sent,
         long expected, long delivered, long duplicates, long publishErrors, double seconds, double p50Ms,
-        double p99Ms, double p999Ms, double maxMs, Map<String, Double> cpuPercent, double serverCpuMicrosPerDelivery, Map<String, Long> gcMillis,
-        boolean pass) {
+        double p99Ms, double p999Ms, double maxMs, Map<String, Double> cpuPercent, double serverCpuMicrosPerDelivery,
+        Map<String, Double> jitPercent, Map<String, Long> gcMillis, boolean pass) {
 
     double deliveredRatio() {
         return expected == 0 ? 1 : (double) delivered / expected;
@@ -30,6 +30,8 @@ record Step(String server, String target, String scenario, int nodes, int connec
     JsonObject json() {
         JsonObjectBuilder cpu = Json.createObjectBuilder();
         cpuPercent.forEach((k, v) -> cpu.add(k, Math.round(v)));
+        JsonObjectBuilder jit = Json.createObjectBuilder();
+        jitPercent.forEach((k, v) -> jit.add(k, Math.round(v)));
         JsonObjectBuilder gc = Json.createObjectBuilder();
         gcMillis.forEach(gc::add);
         return Json.createObjectBuilder()
@@ -40,7 +42,7 @@ record Step(String server, String target, String scenario, int nodes, int connec
                 .add("deliveriesPerSecond", Math.round(deliveriesPerSecond()))
                 .add("p50Ms", round(p50Ms)).add("p99Ms", round(p99Ms)).add("p999Ms", round(p999Ms))
                 .add("maxMs", round(maxMs)).add("cpuPercent", cpu)
-                .add("serverCpuMicrosPerDelivery", round(serverCpuMicrosPerDelivery))
+                .add("serverCpuMicrosPerDelivery", round(serverCpuMicrosPerDelivery)).add("jitPercent", jit)
                 .add("gcPauseMillis", gc).add("pass", pass).build();
     }
 
