@@ -229,8 +229,7 @@ public final class Bench {
             awaitSessions(t, conns);
             Publisher publisher = new Publisher(t.publish, t.bearer);
             IntFunction<String> toUser = i -> "{\"user\":\"u" + (i % conns) + "\"}";
-            // Long enough for the JIT: a fresh application server compiles for tens of seconds under load.
-            step(t, client, publisher, "warmup", conns, quick ? 2000 : 5000, quick ? 4 : 30, toUser, 1, false);
+            warmup(t, client, publisher, conns, toUser);
             int[] userRates = quick ? new int[] {2000, 10000}
                     : new int[] {2000, 5000, 10000, 20000, 30000, 40000, 50000, 60000, 70000};
             for (int rate : scenarios.contains("A") ? userRates : new int[0]) {
@@ -287,6 +286,30 @@ public final class Bench {
         }
     }
 
+    /**
+     * Warms a target up at 5,000 notices/s until its servers' JIT compilers are quiet: 30 s, then 10 s more at
+     * a time, at most 60 s more, while a node's compiler threads still use over 5% of a core. A fresh
+     * application server compiles for a minute or more under load on two cores, and its compilers then
+     * compete with the push path for the CPU the steps measure; the steps should measure a server in its
+     * steady state, as in production. Quick mode: 4 s.
+     */
+    private void warmup(Target t, LoadClient client, Publisher publisher, int conns, IntFunction<String> to)
+            throws InterruptedException {
+        if (quick) {
+            step(t, client, publisher, "warmup", conns, 2000, 4, to, 1, false);
+            return;
+        }
+        Step s = step(t, client, publisher, "warmup", conns, 5000, 30, to, 1, false);
+        int seconds = 30;
+        while (seconds < 90 && s.jitPercent().values().stream().anyMatch(jit -> jit > 5)) {
+            s = step(t, client, publisher, "warmup", conns, 5000, 10, to, 1, false);
+            seconds += 10;
+        }
+        log(t + ": warmed up for " + seconds + " s, JIT compilers at " + s.jitPercent().values() + " % of a core");
+        extras.add(Json.createObjectBuilder().add("scenario", "warmup").add("server", t.server).add("target", t.name)
+                .add("seconds", seconds).add("jitPercentAtEnd", s.jitPercent().toString()).build());
+    }
+
     /** {@code --profile}: after the warmup, one long step of scenario A or B under JFR on every node. */
     private void profiled(Target t) throws Exception {
         String[] p = profile.split(":");
@@ -303,7 +326,7 @@ public final class Bench {
             awaitSessions(t, conns);
             Publisher publisher = new Publisher(t.publish, t.bearer);
             IntFunction<String> toUser = i -> "{\"user\":\"u" + (i % conns) + "\"}";
-            step(t, client, publisher, "warmup", conns, 5000, 15, toUser, 1, false);
+            warmup(t, client, publisher, conns, toUser);
             List<Path> files = new ArrayList<>();
             for (ServerProcess n : t.nodes) {
                 Path file = out.resolve("profile-" + n.name + ".jfr");

@@ -132,6 +132,10 @@ final class Report {
         if (e.containsKey("skipped")) {
             return e.getString("scenario") + ", " + e.getString("target") + ": skipped: " + e.getString("skipped");
         }
+        if (e.getString("scenario").equals("warmup")) {
+            return String.format(Locale.ROOT, "warmup, %s: %d s at 5,000 notices/s; JIT compilers at the end: %s %% of a core "
+                    + "per node", e.getString("target"), e.getInt("seconds"), e.getString("jitPercentAtEnd"));
+        }
         if (e.getString("scenario").equals("D-idle")) {
             return String.format(Locale.ROOT, "D idle, %s: %,d connections, %,d connects/s, %,d B heap and %,d B RSS per "
                     + "connection per node", e.getString("target"), e.getInt("connections"),
