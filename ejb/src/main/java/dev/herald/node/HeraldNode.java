@@ -10,9 +10,11 @@ import jakarta.ejb.Singleton;
 import jakarta.ejb.Startup;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
+import jakarta.enterprise.concurrent.ContextService;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.concurrent.ManagedThreadFactory;
+import java.util.concurrent.ThreadFactory;
 import java.util.logging.Logger;
 
 /**
@@ -34,6 +36,9 @@ public class HeraldNode {
     private ManagedThreadFactory threads;
 
     @Resource
+    private ContextService context;
+
+    @Resource
     private ManagedScheduledExecutorService scheduler;
 
     @Resource
@@ -53,7 +58,10 @@ public class HeraldNode {
                     + "with no cluster; set it to run several nodes");
             engine = Engine.memory();
         }
-        node = new Node(config, engine, threads, scheduler, executor);
+        ThreadFactory subscriberThreads = config.rawFrames()
+                ? GrizzlyWorkerThreads.orElse(threads, context, threads, scheduler, executor)
+                : threads;
+        node = new Node(config, engine, subscriberThreads, scheduler, executor);
         node.start();
     }
 

@@ -50,7 +50,23 @@ final class Profile {
         Map<String, Integer> total = new LinkedHashMap<>();
         Map<String, Integer> threads = new LinkedHashMap<>();
         int samples = 0;
+        Map<String, Long> allocatedBy = new LinkedHashMap<>();
+        Map<String, Long> allocatedIn = new LinkedHashMap<>();
+        long allocated = 0;
         for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+            if (e.getEventType().getName().equals("jdk.ObjectAllocationSample")) {
+                long weight = e.getLong("weight");
+                allocated += weight;
+                String thread = e.getThread("eventThread") == null ? "?"
+                        : e.getThread("eventThread").getJavaName().replaceAll("[0-9]+", "N");
+                allocatedIn.merge(thread, weight, Long::sum);
+                RecordedStackTrace stack = e.getStackTrace();
+                if (stack != null && !stack.getFrames().isEmpty()) {
+                    allocatedBy.merge(name(stack.getFrames().get(0)) + " (" + e.getClass("objectClass").getName() + ")",
+                            weight, Long::sum);
+                }
+                continue;
+            }
             if (!e.getEventType().getName().equals("jdk.ExecutionSample")) {
                 continue;
             }
@@ -78,6 +94,11 @@ final class Profile {
         top(out, self, samples, 40);
         out.append("\ntotal (anywhere in the stack):\n");
         top(out, total, samples, 120);
+        out.append(String.format("%nallocated (JFR's weighted allocation samples): %,d MB in all%n", allocated >> 20));
+        out.append("by thread:\n");
+        topBytes(out, allocatedIn, allocated, 10);
+        out.append("by allocating method (class allocated):\n");
+        topBytes(out, allocatedBy, allocated, 25);
         Files.writeString(Path.of(file + ".txt"), out);
         Bench.log("profile: " + file + ".txt (" + samples + " samples)");
     }
@@ -92,6 +113,12 @@ final class Profile {
         for (Map.Entry<String, Integer> e : sorted.subList(0, Math.min(n, sorted.size()))) {
             out.append(String.format("%6.1f%%  %s%n", e.getValue() * 100.0 / Math.max(1, samples), e.getKey()));
         }
+    }
+
+    private static void topBytes(StringBuilder out, Map<String, Long> bytes, long all, int n) {
+        bytes.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(n)
+                .forEach(e -> out.append(String.format("%6.1f%%  %,8d MB  %s%n", e.getValue() * 100.0 / Math.max(1, all),
+                        e.getValue() >> 20, e.getKey())));
     }
 
     /**

@@ -150,7 +150,7 @@ class ClusterIT {
 
     @Test
     @Order(2)
-    void framesOfEveryLengthClassAndAnyCharacterArriveIntactThroughTyrusRawFrames() {
+    void framesOfEveryLengthClassAndAnyCharacterArriveIntactThroughTyrusRawFramesFromAGrizzlyWorkerThread() {
         WsClient erin = connect(b, "erin");
         WsClient erinToo = connect(a, "erin");
         // 7-bit, 16-bit and 64-bit payload lengths (RFC 6455 5.2), with two-, three- and four-byte UTF-8
@@ -171,6 +171,8 @@ class ClusterIT {
         }
         for (PayaraMicroNode node : List.of(a, b)) {
             assertTrue(node.log().contains("Sending frames through Tyrus's raw frame API"), node + " uses raw frames");
+            assertTrue(node.log().contains("The Redis subscriber runs on a Grizzly worker thread"),
+                    node + " writes from a Grizzly worker thread");
         }
     }
 
