@@ -396,6 +396,12 @@ public final class Node implements AutoCloseable {
         int slot = Math.floorMod(pingTicks.getAndIncrement(), pingSlots);
         long idle = TimeUnit.MILLISECONDS.toNanos(config.idleTimeoutMillis());
         long stall = TimeUnit.MILLISECONDS.toNanos(config.sessionSendTimeoutMillis());
+        // A session with traffic both ways within (about) the last interval needs no ping: the client is alive
+        // and intermediaries saw traffic. One tick less than the interval, so that the pong to this session's
+        // last ping, heard just after it, never makes its next ping redundant; and only while the next round
+        // still comes well before the idle timeout.
+        long interval = TimeUnit.MILLISECONDS.toNanos(config.pingIntervalMillis());
+        long recent = interval * (pingSlots - 1) / pingSlots;
         for (SessionSender s : hub.all()) {
             if (s.silentNanos() > idle) {
                 s.close(CLOSE_IDLE, "idle: nothing heard for " + config.idleTimeoutMillis() + " ms");
@@ -406,10 +412,12 @@ public final class Node implements AutoCloseable {
                         + config.sessionSendTimeoutMillis() + " ms");
                 continue;
             }
-            if (Math.floorMod(s.id().hashCode(), pingSlots) != slot) {
+            if (Math.floorMod(s.id().hashCode(), pingSlots) != slot
+                    || s.busyWithin(recent) && s.silentNanos() + 2 * interval < idle) {
                 continue;
             }
             try {
+                s.pinged();
                 s.transport().ping();
             } catch (RuntimeException e) {
                 LOG.log(Level.FINE, "Ping to " + s.id() + " failed; closing it", e);

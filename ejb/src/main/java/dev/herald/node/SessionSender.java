@@ -51,6 +51,7 @@ public final class SessionSender {
     private volatile int closed;
     private volatile long sendStartedNanos;
     private volatile long lastHeardNanos = System.nanoTime();
+    private volatile long lastSentNanos = lastHeardNanos;
 
     /**
      * @param limit how many frames may wait before the session is closed as too slow
@@ -97,6 +98,20 @@ public final class SessionSender {
     /** Nanoseconds since the client was last heard from. */
     long silentNanos() {
         return System.nanoTime() - lastHeardNanos;
+    }
+
+    /** Notes that a ping went to the client. */
+    void pinged() {
+        lastSentNanos = System.nanoTime();
+    }
+
+    /**
+     * Whether, in the last {@code nanos}, the client was heard from and something (a frame or a ping) was sent
+     * to it: traffic both ways, which makes a ping of this connection redundant.
+     */
+    boolean busyWithin(long nanos) {
+        long now = System.nanoTime();
+        return now - lastHeardNanos < nanos && now - lastSentNanos < nanos;
     }
 
     /** Whether this sender was closed (too slow, failed, or by {@link #close}). */
@@ -171,7 +186,9 @@ public final class SessionSender {
             }
             // 0: send in progress, 1: completed before send() returned, 2: send() returned first.
             AtomicInteger phase = new AtomicInteger();
-            sendStartedNanos = System.nanoTime() | 1; // never 0 while in flight
+            long now = System.nanoTime();
+            sendStartedNanos = now | 1; // never 0 while in flight
+            lastSentNanos = now;
             try {
                 transport.send(text, error -> {
                     sendStartedNanos = 0;

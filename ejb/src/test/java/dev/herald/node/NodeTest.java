@@ -149,6 +149,32 @@ class NodeTest {
     }
 
     @Test
+    void skipsThePingOfASessionWithTrafficBothWaysAndPingsItOnceTheTrafficStops() throws InterruptedException {
+        Node busy = new Node(HeraldConfig.from(Map.of("herald.ws.ping-interval", "200",
+                "herald.ws.idle-timeout", "5000")::get),
+                new Engine(new MemoryBroker(registry), registry, "memory", () -> { }), Thread::new, pool, Runnable::run);
+        try {
+            busy.start();
+            FakeTransport chatty = new FakeTransport();
+            FakeTransport quiet = new FakeTransport();
+            SessionSender talking = busy.connect("alice", chatty);
+            SessionSender answering = busy.connect("bob", quiet);
+            long until = System.nanoTime() + 1_000_000_000L;
+            while (System.nanoTime() < until) {
+                talking.heard(); // a client frame, as an app-level ping
+                talking.offer("{\"type\":\"pong\"}"); // and the answer
+                answering.heard(); // bob answers pings, and gets nothing else
+                Thread.sleep(20);
+            }
+            assertEquals(0, chatty.pings(), "traffic both ways: no ping needed");
+            assertTrue(quiet.pings() >= 3, "a session only heard from still gets its pings: " + quiet.pings());
+            await().atMost(Duration.ofSeconds(5)).until(() -> chatty.pings() >= 1);
+        } finally {
+            busy.close();
+        }
+    }
+
+    @Test
     void closesASessionNotHeardFromForTheIdleTimeoutAndKeepsOneThatAnswersPings() {
         node.start();
         FakeTransport silent = new FakeTransport();

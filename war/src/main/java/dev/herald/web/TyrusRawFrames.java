@@ -36,6 +36,8 @@ final class TyrusRawFrames {
     /** The last frame each thread encoded, as {text, bytes}: JDK types only, so no class loader is held. */
     private static final ThreadLocal<Object[]> LAST = new ThreadLocal<>();
     private static final int MAX_KEPT_BYTES = 64 * 1024;
+    /** A final ping frame (opcode 9) with no payload (RFC 6455 5.5.2). */
+    private static final byte[] PING = {(byte) 0x89, 0};
 
     /** The handles, resolved from the first Tyrus session seen; {@link #UNAVAILABLE} when that failed. */
     private static volatile Handles handles;
@@ -75,7 +77,10 @@ final class TyrusRawFrames {
         }
     }
 
-    private static Handles resolve(Class<?> remoteClass) {
+    private static synchronized Handles resolve(Class<?> remoteClass) {
+        if (handles != null) {
+            return handles; // resolved by a session that connected at the same moment
+        }
         try {
             Class<?> c = remoteClass;
             while (c != null && !c.getName().equals(REMOTE_CLASS)) {
@@ -112,6 +117,17 @@ final class TyrusRawFrames {
             stage.whenComplete((frame, error) -> done.accept(error));
         } else {
             done.accept(null); // a Tyrus whose future cannot call back: the write was handed to the connection
+        }
+    }
+
+    /** Writes a ping frame with no payload; failures surface as the connection closing. */
+    void ping() {
+        try {
+            sendRawFrame.invoke(webSocket, ByteBuffer.wrap(PING));
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
         }
     }
 

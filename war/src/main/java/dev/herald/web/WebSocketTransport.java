@@ -17,9 +17,9 @@ import java.util.function.Consumer;
  * <p>On Tyrus (Payara), every send reschedules the session's idle timer on the container's managed
  * scheduler, and Payara's Jakarta Concurrency then looks up thread-context providers with a ServiceLoader
  * over the thread's context class loader: for this WAR, a scan of every jar in WEB-INF/lib, per send. Sends
- * on Tyrus therefore run with a context class loader that holds no jars, which makes that lookup cheap; the
- * idle task needs no application context. Where Tyrus's raw frame API is reachable, sends skip all that
- * through {@link TyrusRawFrames}. Other containers send as they are.
+ * and pings on Tyrus therefore run with a context class loader that holds no jars, which makes that lookup
+ * cheap; the idle task needs no application context. Where Tyrus's raw frame API is reachable, sends and
+ * pings skip all that through {@link TyrusRawFrames}. Other containers send as they are.
  */
 final class WebSocketTransport implements Transport {
 
@@ -62,10 +62,21 @@ final class WebSocketTransport implements Transport {
 
     @Override
     public void ping() {
+        if (raw != null) {
+            raw.ping();
+            return;
+        }
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        if (tyrus) {
+            thread.setContextClassLoader(LEAN);
+        }
         try {
             remote.sendPing(ByteBuffer.allocate(0));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            thread.setContextClassLoader(previous);
         }
     }
 
