@@ -115,20 +115,43 @@ public final class Bench {
         Path work = Files.createDirectories(base.resolve("bench-work"));
         Bench bench = new Bench(quick, targets, base.resolve("servers"), work, out, profile, scenarios);
         String load0 = Files.readString(Path.of("/proc/loadavg")).trim();
+        long calibration0 = calibrationMillis();
         long start = System.nanoTime();
         for (String s : server.equals("both") ? List.of("wildfly", "payara") : List.of(server)) {
             bench.runOn(ServerProcess.Kind.valueOf(s.toUpperCase()));
         }
         String load1 = Files.readString(Path.of("/proc/loadavg")).trim();
+        long calibration1 = calibrationMillis();
         JsonObject meta = Json.createObjectBuilder()
                 .add("date", LocalDateTime.now().toString()).add("quick", quick)
                 .add("cores", Runtime.getRuntime().availableProcessors())
                 .add("java", System.getProperty("java.version"))
                 .add("serverJvmOptions", "-Xms1g -Xmx1g -XX:+UseG1GC " + System.getProperty("bench.jvm", ""))
                 .add("loadavgBefore", load0).add("loadavgAfter", load1)
+                .add("cpuCalibrationMillisBefore", calibration0).add("cpuCalibrationMillisAfter", calibration1)
                 .add("minutes", Step.round((System.nanoTime() - start) / 6e10)).build();
         new Report(meta, bench.steps, bench.extras).write(out);
         System.out.println("Results in " + out.toAbsolutePath());
+    }
+
+    /**
+     * Milliseconds one thread takes to hash 64 MB with SHA-256 (best of three): the speed of this machine's
+     * cores at the time, which on a shared host changes from hour to hour. Runs whose calibrations differ
+     * much are not comparable in absolute terms.
+     */
+    static long calibrationMillis() throws java.security.NoSuchAlgorithmException {
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        byte[] block = new byte[1 << 16];
+        long best = Long.MAX_VALUE;
+        for (int round = 0; round < 3; round++) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 1024; i++) {
+                sha.update(block);
+            }
+            block[0] = sha.digest()[0];
+            best = Math.min(best, (System.nanoTime() - start) / 1_000_000);
+        }
+        return best;
     }
 
     private void runOn(ServerProcess.Kind kind) throws Exception {

@@ -75,9 +75,11 @@ final class Report {
 
     String summary() {
         StringBuilder md = new StringBuilder("# Herald benchmark\n\n");
-        md.append(String.format(Locale.ROOT, "%s, %d cores, Java %s, load average before `%s`, after `%s`, %s min%s.%n%n",
+        md.append(String.format(Locale.ROOT, "%s, %d cores, Java %s, load average before `%s`, after `%s`, %s min%s. "
+                + "CPU calibration (one thread hashing 64 MB, lower is faster): %s ms before, %s ms after.%n%n",
                 meta.getString("date"), meta.getInt("cores"), meta.getString("java"), meta.getString("loadavgBefore"),
-                meta.getString("loadavgAfter"), meta.get("minutes"), meta.getBoolean("quick") ? ", QUICK mode" : ""));
+                meta.getString("loadavgAfter"), meta.get("minutes"), meta.getBoolean("quick") ? ", QUICK mode" : "",
+                meta.get("cpuCalibrationMillisBefore"), meta.get("cpuCalibrationMillisAfter")));
         md.append("Pass = at least 99.9% delivered, p99 under 100 ms, the publisher kept the rate. Herald runs on two "
                 + "nodes with Redis; thin is the reference push path on one node of the same server.\n\n");
         for (String server : servers()) {
