@@ -311,7 +311,8 @@ public final class Bench {
 
     /**
      * Warms a target up at 5,000 notices/s until its servers' JIT compilers are quiet: 30 s, then 10 s more at
-     * a time, at most 60 s more, while a node's compiler threads still use over 5% of a core. A fresh
+     * a time, at most 30 s more (the full run must stay under 15 minutes), while a node's compiler threads
+     * still use over 5% of a core. A fresh
      * application server compiles for a minute or more under load on two cores, and its compilers then
      * compete with the push path for the CPU the steps measure; the steps should measure a server in its
      * steady state, as in production. Quick mode: 4 s.
@@ -324,7 +325,7 @@ public final class Bench {
         }
         Step s = step(t, client, publisher, "warmup", conns, 5000, 30, to, 1, false);
         int seconds = 30;
-        while (seconds < 90 && s.jitPercent().values().stream().anyMatch(jit -> jit > 5)) {
+        while (seconds < 60 && s.jitPercent().values().stream().anyMatch(jit -> jit > 5)) {
             s = step(t, client, publisher, "warmup", conns, 5000, 10, to, 1, false);
             seconds += 10;
         }
