@@ -118,7 +118,8 @@ public final class Bench {
         long calibration0 = calibrationMillis();
         long start = System.nanoTime();
         for (String s : server.equals("both") ? List.of("wildfly", "payara") : List.of(server)) {
-            bench.runOn(ServerProcess.Kind.valueOf(s.toUpperCase()));
+            // One server's failure (one that does not start, say) must not lose the other's results.
+            bench.guarded(s, () -> bench.runOn(ServerProcess.Kind.valueOf(s.toUpperCase())));
         }
         String load1 = Files.readString(Path.of("/proc/loadavg")).trim();
         long calibration1 = calibrationMillis();

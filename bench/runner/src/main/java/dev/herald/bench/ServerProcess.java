@@ -119,6 +119,7 @@ final class ServerProcess implements AutoCloseable {
     /** Waits until {@code path} answers {@code status}; fails after {@code seconds} with the log named. */
     void awaitUp(String path, int status, int seconds) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        Object last = "no answer";
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException(name + " exited; see " + log);
@@ -129,15 +130,17 @@ final class ServerProcess implements AutoCloseable {
                 if (r.statusCode() == status) {
                     return;
                 }
+                last = "status " + r.statusCode();
             } catch (IOException notYet) {
-                // not listening yet
+                last = notYet; // not listening yet
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
         }
-        throw new IllegalStateException(name + " not up within " + seconds + " s; see " + log);
+        throw new IllegalStateException(name + " not up within " + seconds + " s at " + uri(path) + " (last: " + last
+                + "); see " + log);
     }
 
     URI uri(String path) {
