@@ -312,8 +312,22 @@ public final class NoticeCodec {
         };
     }
 
-    /** A notice ready to stamp, its payload already compact JSON text ({@link #json}). */
+    /**
+     * A notice ready to stamp, its payload already compact JSON text ({@link #json}).
+     *
+     * @throws InvalidNoticeException for a missing recipient, a bad event name, or a payload holding a raw
+     *     newline (which would end the frame inside an engine message)
+     */
     public record Draft(Recipient to, String event, String data) {
+        public Draft {
+            if (to == null) {
+                throw new InvalidNoticeException("recipient must not be null");
+            }
+            Notice.checkEvent(event);
+            if (data == null || data.isEmpty() || data.indexOf('\n') >= 0) {
+                throw new InvalidNoticeException("the payload must be one JSON value without raw newlines");
+            }
+        }
     }
 
     /** The draft of a notice built in Java. */
@@ -335,10 +349,13 @@ public final class NoticeCodec {
         try (JsonParser p = parsers.createParser(new StringReader(text))) {
             JsonParser.Event first = p.hasNext() ? p.next() : null;
             if (first == JsonParser.Event.START_OBJECT) {
+                index = 0; // a single notice is notice 0, as in an array
                 drafts.add(draft(p));
             } else if (first == JsonParser.Event.START_ARRAY) {
                 index = 0;
-                for (JsonParser.Event e = p.next(); e != JsonParser.Event.END_ARRAY; e = p.next(), index++) {
+                // index is the notice being read: a syntax error before or inside a notice is blamed on it
+                JsonParser.Event e = p.next();
+                while (e != JsonParser.Event.END_ARRAY) {
                     if (index == max) {
                         index = -1;
                         throw new InvalidNoticeException(
@@ -348,14 +365,17 @@ public final class NoticeCodec {
                         throw new InvalidNoticeException("each notice must be a JSON object", index);
                     }
                     drafts.add(draft(p));
+                    index++;
+                    e = p.next();
                 }
-                index = -1;
                 if (drafts.isEmpty()) {
+                    index = -1;
                     throw new InvalidNoticeException("the array holds no notice", -1);
                 }
             } else {
                 throw new InvalidNoticeException("the body must be a notice object or an array of them", -1);
             }
+            index = -1;
             if (p.hasNext()) {
                 throw new InvalidNoticeException("the body holds more than one JSON value", -1);
             }
@@ -400,7 +420,7 @@ public final class NoticeCodec {
         if (event == null) {
             throw new InvalidNoticeException("'event' must be a string");
         }
-        return new Draft(to, Notice.checkEvent(event), data);
+        return new Draft(to, event, data);
     }
 
     /** Reads {@code {"user":id}}, {@code {"session":id}} or {@code {"all":true}}, its start already read. */

@@ -96,7 +96,7 @@ final class GrizzlyWorkerThreads implements ThreadFactory {
             thread.setContextClassLoader(appLoader);
             thread.setDaemon(true);
             return thread;
-        } catch (ReflectiveOperationException | RuntimeException e) {
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             LOG.log(Level.WARNING, "Could not make a Grizzly worker thread: using a managed thread", e);
             return fallback.newThread(task);
         }

@@ -191,4 +191,28 @@ class NoticeCodecTest {
         assertEquals(Json.createObjectBuilder().add("type", "notice").add("id", id).add("event", "a.b:c/d-e_f")
                 .add("data", data).add("ts", 99L).build(), read);
     }
+
+    @Test
+    void aBadSingleNoticeIsNoticeZeroAndASyntaxErrorIsBlamedOnTheNoticeItIsIn() {
+        assertEquals(0, assertThrows(InvalidNoticeException.class, () -> codec.readNotices(
+                "{\"to\":{\"user\":\"a\"},\"event\":\"bad event\"}", 10)).index());
+        assertEquals(0, assertThrows(InvalidNoticeException.class, () -> codec.readNotices(
+                "{\"to\":{\"user\":\"a\"},\"event\":\"e\",\"data\":[1,}", 10)).index());
+        assertEquals(1, assertThrows(InvalidNoticeException.class, () -> codec.readNotices(
+                "[{\"to\":{\"all\":true},\"event\":\"e\"} {\"to\":{\"all\":true},\"event\":\"e\"}]", 10)).index());
+        assertEquals(1, assertThrows(InvalidNoticeException.class, () -> codec.readNotices(
+                "[{\"to\":{\"all\":true},\"event\":\"e\"},]", 10)).index());
+        assertEquals(-1, assertThrows(InvalidNoticeException.class, () -> codec.readNotices(
+                "{\"to\":{\"all\":true},\"event\":\"e\"} 7", 10)).index());
+    }
+
+    @Test
+    void aDraftRefusesWhatWouldBreakAnEngineMessage() {
+        assertThrows(InvalidNoticeException.class,
+                () -> new NoticeCodec.Draft(Recipient.all(), "e", "1}\n{\"v\":2,\"to\":{\"all\":true}}\n{}"));
+        assertThrows(InvalidNoticeException.class, () -> new NoticeCodec.Draft(Recipient.all(), "bad event", "1"));
+        assertThrows(InvalidNoticeException.class, () -> new NoticeCodec.Draft(null, "e", "1"));
+        assertThrows(InvalidNoticeException.class, () -> new NoticeCodec.Draft(Recipient.all(), "e", ""));
+        assertEquals("[1]", new NoticeCodec.Draft(Recipient.all(), "e", "[1]").data());
+    }
 }
