@@ -21,6 +21,7 @@ import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 
 /**
  * The shapes of a notice: the messages nodes exchange through the engine and the frame a client receives.
@@ -350,43 +351,48 @@ public final class NoticeCodec {
             JsonParser.Event first = p.hasNext() ? p.next() : null;
             if (first == JsonParser.Event.START_OBJECT) {
                 index = 0; // a single notice is notice 0, as in an array
-                drafts.add(draft(p));
+                drafts.add(draft(p, index));
             } else if (first == JsonParser.Event.START_ARRAY) {
                 index = 0;
                 // index is the notice being read: a syntax error before or inside a notice is blamed on it
                 JsonParser.Event e = p.next();
                 while (e != JsonParser.Event.END_ARRAY) {
                     if (index == max) {
-                        index = -1;
                         throw new InvalidNoticeException(
                                 "more than herald.api.max-notices (" + max + ") notices in one request", -1);
                     }
                     if (e != JsonParser.Event.START_OBJECT) {
                         throw new InvalidNoticeException("each notice must be a JSON object", index);
                     }
-                    drafts.add(draft(p));
+                    drafts.add(draft(p, index));
                     index++;
                     e = p.next();
                 }
                 if (drafts.isEmpty()) {
-                    index = -1;
                     throw new InvalidNoticeException("the array holds no notice", -1);
                 }
             } else {
                 throw new InvalidNoticeException("the body must be a notice object or an array of them", -1);
             }
-            index = -1;
+            index = -1; // what follows the body's value is no notice's fault
             if (p.hasNext()) {
                 throw new InvalidNoticeException("the body holds more than one JSON value", -1);
             }
-        } catch (InvalidNoticeException e) {
-            throw e.index() >= 0 || index < 0 ? e : new InvalidNoticeException(e.getMessage(), index);
         } catch (JsonParsingException e) {
             throw new InvalidNoticeException("body is not valid JSON: " + e.getMessage(), index);
-        } catch (JsonException | java.util.NoSuchElementException e) {
+        } catch (JsonException | NoSuchElementException e) {
             throw new InvalidNoticeException("body is not valid JSON", index);
         }
         return drafts;
+    }
+
+    /** Reads notice {@code index}, its {@code START_OBJECT} already read; what is wrong with it names it. */
+    private Draft draft(JsonParser p, int index) {
+        try {
+            return draft(p);
+        } catch (InvalidNoticeException e) {
+            throw new InvalidNoticeException(e.getMessage(), index);
+        }
     }
 
     /** Reads one notice object, its {@code START_OBJECT} already read. */

@@ -381,16 +381,12 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Closes sessions not heard from for the idle timeout, or whose send has been stuck for the send timeout,
-     * and pings the others. Runs on the closer executor,
-     * not the scheduler, as some containers' pings block on a congested connection. The idle check is
-     * Herald's own: a container idle timeout costs a timer reschedule on every send (Tyrus).
-     */
-    /**
      * One tick of the ping round: closes sessions silent past the idle timeout or stalled past the send
-     * timeout, and pings the sessions of this tick's slot. A session's slot comes from its id, so each is
-     * pinged once per ping interval, and the round's pings (and the pongs they bring back) are spread over
-     * the interval instead of leaving in one burst.
+     * timeout, and pings the sessions of this tick's slot that had no traffic both ways lately. A session's
+     * slot comes from its id, so each is considered once per ping interval, and the round's pings (and the
+     * pongs they bring back) are spread over the interval instead of leaving in one burst. Runs on the closer
+     * executor, not the scheduler, as some containers' pings block on a congested connection. The idle check
+     * is Herald's own: a container idle timeout costs a timer reschedule on every send (Tyrus).
      */
     private void pingSlot() {
         int slot = Math.floorMod(pingTicks.getAndIncrement(), pingSlots);

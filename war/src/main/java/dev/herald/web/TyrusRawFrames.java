@@ -105,14 +105,7 @@ final class TyrusRawFrames {
 
     /** Writes {@code text} as one text frame; {@code done} gets {@code null} or the failure. */
     void send(String text, Consumer<Throwable> done) {
-        Future<?> written;
-        try {
-            written = (Future<?>) sendRawFrame.invoke(webSocket, ByteBuffer.wrap(frame(text)));
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        }
+        Future<?> written = write(frame(text));
         if (written instanceof CompletionStage<?> stage) {
             stage.whenComplete((frame, error) -> done.accept(error));
         } else {
@@ -122,8 +115,13 @@ final class TyrusRawFrames {
 
     /** Writes a ping frame with no payload; failures surface as the connection closing. */
     void ping() {
+        write(PING);
+    }
+
+    /** Hands the bytes of one frame to {@code TyrusWebSocket.sendRawFrame}. */
+    private Future<?> write(byte[] frame) {
         try {
-            sendRawFrame.invoke(webSocket, ByteBuffer.wrap(PING));
+            return (Future<?>) sendRawFrame.invoke(webSocket, ByteBuffer.wrap(frame));
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {

@@ -46,18 +46,7 @@ final class WebSocketTransport implements Transport {
             return;
         }
         SendHandler handler = result -> done.accept(result.isOK() ? null : result.getException());
-        if (!tyrus) {
-            remote.sendText(text, handler);
-            return;
-        }
-        Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
-        thread.setContextClassLoader(LEAN);
-        try {
-            remote.sendText(text, handler);
-        } finally {
-            thread.setContextClassLoader(previous);
-        }
+        onLeanLoader(() -> remote.sendText(text, handler));
     }
 
     @Override
@@ -66,17 +55,28 @@ final class WebSocketTransport implements Transport {
             raw.ping();
             return;
         }
+        onLeanLoader(() -> remote.sendPing(ByteBuffer.allocate(0)));
+    }
+
+    private interface ContainerCall {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code call}, on Tyrus with the {@link #LEAN} context class loader (see above). */
+    private void onLeanLoader(ContainerCall call) {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         if (tyrus) {
             thread.setContextClassLoader(LEAN);
         }
         try {
-            remote.sendPing(ByteBuffer.allocate(0));
+            call.run();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            thread.setContextClassLoader(previous);
+            if (tyrus) {
+                thread.setContextClassLoader(previous);
+            }
         }
     }
 
