@@ -10,6 +10,9 @@
  *   });
  *   herald.connect();
  *
+ * The token is sent as the first frame, {"type":"auth","token":...}; with no token (the page's own login
+ * session authenticates the upgrade request instead) nothing is sent.
+ *
  * Close codes that stop reconnecting: 4403 (origin not allowed), and 4401 (token refused) when the token
  * is a fixed string; with a token function, 4401 reconnects with a freshly fetched token. Any other close
  * (network, 1013 try later, 4429 too slow, 4408 idle, 1001 server restart) reconnects after a backoff.
@@ -63,11 +66,13 @@
       if (this.stopped) {
         return;
       }
-      const url = this.options.url + (token ? (this.options.url.includes("?") ? "&" : "?") + "token="
-          + encodeURIComponent(token) : "");
-      const socket = new WebSocket(url);
+      // The token goes in the first frame, not in the URL, where proxies' and servers' access logs would keep it.
+      const socket = new WebSocket(this.options.url);
       this.socket = socket;
       socket.onopen = () => {
+        if (token) {
+          socket.send(JSON.stringify({ type: "auth", token: token }));
+        }
         this.startPings(socket);
       };
       socket.onmessage = (event) => this.receive(event.data);

@@ -43,6 +43,7 @@ public final class HeraldConfig {
     private final int maxNoticeBytes;
     private final Set<String> allowedOrigins;
     private final int idleTimeoutMillis;
+    private final int authTimeoutMillis;
     private final int pingIntervalMillis;
     private final int sessionQueueLimit;
     private final int sessionBufferLimit;
@@ -66,6 +67,7 @@ public final class HeraldConfig {
         d.put("herald.ws.max-frame", "65536");
         d.put("herald.ws.allowed-origins", "");
         d.put("herald.ws.idle-timeout", "60000");
+        d.put("herald.ws.auth-timeout", "10000");
         d.put("herald.ws.ping-interval", "20000");
         d.put("herald.ws.raw-frames", "true");
         d.put("herald.session.queue-limit", "1024");
@@ -102,6 +104,7 @@ public final class HeraldConfig {
         maxNoticeBytes = r.integer("herald.notice.max-bytes", 64, 16 << 20);
         allowedOrigins = r.list("herald.ws.allowed-origins");
         idleTimeoutMillis = r.integer("herald.ws.idle-timeout", 1000, 86_400_000);
+        authTimeoutMillis = r.integer("herald.ws.auth-timeout", 100, 600_000);
         pingIntervalMillis = r.integer("herald.ws.ping-interval", 100, 86_400_000);
         if (pingIntervalMillis >= idleTimeoutMillis) {
             throw r.invalid("herald.ws.ping-interval",
@@ -213,6 +216,11 @@ public final class HeraldConfig {
 
     public int idleTimeoutMillis() {
         return idleTimeoutMillis;
+    }
+
+    /** How long a connection may stay open without a token before it sends its {@code auth} frame. */
+    public int authTimeoutMillis() {
+        return authTimeoutMillis;
     }
 
     public int pingIntervalMillis() {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -75,6 +76,8 @@ public final class Node implements AutoCloseable {
     private final Outage heartbeat = new Outage("heartbeat");
     private final CountDownLatch subscribed = new CountDownLatch(1);
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    /** Connections that have yet to send their auth frame: what closes each, and when (System.nanoTime). */
+    private final Map<Runnable, Long> awaitingAuth = new ConcurrentHashMap<>();
     private volatile long backoffMillis = INITIAL_BACKOFF_MILLIS;
     private volatile boolean knownToRegistry;
     private boolean mustRegisterAgain;
@@ -110,6 +113,12 @@ public final class Node implements AutoCloseable {
         long tick = Math.max(1, config.pingIntervalMillis() / pingSlots);
         tasks.add(scheduler.scheduleWithFixedDelay(() -> closer.execute(this::pingSlot), tick, tick,
                 TimeUnit.MILLISECONDS));
+        long sweep = Math.max(50, Math.min(1000, config.authTimeoutMillis() / 4));
+        tasks.add(scheduler.scheduleWithFixedDelay(() -> {
+            if (!awaitingAuth.isEmpty()) {
+                closer.execute(this::expireAuthWaits);
+            }
+        }, sweep, sweep, TimeUnit.MILLISECONDS));
         LOG.info(() -> "Herald node " + id + " started on " + engine.description() + " (" + config.describe() + ")");
     }
 
@@ -243,6 +252,60 @@ public final class Node implements AutoCloseable {
         return session;
     }
 
+    /**
+     * Starts the wait for the auth frame of a connection that opened without an identity: unless
+     * {@link #authArrived} ends the wait within {@code herald.ws.auth-timeout}, {@code onTimeout} runs on the
+     * executor that closes connections (within a quarter of the timeout, at most a second, after it).
+     */
+    public void awaitAuth(Runnable onTimeout) {
+        awaitingAuth.put(onTimeout, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.authTimeoutMillis()));
+    }
+
+    /**
+     * Ends the wait that {@link #awaitAuth} started with {@code onTimeout}, when the connection's first frame
+     * arrived or the connection closed.
+     *
+     * @return {@code false} if the wait had already timed out: {@code onTimeout} ran or is running
+     */
+    public boolean authArrived(Runnable onTimeout) {
+        return awaitingAuth.remove(onTimeout) != null;
+    }
+
+    /**
+     * The token of a connection's first frame, {@code {"type":"auth","token":"JWT"}}, not yet verified.
+     *
+     * @throws InvalidNoticeException saying what is wrong with the frame; the message is safe to send back
+     */
+    public String authToken(String frame) {
+        JsonValue value;
+        try {
+            value = codec.read(frame, "auth frame");
+        } catch (InvalidNoticeException e) {
+            value = null;
+        }
+        if (!(value instanceof JsonObject object) || !(object.get("type") instanceof JsonString type)
+                || !"auth".equals(type.getString())) {
+            throw new InvalidNoticeException("the first frame must be {\"type\":\"auth\",\"token\":JWT}");
+        }
+        if (!(object.get("token") instanceof JsonString token)) {
+            throw new InvalidNoticeException("the auth frame has no string 'token'");
+        }
+        return token.getString();
+    }
+
+    private void expireAuthWaits() {
+        long now = System.nanoTime();
+        awaitingAuth.forEach((onTimeout, deadline) -> {
+            if (now - deadline >= 0 && awaitingAuth.remove(onTimeout, deadline)) {
+                try {
+                    onTimeout.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.FINE, "Closing a connection without auth frame failed", e);
+                }
+            }
+        });
+    }
+
     /** Runs {@code task} soon on the executor that closes connections (closing may block). */
     public void later(Runnable task) {
         closer.execute(task);
@@ -261,8 +324,9 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Handles one text frame from a client: {@code {"type":"ping"}} is answered with {@code pong}; anything
-     * else gets an {@code error} frame and the connection stays open.
+     * Handles one text frame from an authenticated client: {@code {"type":"ping"}} is answered with
+     * {@code pong}; anything else (a second {@code auth} included) gets an {@code error} frame and the
+     * connection stays open.
      */
     public void receive(SessionSender session, String text) {
         session.heard();
@@ -280,6 +344,9 @@ public final class Node implements AutoCloseable {
         }
         if ("ping".equals(type.getString())) {
             session.offer(codec.frame("pong"));
+        } else if ("auth".equals(type.getString())) {
+            session.offer(codec.frame("error", "code", "bad_frame", "message",
+                    "this connection is already authenticated; to change user or token, reconnect"));
         } else {
             String name = type.getString().length() > 40 ? type.getString().substring(0, 40) : type.getString();
             session.offer(codec.frame("error", "code", "unknown_type", "message", "unknown frame type '" + name + "'"));

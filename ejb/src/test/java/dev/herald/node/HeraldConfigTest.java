@@ -20,6 +20,7 @@ class HeraldConfigTest {
         assertEquals("", c.jwtSecret());
         assertEquals(1024, c.sessionQueueLimit());
         assertEquals(Set.of(), c.allowedOrigins());
+        assertEquals(10_000, c.authTimeoutMillis());
     }
 
     @Test
@@ -49,6 +50,7 @@ class HeraldConfigTest {
         assertRejected("herald.node.name", "has.dot");
         assertRejected("herald.node.ttl", "1000"); // less than twice the default heartbeat (2000)
         assertRejected("herald.ws.ping-interval", "60000"); // not shorter than the idle timeout
+        assertRejected("herald.ws.auth-timeout", "50");
     }
 
     @Test

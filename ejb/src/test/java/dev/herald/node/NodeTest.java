@@ -257,6 +257,56 @@ class NodeTest {
     }
 
     @Test
+    void closesAConnectionWhoseAuthFrameDoesNotComeInTimeAndKeepsOneWhoseFrameCame() throws InterruptedException {
+        Node waiting = new Node(HeraldConfig.from(Map.of("herald.ws.auth-timeout", "300")::get),
+                new Engine(new MemoryBroker(registry), registry, "memory", () -> { }), Thread::new, pool, Runnable::run);
+        try {
+            waiting.start();
+            AtomicInteger silentClosed = new AtomicInteger();
+            AtomicInteger authenticatedClosed = new AtomicInteger();
+            Runnable silent = silentClosed::incrementAndGet;
+            Runnable authenticated = authenticatedClosed::incrementAndGet;
+            long start = System.nanoTime();
+            waiting.awaitAuth(silent);
+            waiting.awaitAuth(authenticated);
+            Thread.sleep(100);
+            assertTrue(waiting.authArrived(authenticated), "in time");
+            await().atMost(Duration.ofSeconds(5)).until(() -> silentClosed.get() == 1);
+            long waited = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(waited >= 300, "not before the timeout: " + waited + " ms");
+            assertEquals(false, waiting.authArrived(silent), "a frame after the timeout finds the wait over");
+            Thread.sleep(400);
+            assertEquals(1, silentClosed.get(), "closed once");
+            assertEquals(0, authenticatedClosed.get());
+        } finally {
+            waiting.close();
+        }
+    }
+
+    @Test
+    void readsTheTokenOfAnAuthFrameAndSaysWhatIsWrongWithAnyOtherFirstFrame() {
+        assertEquals("abc.def.ghi", node.authToken("{\"type\":\"auth\",\"token\":\"abc.def.ghi\"}"));
+        for (String bad : List.of("not json", "[1]", "{\"type\":\"ping\"}", "{\"token\":\"abc\"}")) {
+            InvalidNoticeException e = assertThrows(InvalidNoticeException.class, () -> node.authToken(bad), bad);
+            assertTrue(e.getMessage().startsWith("the first frame must be {\"type\":\"auth\""), e.getMessage());
+        }
+        InvalidNoticeException noToken = assertThrows(InvalidNoticeException.class,
+                () -> node.authToken("{\"type\":\"auth\",\"token\":42}"));
+        assertEquals("the auth frame has no string 'token'", noToken.getMessage());
+    }
+
+    @Test
+    void answersASecondAuthFrameWithAnErrorAndKeepsTheConnection() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = node.connect("alice", t);
+        node.receive(s, "{\"type\":\"auth\",\"token\":\"x\"}");
+        assertEquals(List.of("welcome", "error"), t.frames().stream().map(f -> f.getString("type")).toList());
+        assertEquals("bad_frame", t.frames().get(1).getString("code"));
+        assertTrue(t.frames().get(1).getString("message").contains("already authenticated"));
+        assertTrue(!s.isClosed());
+    }
+
+    @Test
     void refusesANoticeLargerThanTheConfiguredMaximumAndSendsNothing() {
         FakeTransport t = new FakeTransport();
         node.connect("alice", t);

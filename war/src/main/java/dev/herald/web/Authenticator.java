@@ -1,5 +1,6 @@
 package dev.herald.web;
 
+import dev.herald.InvalidNoticeException;
 import dev.herald.node.HeraldConfig;
 import dev.herald.node.HeraldNode;
 import dev.herald.node.Node;
@@ -12,7 +13,8 @@ import java.util.List;
 
 /**
  * Says who a new WebSocket session belongs to: the container-authenticated principal when the upgrade
- * request has one, otherwise the {@code sub} of the {@code token} query parameter.
+ * request has one, else the {@code sub} of a {@code token} query parameter, else (see {@link #awaitsAuthFrame})
+ * the {@code sub} of the token in the connection's first frame.
  */
 @ApplicationScoped
 public class Authenticator {
@@ -31,24 +33,48 @@ public class Authenticator {
     }
 
     /**
-     * Returns the user id of {@code session}.
+     * Whether {@code session} has no identity yet and may send one in its first frame: no principal, no
+     * {@code token} query parameter, and token login on.
+     */
+    public boolean awaitsAuthFrame(Session session) {
+        return tokens != null && principalOf(session) == null && !session.getRequestParameterMap().containsKey("token");
+    }
+
+    /**
+     * Returns the user id of {@code session} from its principal or its {@code token} query parameter.
      *
      * @throws TokenVerifier.InvalidTokenException saying why the session has no valid identity
      */
     public String userOf(Session session) {
-        Principal principal = session.getUserPrincipal();
-        if (principal != null && principal.getName() != null && !principal.getName().isEmpty()) {
-            return principal.getName();
+        String principal = principalOf(session);
+        if (principal != null) {
+            return principal;
         }
-        List<String> token = session.getRequestParameterMap().get("token");
         if (tokens == null) {
             throw new TokenVerifier.InvalidTokenException(
                     "not authenticated, and token login is off (herald.jwt.secret is not set)");
         }
-        if (token == null || token.isEmpty()) {
-            throw new TokenVerifier.InvalidTokenException("no token: connect to /ws?token=JWT");
+        List<String> token = session.getRequestParameterMap().get("token");
+        return tokens.verify(token == null || token.isEmpty() ? null : token.get(0));
+    }
+
+    /**
+     * Returns the user id of the token in a connection's first frame, {@code {"type":"auth","token":"JWT"}}.
+     *
+     * @throws TokenVerifier.InvalidTokenException saying why the frame gives no valid identity
+     */
+    public String userOfAuthFrame(String frame) {
+        try {
+            return tokens.verify(node.authToken(frame));
+        } catch (InvalidNoticeException e) {
+            throw new TokenVerifier.InvalidTokenException(e.getMessage());
         }
-        return tokens.verify(token.get(0));
+    }
+
+    private static String principalOf(Session session) {
+        Principal principal = session.getUserPrincipal();
+        return principal == null || principal.getName() == null || principal.getName().isEmpty()
+                ? null : principal.getName();
     }
 
     /**

@@ -17,9 +17,14 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * {@code ws://HOST:PORT/herald/ws?token=JWT}: the WebSocket endpoint, kept thin. On open it checks the origin
- * and the identity, then registers the session with the node; on close or error it unregisters it. Every
- * frame to the client goes through the session's {@link SessionSender}.
+ * {@code ws://HOST:PORT/herald/ws}: the WebSocket endpoint, kept thin. On open it checks the origin and the
+ * identity, then registers the session with the node; on close or error it unregisters it. Every frame to the
+ * client goes through the session's {@link SessionSender}.
+ *
+ * <p>The identity is the container-authenticated principal, or the token of a {@code ?token=JWT} query
+ * parameter, or, when the upgrade request has neither, the token of the connection's first frame,
+ * {@code {"type":"auth","token":"JWT"}}, which must come within {@code herald.ws.auth-timeout}. Until then the
+ * connection is registered nowhere and gets nothing.
  *
  * <p>Close codes: {@value #CLOSE_UNAUTHORIZED} no valid identity, {@value #CLOSE_ORIGIN_REFUSED} origin not
  * allowed, 1013 the engine cannot register the session now (retry later), 4429 too slow, 4408 idle (no frame
@@ -43,7 +48,10 @@ public class HeraldEndpoint {
     Authenticator authenticator;
 
     private Node node;
-    private SessionSender sender;
+    private volatile SessionSender sender;
+    /** While the auth frame is awaited: what closes the connection when it does not come in time. */
+    private volatile Runnable authTimeout;
+    private volatile boolean closed;
 
     @OnOpen
     public void open(Session session) {
@@ -55,6 +63,21 @@ public class HeraldEndpoint {
             refuse(session, CLOSE_ORIGIN_REFUSED, "origin not allowed: " + refusedOrigin);
             return;
         }
+        // No container idle timeout (0 turns off a server default): Tyrus reschedules its timer through the
+        // managed scheduler on every send, which cost Payara most of its push throughput. The node runs its
+        // own idle check on pongs and frames (herald.ws.idle-timeout).
+        session.setMaxIdleTimeout(0);
+        session.setMaxTextMessageBufferSize(config.maxFrameBytes());
+        if (authenticator.awaitsAuthFrame(session)) {
+            Runnable timeout = () -> {
+                LOG.info(() -> "Closed a WebSocket that sent no auth frame within " + config.authTimeoutMillis() + " ms");
+                WebSocketTransport.close(session, CLOSE_UNAUTHORIZED,
+                        "unauthorized: no auth frame within " + config.authTimeoutMillis() + " ms");
+            };
+            authTimeout = timeout;
+            node.awaitAuth(timeout);
+            return;
+        }
         String user;
         try {
             user = authenticator.userOf(session);
@@ -63,17 +86,37 @@ public class HeraldEndpoint {
             refuse(session, CLOSE_UNAUTHORIZED, "unauthorized: " + e.getMessage());
             return;
         }
-        // No container idle timeout (0 turns off a server default): Tyrus reschedules its timer through the
-        // managed scheduler on every send, which cost Payara most of its push throughput. The node runs its
-        // own idle check on pongs and frames (herald.ws.idle-timeout).
-        session.setMaxIdleTimeout(0);
-        session.setMaxTextMessageBufferSize(config.maxFrameBytes());
+        connect(session, user);
+    }
+
+    private void connect(Session session, String user) {
         try {
             sender = node.connect(user, new WebSocketTransport(session, node.config().rawFrames()));
         } catch (HeraldUnavailableException e) {
             LOG.warning(() -> "Refused WebSocket of " + user + ": " + e.getMessage());
             refuse(session, Node.CLOSE_TRY_AGAIN_LATER, "try again later");
+            return;
         }
+        if (closed) {
+            node.disconnect(sender); // closed while connecting: the close event may not have seen the sender
+        }
+    }
+
+    /** The connection's first frame, when its identity comes in it. */
+    private void authenticate(Session session, Runnable timeout, String text) {
+        authTimeout = null;
+        if (!node.authArrived(timeout)) {
+            return; // too late: the time-out is closing the connection
+        }
+        String user;
+        try {
+            user = authenticator.userOfAuthFrame(text);
+        } catch (TokenVerifier.InvalidTokenException e) {
+            LOG.info(() -> "Refused WebSocket: " + e.getMessage());
+            WebSocketTransport.close(session, CLOSE_UNAUTHORIZED, "unauthorized: " + e.getMessage());
+            return;
+        }
+        connect(session, user);
     }
 
     /**
@@ -90,36 +133,49 @@ public class HeraldEndpoint {
 
     @OnMessage
     public void message(Session session, String text) {
-        if (sender == null) {
-            return;
-        }
         // Not every container applies setMaxTextMessageBufferSize (Tyrus does not): check here too.
         if (text.length() > node.config().maxFrameBytes()) {
             WebSocketTransport.close(session, CLOSE_TOO_BIG, "frame larger than " + node.config().maxFrameBytes());
             return;
         }
-        node.receive(sender, text);
+        SessionSender s = sender;
+        if (s != null) {
+            node.receive(s, text);
+            return;
+        }
+        Runnable timeout = authTimeout;
+        if (timeout != null) {
+            authenticate(session, timeout, text);
+        }
     }
 
     @OnMessage
     public void pong(PongMessage pong) {
-        if (sender != null) {
-            sender.heard();
+        SessionSender s = sender;
+        if (s != null) {
+            s.heard();
         }
     }
 
     @OnClose
     public void close(CloseReason reason) {
-        if (sender != null) {
-            node.disconnect(sender);
+        closed = true;
+        Runnable timeout = authTimeout;
+        if (timeout != null) {
+            node.authArrived(timeout); // no longer waited for
+        }
+        SessionSender s = sender;
+        if (s != null) {
+            node.disconnect(s);
         }
     }
 
     @OnError
     public void error(Session session, Throwable error) {
-        LOG.log(Level.FINE, "WebSocket error" + (sender == null ? "" : " on " + sender.id()), error);
-        if (sender != null) {
-            node.disconnect(sender);
+        SessionSender s = sender;
+        LOG.log(Level.FINE, "WebSocket error" + (s == null ? "" : " on " + s.id()), error);
+        if (s != null) {
+            node.disconnect(s);
         }
         if (session.isOpen()) {
             WebSocketTransport.close(session, 1011, "internal error");

@@ -248,7 +248,7 @@ public final class Bench {
     private void deliveryScenarios(Target t) throws InterruptedException {
         int conns = quick ? 1000 : 2000;
         try (LoadClient client = new LoadClient()) {
-            double connectRate = client.open(conns, t.ws, 200);
+            double connectRate = client.open(conns, t.ws, t.firstFrame, 200);
             log(t + ": " + conns + " connections at " + Math.round(connectRate) + "/s");
             awaitSessions(t, conns);
             Publisher publisher = new Publisher(t.publish, t.bearer);
@@ -288,7 +288,7 @@ public final class Bench {
         }
         int conns = quick ? 1000 : 2000;
         try (LoadClient client = new LoadClient()) {
-            client.open(conns, t.wsInRooms, 200);
+            client.open(conns, t.wsInRooms, t.firstFrame, 200);
             awaitSessions(t, conns);
             Publisher publisher = new Publisher(t.publish, t.bearer);
             int small = conns / SMALL_ROOM;
@@ -347,7 +347,7 @@ public final class Bench {
         int seconds = Integer.parseInt(p[2]);
         int conns = quick ? 1000 : 2000;
         try (LoadClient client = new LoadClient()) {
-            client.open(conns, t.ws, 200);
+            client.open(conns, t.ws, t.firstFrame, 200);
             awaitSessions(t, conns);
             Publisher publisher = new Publisher(t.publish, t.bearer);
             IntFunction<String> toUser = i -> "{\"user\":\"u" + (i % conns) + "\"}";
@@ -432,7 +432,7 @@ public final class Bench {
             histograms.put(p.name, Proc.histogram(p.jvmPid()));
         }
         try (LoadClient client = new LoadClient()) {
-            double rate = client.open(conns, t.ws, 200);
+            double rate = client.open(conns, t.ws, t.firstFrame, 200);
             awaitSessions(t, conns);
             JsonArrayBuilder nodes = Json.createArrayBuilder();
             double heapSum = 0;
@@ -501,7 +501,7 @@ public final class Bench {
             Target t = Target.herald(server, "herald", nodes, redis.pid());
             int conns = quick ? 1000 : 2000;
             try (LoadClient client = new LoadClient()) {
-                client.open(conns, t.ws, 200);
+                client.open(conns, t.ws, t.firstFrame, 200);
                 awaitSessions(t, conns);
                 Publisher publisher = new Publisher(t.publish, t.bearer);
                 Map<String, Long> before = redis.commandCalls();
@@ -618,6 +618,8 @@ public final class Bench {
         final List<URI> publish;
         final String bearer;
         final IntFunction<URI> ws;
+        /** The first frame connection i sends (its auth frame), or {@code null}. */
+        final IntFunction<String> firstFrame;
         /** Connection i joined to its rooms (scenario C), or {@code null} where the target has no rooms. */
         final IntFunction<URI> wsInRooms;
         /** Why the target has no rooms, when it has none. */
@@ -627,13 +629,15 @@ public final class Bench {
         private final URI sessionsUri;
 
         private Target(String server, String name, List<ServerProcess> nodes, List<URI> publish, String bearer,
-                IntFunction<URI> ws, IntFunction<URI> wsInRooms, String noRooms, long redisPid, URI sessionsUri) {
+                IntFunction<URI> ws, IntFunction<String> firstFrame, IntFunction<URI> wsInRooms, String noRooms,
+                long redisPid, URI sessionsUri) {
             this.server = server;
             this.name = name;
             this.nodes = nodes;
             this.publish = publish;
             this.bearer = bearer;
             this.ws = ws;
+            this.firstFrame = firstFrame;
             this.wsInRooms = wsInRooms;
             this.noRooms = noRooms;
             this.redisPid = redisPid;
@@ -642,7 +646,7 @@ public final class Bench {
 
         static Target thin(String server, ServerProcess node) {
             return new Target(server, "thin", List.of(node), List.of(node.uri("/thin/publish")), null,
-                    i -> node.ws("/thin/ws?user=u" + i),
+                    i -> node.ws("/thin/ws?user=u" + i), null,
                     i -> node.ws("/thin/ws?user=u" + i + "&rooms=s" + i / SMALL_ROOM + ",l" + i / LARGE_ROOM),
                     null, 0, node.uri("/thin/publish"));
         }
@@ -652,7 +656,8 @@ public final class Bench {
             // Channels come with a later issue: then wsInRooms subscribes connection i to its rooms, and the
             // notices of scenario C name them as {"room":id} (or whatever recipient channels get).
             return new Target(server, name, List.copyOf(nodes), publish, KEY,
-                    i -> nodes.get(i % nodes.size()).ws("/herald/ws?token=" + token("u" + i)), null,
+                    i -> nodes.get(i % nodes.size()).ws("/herald/ws"),
+                    i -> "{\"type\":\"auth\",\"token\":\"" + token("u" + i) + "\"}", null,
                     "Herald has no channels yet", redisPid, null);
         }
 

@@ -84,17 +84,19 @@ final class LoadClient implements AutoCloseable {
     }
 
     /**
-     * Opens {@code count} connections, at most {@code parallel} handshakes at a time.
+     * Opens {@code count} connections, at most {@code parallel} at a time.
      *
      * @param uri the URI of connection {@code i}
+     * @param firstFrame the text connection {@code i} sends once its handshake is done (Herald's auth frame), or
+     *     {@code null} for none; a connection that sends one counts as open once the server's first frame came
      * @return connections opened per second
      */
-    double open(int count, IntFunction<URI> uri, int parallel) {
+    double open(int count, IntFunction<URI> uri, IntFunction<String> firstFrame, int parallel) {
         long start = System.nanoTime();
         for (int i = 0; i < count; i += parallel) {
             List<Promise<Void>> wave = new ArrayList<>();
             for (int j = i; j < Math.min(count, i + parallel); j++) {
-                Connection c = new Connection();
+                Connection c = new Connection(firstFrame == null ? null : firstFrame.apply(j));
                 connections.add(c);
                 wave.add(c.connect(uri.apply(j)));
             }
@@ -150,8 +152,14 @@ final class LoadClient implements AutoCloseable {
         volatile Channel channel;
         volatile boolean closing;
         private Promise<Void> handshake;
+        /** Sent once the handshake is done; then the connection is open when the server's first frame comes. */
+        private final String firstFrame;
         private final BitSet seen = new BitSet();
         private int seenStep = -1;
+
+        Connection(String firstFrame) {
+            this.firstFrame = firstFrame;
+        }
 
         Promise<Void> connect(URI uri) {
             handshake = group.next().newPromise();
@@ -182,7 +190,11 @@ final class LoadClient implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
             if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-                handshake.trySuccess(null);
+                if (firstFrame == null) {
+                    handshake.trySuccess(null);
+                } else {
+                    ctx.writeAndFlush(new TextWebSocketFrame(firstFrame));
+                }
             } else if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
                 handshake.tryFailure(new IllegalStateException("handshake timed out"));
             }
@@ -205,6 +217,9 @@ final class LoadClient implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
+            if (!handshake.isDone()) {
+                handshake.trySuccess(null);
+            }
             Measure m = measure;
             if (m != null) {
                 record(m, frame.content());

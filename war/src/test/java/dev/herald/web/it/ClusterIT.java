@@ -99,7 +99,7 @@ class ClusterIT {
     }
 
     static WsClient connect(PayaraMicroNode node, String user) {
-        WsClient client = WsClient.connect(node.ws(tokens.sign(user, Duration.ofMinutes(10))));
+        WsClient client = WsClient.connectWithAuthFrame(node.ws(), tokens.sign(user, Duration.ofMinutes(10)));
         client.awaitSessionId();
         clients.add(client);
         return client;

@@ -61,8 +61,9 @@ class HeraldWarIT {
         return URI.create(http("/ws" + query).toString().replaceFirst("^http", "ws"));
     }
 
+    /** A session of {@code user} that sent its token in the first frame, as herald.js does. */
     WsClient connect(String user) {
-        WsClient client = WsClient.connect(ws("?token=" + TOKENS.sign(user, Duration.ofMinutes(5))));
+        WsClient client = WsClient.connectWithAuthFrame(ws(""), TOKENS.sign(user, Duration.ofMinutes(5)));
         client.awaitSessionId();
         return client;
     }
@@ -102,6 +103,16 @@ class HeraldWarIT {
     }
 
     @Test
+    void acceptsTheTokenInTheUrlAsWell() {
+        try (WsClient urlToken = WsClient.connect(ws("?token=" + TOKENS.sign("judy", Duration.ofMinutes(5))))) {
+            urlToken.awaitSessionId();
+            assertEquals("judy", urlToken.ofType("welcome").get(0).getString("user"));
+            publish("{\"to\":{\"user\":\"judy\"},\"event\":\"by.url\"}");
+            urlToken.awaitEvent("by.url");
+        }
+    }
+
+    @Test
     void refusesConnectionsWithoutAValidIdentityWithCloseCode4401() throws Exception {
         String wrongKey = new TokenVerifier("another-secret-that-is-long-enough-0123456789")
                 .sign("mallory", Duration.ofMinutes(5));
@@ -110,12 +121,36 @@ class HeraldWarIT {
         expired.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
         String unsigned = new PlainJWT(new JWTClaimsSet.Builder().subject("mallory")
                 .expirationTime(new Date(System.currentTimeMillis() + 600_000)).build()).serialize();
-        for (String query : new String[] {"", "?token=", "?token=garbage", "?token=" + wrongKey,
-            "?token=" + expired.serialize(), "?token=" + URLEncoder.encode(unsigned, StandardCharsets.UTF_8)}) {
-            try (WsClient client = WsClient.connect(ws(query))) {
-                assertEquals(4401, client.awaitClose(), "query " + query);
-                assertTrue(client.ofType("welcome").isEmpty(), "nothing registered for " + query);
+        for (String badToken : new String[] {"", "garbage", wrongKey, expired.serialize(), unsigned}) {
+            try (WsClient client = WsClient.connect(ws("?token=" + URLEncoder.encode(badToken, StandardCharsets.UTF_8)))) {
+                assertEquals(4401, client.awaitClose(), "token in the URL: " + badToken);
+                assertTrue(client.ofType("welcome").isEmpty(), "nothing registered for " + badToken);
             }
+            try (WsClient client = WsClient.connectWithAuthFrame(ws(""), badToken)) {
+                assertEquals(4401, client.awaitClose(), "token in the first frame: " + badToken);
+                assertTrue(client.ofType("welcome").isEmpty(), "nothing registered for " + badToken);
+            }
+        }
+        for (String firstFrame : new String[] {"{\"type\":\"ping\"}", "not json", "{\"type\":\"auth\"}"}) {
+            try (WsClient client = WsClient.connect(ws(""))) {
+                client.send(firstFrame);
+                assertEquals(4401, client.awaitClose(), "first frame " + firstFrame);
+                assertTrue(client.ofType("welcome").isEmpty() && client.ofType("pong").isEmpty(), firstFrame);
+            }
+        }
+    }
+
+    @Test
+    void closesAConnectionThatSendsNoAuthFrameWithinTheAuthTimeout() {
+        int sessionsBefore = sessions();
+        try (WsClient silent = WsClient.connect(ws(""))) {
+            long start = System.nanoTime();
+            assertEquals(4401, silent.awaitClose(Duration.ofSeconds(15)));
+            long waited = (System.nanoTime() - start) / 1_000_000;
+            // The server runs with herald.ws.auth-timeout=2000.
+            assertTrue(waited >= 1500, "closed after the auth timeout, not at once: " + waited + " ms");
+            assertTrue(silent.closeReason().contains("no auth frame"), silent.closeReason());
+            assertEquals(sessionsBefore, sessions(), "nothing was registered");
         }
     }
 

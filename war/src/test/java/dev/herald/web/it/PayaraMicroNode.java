@@ -99,8 +99,8 @@ public final class PayaraMicroNode implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
-    public URI ws(String token) {
-        return URI.create("ws://127.0.0.1:" + port + "/herald/ws?token=" + token);
+    public URI ws() {
+        return URI.create("ws://127.0.0.1:" + port + "/herald/ws");
     }
 
     /** Kills the process with SIGKILL, as a crash would: no shutdown hook, no clean-up. */

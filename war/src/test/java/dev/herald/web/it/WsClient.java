@@ -54,6 +54,16 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         socket.request(Long.MAX_VALUE);
     }
 
+    /**
+     * Connects to {@code uri}, waits for the handshake and sends {@code {"type":"auth","token":token}} as the
+     * first frame, as herald.js does.
+     */
+    public static WsClient connectWithAuthFrame(URI uri, String token) {
+        WsClient client = connect(uri);
+        client.send("{\"type\":\"auth\",\"token\":\"" + token + "\"}");
+        return client;
+    }
+
     /** Connects to {@code uri} (with any headers, e.g. Origin) and waits for the handshake. */
     public static WsClient connect(URI uri, String... headers) {
         return new WsClient().open(uri, headers);
