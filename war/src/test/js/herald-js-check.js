@@ -1,0 +1,83 @@
+// Drives herald.js in headless Chromium against a deployed herald.war; exits 0 when every check passed.
+//   node herald-js-check.js BASE_URL TOKEN API_KEY      (BASE_URL ends with the context root, e.g. .../herald/)
+// Chromium: $CHROMIUM, else /usr/bin/chromium. Every wait is bounded; the whole run stops within 90 s.
+const { chromium } = require("playwright-core");
+
+const [base, token, apiKey] = process.argv.slice(2);
+const WAIT = { timeout: 15000 };
+
+function check(condition, what) {
+  if (!condition) {
+    throw new Error("check failed: " + what);
+  }
+  console.log("ok - " + what);
+}
+
+async function statuses(page) {
+  return page.evaluate(() => window.events.filter((e) => e.kind === "status"));
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox"],
+  });
+  try {
+    const page = await browser.newPage();
+    const sockets = [];
+    page.on("websocket", (ws) => {
+      const seen = { url: ws.url(), sent: [] };
+      sockets.push(seen);
+      ws.on("framesent", (frame) => seen.sent.push(String(frame.payload)));
+    });
+    await page.goto(base + "herald-test.html#token=" + encodeURIComponent(token));
+    await page.waitForFunction(() => window.events.some((e) => e.status === "open"), null, WAIT);
+    const first = (await statuses(page)).find((s) => s.status === "open");
+    check(first.user === "browser-user", "welcome names the token's user: " + first.user);
+    check(sockets.length === 1 && !sockets[0].url.includes("token"), "the token is not in the URL: " + sockets[0].url);
+    check(JSON.parse(sockets[0].sent[0]).type === "auth" && JSON.parse(sockets[0].sent[0]).token === token,
+        "the first frame is the auth frame with the token");
+
+    const response = await fetch(base + "api/notices", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: "Bearer " + apiKey },
+      body: JSON.stringify({ to: { user: "browser-user" }, event: "browser.notice", data: { n: 1 } }),
+    });
+    check(response.status === 202, "REST publish accepted: " + response.status);
+    await page.waitForFunction(() => window.events.some((e) => e.event === "browser.notice"), null, WAIT);
+    const notice = await page.evaluate(() => window.events.find((e) => e.event === "browser.notice"));
+    check(notice.data.n === 1, "onNotice got the notice with its data");
+
+    // A dropped connection: herald.js reconnects after a backoff, fetching the token again, and gets a new session.
+    await page.evaluate(() => window.herald.socket.close(4000, "test drop"));
+    await page.waitForFunction(() => window.events.filter((e) => e.status === "open").length === 2, null, WAIT);
+    const opens = (await statuses(page)).filter((s) => s.status === "open");
+    check(opens[1].session !== opens[0].session, "reconnected with a new session: " + opens[1].session);
+    check(await page.evaluate(() => window.tokenCalls) === 2, "the token function ran again for the reconnect");
+    check((await statuses(page)).some((s) => s.status === "waiting"), "it waited (backoff) before reconnecting");
+    check(sockets.length === 2 && JSON.parse(sockets[1].sent[0]).type === "auth", "the new connection authenticated first");
+
+    // A fixed token that the server refuses: closed with 4401 and no retry.
+    const refused = await browser.newPage();
+    await refused.goto(base + "herald-test.html#fixed=not-a-jwt");
+    await refused.waitForFunction(() => window.events.some((e) => e.status === "stopped"), null, WAIT);
+    const closedWith = (await statuses(refused)).find((s) => s.status === "closed");
+    check(closedWith && closedWith.code === 4401, "a refused fixed token closes with 4401: " + JSON.stringify(closedWith));
+    await refused.waitForTimeout(1500);
+    check((await statuses(refused)).filter((s) => s.status === "connecting").length === 1, "and is not retried");
+  } finally {
+    await browser.close();
+  }
+}
+
+const deadline = setTimeout(() => {
+  console.error("not done within 90 s");
+  process.exit(2);
+}, 90000);
+main().then(() => {
+  clearTimeout(deadline);
+  console.log("all herald.js checks passed");
+}, (e) => {
+  console.error(e.stack || String(e));
+  process.exit(1);
+});
