@@ -62,7 +62,8 @@ async function main() {
     await refused.goto(base + "herald-test.html#fixed=not-a-jwt");
     await refused.waitForFunction(() => window.events.some((e) => e.status === "stopped"), null, WAIT);
     const closedWith = (await statuses(refused)).find((s) => s.status === "closed");
-    check(closedWith && closedWith.code === 4401, "a refused fixed token closes with 4401: " + JSON.stringify(closedWith));
+    check(closedWith && closedWith.code === 4401 && closedWith.reason.includes("not a JWT"),
+        "a refused fixed token closes with 4401 for its token: " + JSON.stringify(closedWith));
     await refused.waitForTimeout(1500);
     check((await statuses(refused)).filter((s) => s.status === "connecting").length === 1, "and is not retried");
   } finally {

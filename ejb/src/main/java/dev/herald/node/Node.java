@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -46,6 +47,8 @@ public final class Node implements AutoCloseable {
     public static final int CLOSE_GOING_AWAY = 1001;
     /** Close code for a client not heard from (no frame, no pong) for {@code herald.ws.idle-timeout}. */
     public static final int CLOSE_IDLE = 4408;
+    /** Close code for a connection without a valid identity, or whose auth frame did not come in time. */
+    public static final int CLOSE_UNAUTHORIZED = 4401;
 
     static final long INITIAL_BACKOFF_MILLIS = 100;
     /** Every this many heartbeats, the node drops registry entries of sessions it no longer holds. */
@@ -76,8 +79,9 @@ public final class Node implements AutoCloseable {
     private final Outage heartbeat = new Outage("heartbeat");
     private final CountDownLatch subscribed = new CountDownLatch(1);
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
-    /** Connections that have yet to send their auth frame: what closes each, and when (System.nanoTime). */
-    private final Map<Runnable, Long> awaitingAuth = new ConcurrentHashMap<>();
+    /** Connections that have yet to send their auth frame, with the moment they time out (System.nanoTime). */
+    private final Map<Connection, Long> awaitingAuth = new ConcurrentHashMap<>();
+    private final AtomicBoolean sweepingAuthWaits = new AtomicBoolean();
     private volatile long backoffMillis = INITIAL_BACKOFF_MILLIS;
     private volatile boolean knownToRegistry;
     private boolean mustRegisterAgain;
@@ -111,12 +115,14 @@ public final class Node implements AutoCloseable {
         subscriber.start();
         tasks.add(scheduler.scheduleWithFixedDelay(this::beat, 0, config.heartbeatMillis(), TimeUnit.MILLISECONDS));
         long tick = Math.max(1, config.pingIntervalMillis() / pingSlots);
-        tasks.add(scheduler.scheduleWithFixedDelay(() -> closer.execute(this::pingSlot), tick, tick,
+        tasks.add(scheduler.scheduleWithFixedDelay(() -> onCloser(this::pingSlot), tick, tick,
                 TimeUnit.MILLISECONDS));
         long sweep = Math.max(50, Math.min(1000, config.authTimeoutMillis() / 4));
         tasks.add(scheduler.scheduleWithFixedDelay(() -> {
-            if (!awaitingAuth.isEmpty()) {
-                closer.execute(this::expireAuthWaits);
+            // One sweep at a time: a sweep closing many connections must not have more queued behind it.
+            if (!awaitingAuth.isEmpty() && sweepingAuthWaits.compareAndSet(false, true)
+                    && !onCloser(this::expireAuthWaits)) {
+                sweepingAuthWaits.set(false);
             }
         }, sweep, sweep, TimeUnit.MILLISECONDS));
         LOG.info(() -> "Herald node " + id + " started on " + engine.description() + " (" + config.describe() + ")");
@@ -252,23 +258,36 @@ public final class Node implements AutoCloseable {
         return session;
     }
 
-    /**
-     * Starts the wait for the auth frame of a connection that opened without an identity: unless
-     * {@link #authArrived} ends the wait within {@code herald.ws.auth-timeout}, {@code onTimeout} runs on the
-     * executor that closes connections (within a quarter of the timeout, at most a second, after it).
-     */
-    public void awaitAuth(Runnable onTimeout) {
-        awaitingAuth.put(onTimeout, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.authTimeoutMillis()));
+    /** A connection as far as closing it goes; the WebSocket endpoint's, while it waits for its auth frame. */
+    @FunctionalInterface
+    public interface Connection {
+        void close(int code, String reason);
     }
 
     /**
-     * Ends the wait that {@link #awaitAuth} started with {@code onTimeout}, when the connection's first frame
-     * arrived or the connection closed.
+     * Starts the wait for the auth frame of a connection that opened without an identity: unless
+     * {@link #authArrived} ends the wait within {@code herald.ws.auth-timeout}, the node closes the connection
+     * with {@link #CLOSE_UNAUTHORIZED} (checked every quarter of the timeout, between 50 ms and 1 s), and if
+     * the node stops first, with {@link #CLOSE_GOING_AWAY}. Closing runs on the executor that closes
+     * connections.
      *
-     * @return {@code false} if the wait had already timed out: {@code onTimeout} ran or is running
+     * @throws HeraldUnavailableException when this node has stopped; nothing waits then
      */
-    public boolean authArrived(Runnable onTimeout) {
-        return awaitingAuth.remove(onTimeout) != null;
+    public void awaitAuth(Connection connection) {
+        awaitingAuth.put(connection, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.authTimeoutMillis()));
+        if (stopped.getCount() == 0 && awaitingAuth.remove(connection) != null) {
+            throw new HeraldUnavailableException("node " + id + " is shutting down", null);
+        }
+    }
+
+    /**
+     * Ends the wait that {@link #awaitAuth} started, when the connection's first frame arrived or the
+     * connection closed.
+     *
+     * @return {@code false} if the wait was already over: the node closed the connection or is closing it
+     */
+    public boolean authArrived(Connection connection) {
+        return awaitingAuth.remove(connection) != null;
     }
 
     /**
@@ -294,16 +313,45 @@ public final class Node implements AutoCloseable {
     }
 
     private void expireAuthWaits() {
-        long now = System.nanoTime();
-        awaitingAuth.forEach((onTimeout, deadline) -> {
-            if (now - deadline >= 0 && awaitingAuth.remove(onTimeout, deadline)) {
-                try {
-                    onTimeout.run();
-                } catch (RuntimeException e) {
-                    LOG.log(Level.FINE, "Closing a connection without auth frame failed", e);
+        try {
+            long now = System.nanoTime();
+            int[] closed = {0};
+            awaitingAuth.forEach((connection, deadline) -> {
+                if (now - deadline >= 0 && awaitingAuth.remove(connection, deadline)) {
+                    closeQuietly(connection, CLOSE_UNAUTHORIZED,
+                            "unauthorized: no auth frame within " + config.authTimeoutMillis() + " ms");
+                    closed[0]++;
                 }
+            });
+            if (closed[0] > 0) {
+                LOG.info(() -> "Closed " + closed[0] + " WebSocket connection(s) that sent no auth frame within "
+                        + config.authTimeoutMillis() + " ms");
             }
-        });
+        } finally {
+            sweepingAuthWaits.set(false);
+        }
+    }
+
+    private static void closeQuietly(Connection connection, int code, String reason) {
+        try {
+            connection.close(code, reason);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "Closing a connection failed", e);
+        }
+    }
+
+    /**
+     * Hands a periodic task's work to the closer executor; returns whether it took it. A scheduled task that
+     * throws is never run again, so a closer that refuses work (the container is stopping) must not end it.
+     */
+    private boolean onCloser(Runnable work) {
+        try {
+            closer.execute(work);
+            return true;
+        } catch (RejectedExecutionException e) {
+            LOG.fine("The closer executor refused a periodic task; the node is stopping");
+            return false;
+        }
     }
 
     /** Runs {@code task} soon on the executor that closes connections (closing may block). */
@@ -499,6 +547,14 @@ public final class Node implements AutoCloseable {
         tasks.forEach(t -> t.cancel(false));
         for (SessionSender s : hub.all()) {
             s.close(CLOSE_GOING_AWAY, "node shutting down");
+        }
+        for (Connection c : List.copyOf(awaitingAuth.keySet())) {
+            if (awaitingAuth.remove(c) != null) {
+                Runnable closing = () -> closeQuietly(c, CLOSE_GOING_AWAY, "node shutting down");
+                if (!onCloser(closing)) {
+                    closing.run();
+                }
+            }
         }
         try {
             registry.removeNode(id);

@@ -262,25 +262,39 @@ class NodeTest {
                 new Engine(new MemoryBroker(registry), registry, "memory", () -> { }), Thread::new, pool, Runnable::run);
         try {
             waiting.start();
-            AtomicInteger silentClosed = new AtomicInteger();
-            AtomicInteger authenticatedClosed = new AtomicInteger();
-            Runnable silent = silentClosed::incrementAndGet;
-            Runnable authenticated = authenticatedClosed::incrementAndGet;
+            List<String> silentClosed = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<String> authenticatedClosed = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Node.Connection silent = (code, reason) -> silentClosed.add(code + " " + reason);
+            Node.Connection authenticated = (code, reason) -> authenticatedClosed.add(code + " " + reason);
             long start = System.nanoTime();
             waiting.awaitAuth(silent);
             waiting.awaitAuth(authenticated);
             Thread.sleep(100);
             assertTrue(waiting.authArrived(authenticated), "in time");
-            await().atMost(Duration.ofSeconds(5)).until(() -> silentClosed.get() == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> silentClosed.size() == 1);
             long waited = (System.nanoTime() - start) / 1_000_000;
             assertTrue(waited >= 300, "not before the timeout: " + waited + " ms");
+            assertEquals("4401 unauthorized: no auth frame within 300 ms", silentClosed.get(0));
             assertEquals(false, waiting.authArrived(silent), "a frame after the timeout finds the wait over");
             Thread.sleep(400);
-            assertEquals(1, silentClosed.get(), "closed once");
-            assertEquals(0, authenticatedClosed.get());
+            assertEquals(1, silentClosed.size(), "closed once");
+            assertEquals(List.of(), authenticatedClosed);
         } finally {
             waiting.close();
         }
+    }
+
+    @Test
+    void closesTheConnectionsStillWaitingForTheirAuthFrameWhenItStopsAndRefusesNewWaits() {
+        node.start();
+        List<String> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Node.Connection pending = (code, reason) -> closed.add(code + " " + reason);
+        node.awaitAuth(pending);
+        node.close();
+        assertEquals(List.of("1001 node shutting down"), closed);
+        assertEquals(false, node.authArrived(pending), "no longer waited for");
+        assertThrows(HeraldUnavailableException.class, () -> node.awaitAuth((code, reason) -> closed.add("late")));
+        assertEquals(1, closed.size());
     }
 
     @Test

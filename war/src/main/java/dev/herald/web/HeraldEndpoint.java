@@ -35,7 +35,7 @@ import java.util.logging.Logger;
 public class HeraldEndpoint {
 
     /** Close code for a connection without a valid token or principal. */
-    public static final int CLOSE_UNAUTHORIZED = 4401;
+    public static final int CLOSE_UNAUTHORIZED = Node.CLOSE_UNAUTHORIZED;
     /** Close code for a connection from an origin that {@code herald.ws.allowed-origins} does not allow. */
     public static final int CLOSE_ORIGIN_REFUSED = 4403;
 
@@ -49,8 +49,8 @@ public class HeraldEndpoint {
 
     private Node node;
     private volatile SessionSender sender;
-    /** While the auth frame is awaited: what closes the connection when it does not come in time. */
-    private volatile Runnable authTimeout;
+    /** While the auth frame is awaited: this connection as the node closes it should the frame not come. */
+    private volatile Node.Connection awaitingAuth;
     private volatile boolean closed;
 
     @OnOpen
@@ -69,13 +69,14 @@ public class HeraldEndpoint {
         session.setMaxIdleTimeout(0);
         session.setMaxTextMessageBufferSize(config.maxFrameBytes());
         if (authenticator.awaitsAuthFrame(session)) {
-            Runnable timeout = () -> {
-                LOG.info(() -> "Closed a WebSocket that sent no auth frame within " + config.authTimeoutMillis() + " ms");
-                WebSocketTransport.close(session, CLOSE_UNAUTHORIZED,
-                        "unauthorized: no auth frame within " + config.authTimeoutMillis() + " ms");
-            };
-            authTimeout = timeout;
-            node.awaitAuth(timeout);
+            Node.Connection connection = (code, reason) -> WebSocketTransport.close(session, code, reason);
+            awaitingAuth = connection;
+            try {
+                node.awaitAuth(connection);
+            } catch (HeraldUnavailableException e) {
+                awaitingAuth = null;
+                refuse(session, Node.CLOSE_TRY_AGAIN_LATER, "try again later");
+            }
             return;
         }
         String user;
@@ -103,10 +104,10 @@ public class HeraldEndpoint {
     }
 
     /** The connection's first frame, when its identity comes in it. */
-    private void authenticate(Session session, Runnable timeout, String text) {
-        authTimeout = null;
-        if (!node.authArrived(timeout)) {
-            return; // too late: the time-out is closing the connection
+    private void authenticate(Session session, Node.Connection connection, String text) {
+        awaitingAuth = null;
+        if (!node.authArrived(connection)) {
+            return; // the wait is over: the node is closing the connection (time-out or shutdown)
         }
         String user;
         try {
@@ -143,9 +144,9 @@ public class HeraldEndpoint {
             node.receive(s, text);
             return;
         }
-        Runnable timeout = authTimeout;
-        if (timeout != null) {
-            authenticate(session, timeout, text);
+        Node.Connection connection = awaitingAuth;
+        if (connection != null) {
+            authenticate(session, connection, text);
         }
     }
 
@@ -160,9 +161,9 @@ public class HeraldEndpoint {
     @OnClose
     public void close(CloseReason reason) {
         closed = true;
-        Runnable timeout = authTimeout;
-        if (timeout != null) {
-            node.authArrived(timeout); // no longer waited for
+        Node.Connection connection = awaitingAuth;
+        if (connection != null) {
+            node.authArrived(connection); // no longer waited for
         }
         SessionSender s = sender;
         if (s != null) {

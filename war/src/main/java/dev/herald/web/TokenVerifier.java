@@ -85,12 +85,27 @@ public final class TokenVerifier {
         }
     }
 
-    /** A token that Herald refuses; the message is safe to send to the client. */
+    /**
+     * A token that Herald refuses. The message is safe to send to the client and to log: parts of it can come
+     * from the token itself (the JOSE library quotes header values), so control characters are replaced and
+     * it is cut to {@value #MAX_MESSAGE_LENGTH} characters.
+     */
     public static final class InvalidTokenException extends RuntimeException {
+        static final int MAX_MESSAGE_LENGTH = 100;
         private static final long serialVersionUID = 1L;
 
         InvalidTokenException(String message) {
-            super(message);
+            super(safe(message));
+        }
+
+        private static String safe(String message) {
+            String text = message == null ? "token refused" : message;
+            StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_MESSAGE_LENGTH + 3));
+            for (int i = 0; i < text.length() && out.length() < MAX_MESSAGE_LENGTH; i++) {
+                char c = text.charAt(i);
+                out.append(Character.isISOControl(c) || c == '\u2028' || c == '\u2029' ? '?' : c);
+            }
+            return text.length() > MAX_MESSAGE_LENGTH ? out.append("...").toString() : out.toString();
         }
     }
 }

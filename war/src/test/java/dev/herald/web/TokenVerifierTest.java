@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
@@ -67,6 +68,18 @@ class TokenVerifierTest {
     @Test
     void refusesASubjectWithControlCharacters() throws Exception {
         assertRefused(signed(JWSAlgorithm.HS256, SECRET, valid().subject("ali\nce").build()), "subject");
+    }
+
+    @Test
+    void quotesNothingOfAHostileTokenThatCouldForgeALogLineOrFloodIt() throws Exception {
+        SignedJWT hostile = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256)
+                .type(new JOSEObjectType("x\nSEVERE: forged line" + "y".repeat(5000))).build(), valid().build());
+        hostile.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+        TokenVerifier.InvalidTokenException e = assertThrows(TokenVerifier.InvalidTokenException.class,
+                () -> verifier.verify(hostile.serialize()));
+        assertTrue(e.getMessage().contains("typ"), "refused for its header type: " + e.getMessage());
+        assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl), e.getMessage());
+        assertTrue(e.getMessage().length() <= 103, "cut: " + e.getMessage().length() + " characters");
     }
 
     private void assertRefused(String token, String reasonPart) {
