@@ -464,16 +464,10 @@ public final class NoticeCodec {
 
     /** Skips the value that starts with {@code first}, nested objects and arrays included. */
     private static void skip(JsonParser p, JsonParser.Event first) {
-        int depth = 0;
-        for (JsonParser.Event e = first; ; e = p.next()) {
-            if (e == JsonParser.Event.START_OBJECT || e == JsonParser.Event.START_ARRAY) {
-                depth++;
-            } else if (e == JsonParser.Event.END_OBJECT || e == JsonParser.Event.END_ARRAY) {
-                depth--;
-            }
-            if (depth == 0) {
-                return;
-            }
+        if (first == JsonParser.Event.START_OBJECT) {
+            p.skipObject();
+        } else if (first == JsonParser.Event.START_ARRAY) {
+            p.skipArray();
         }
     }
 
