@@ -302,14 +302,19 @@ public final class Node implements AutoCloseable {
         } catch (InvalidNoticeException e) {
             value = null;
         }
-        if (!(value instanceof JsonObject object) || !(object.get("type") instanceof JsonString type)
-                || !"auth".equals(type.getString())) {
+        if (!"auth".equals(typeOf(value))) {
             throw new InvalidNoticeException("the first frame must be {\"type\":\"auth\",\"token\":JWT}");
         }
-        if (!(object.get("token") instanceof JsonString token)) {
+        if (!(value.asJsonObject().get("token") instanceof JsonString token)) {
             throw new InvalidNoticeException("the auth frame has no string 'token'");
         }
         return token.getString();
+    }
+
+    /** The {@code type} of a client frame: a JSON object with a string {@code type}; {@code null} for anything else. */
+    private static String typeOf(JsonValue frame) {
+        return frame instanceof JsonObject object && object.get("type") instanceof JsonString type
+                ? type.getString() : null;
     }
 
     private void expireAuthWaits() {
@@ -341,22 +346,27 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Hands a periodic task's work to the closer executor; returns whether it took it. A scheduled task that
-     * throws is never run again, so a closer that refuses work (the container is stopping) must not end it.
+     * Hands {@code work} to the closer executor; returns whether it took it (it refuses work once the container
+     * is stopping). Never throws: a scheduled task that throws is never run again.
      */
     private boolean onCloser(Runnable work) {
         try {
             closer.execute(work);
             return true;
         } catch (RejectedExecutionException e) {
-            LOG.fine("The closer executor refused a periodic task; the node is stopping");
+            LOG.fine("The closer executor refused a task; the node is stopping");
             return false;
         }
     }
 
-    /** Runs {@code task} soon on the executor that closes connections (closing may block). */
+    /**
+     * Runs {@code task} soon on the executor that closes connections (closing may block); on this thread when
+     * that executor refuses it (the container is stopping).
+     */
     public void later(Runnable task) {
-        closer.execute(task);
+        if (!onCloser(task)) {
+            task.run();
+        }
     }
 
     /** Forgets a session that closed: locally and in the engine; idempotent. */
@@ -385,18 +395,19 @@ public final class Node implements AutoCloseable {
             session.offer(codec.frame("error", "code", "bad_frame", "message", e.getMessage()));
             return;
         }
-        if (!(frame instanceof JsonObject object) || !(object.get("type") instanceof JsonString type)) {
+        String type = typeOf(frame);
+        if (type == null) {
             session.offer(codec.frame("error", "code", "bad_frame",
                     "message", "a frame must be a JSON object with a string 'type'"));
             return;
         }
-        if ("ping".equals(type.getString())) {
+        if ("ping".equals(type)) {
             session.offer(codec.frame("pong"));
-        } else if ("auth".equals(type.getString())) {
+        } else if ("auth".equals(type)) {
             session.offer(codec.frame("error", "code", "bad_frame", "message",
                     "this connection is already authenticated; to change user or token, reconnect"));
         } else {
-            String name = type.getString().length() > 40 ? type.getString().substring(0, 40) : type.getString();
+            String name = type.length() > 40 ? type.substring(0, 40) : type;
             session.offer(codec.frame("error", "code", "unknown_type", "message", "unknown frame type '" + name + "'"));
         }
     }
@@ -550,10 +561,7 @@ public final class Node implements AutoCloseable {
         }
         for (Connection c : List.copyOf(awaitingAuth.keySet())) {
             if (awaitingAuth.remove(c) != null) {
-                Runnable closing = () -> closeQuietly(c, CLOSE_GOING_AWAY, "node shutting down");
-                if (!onCloser(closing)) {
-                    closing.run();
-                }
+                later(() -> closeQuietly(c, CLOSE_GOING_AWAY, "node shutting down"));
             }
         }
         try {

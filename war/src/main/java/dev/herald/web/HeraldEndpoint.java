@@ -125,11 +125,7 @@ public class HeraldEndpoint {
      * sometimes races Tyrus's own upgrade handling, and the client then never gets the close frame.
      */
     private void refuse(Session session, int code, String reason) {
-        try {
-            node.later(() -> WebSocketTransport.close(session, code, reason));
-        } catch (RuntimeException rejected) {
-            WebSocketTransport.close(session, code, reason);
-        }
+        node.later(() -> WebSocketTransport.close(session, code, reason));
     }
 
     @OnMessage
