@@ -3,25 +3,18 @@ package dev.herald.engine;
 import dev.herald.InvalidNoticeException;
 import dev.herald.Notice;
 import dev.herald.Recipient;
-import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
-import jakarta.json.JsonReaderFactory;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonGenerator;
 import jakarta.json.stream.JsonGeneratorFactory;
 import jakarta.json.stream.JsonParser;
-import jakarta.json.stream.JsonParserFactory;
-import jakarta.json.stream.JsonParsingException;
-import java.io.StringReader;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 
 /**
  * The shapes of a notice: the messages nodes exchange through the engine and the frame a client receives.
@@ -32,7 +25,8 @@ import java.util.NoSuchElementException;
  * own nodes publish: a header line {@code {"v":2,"to":{...}}}, a newline, then the client frame exactly as
  * sessions receive it, so that a receiving node parses only the small header and never re-encodes the
  * notice; several such pairs may follow each other in one message, separated by newlines (a node batches
- * what one call sends to the same node). Client frame:
+ * what one call sends to the same node). A receiving node checks every message as if a stranger sent it (see
+ * {@link #route}). Client frame:
  * {@code {"type":"notice","id":"...","event":"...","data":...,"ts":...}}; it never holds a raw newline.
  *
  * <p>Thread safe: the JSON factories are created once, since looking the provider up on every call is
@@ -52,20 +46,58 @@ public final class NoticeCodec {
     private static final String TO_KINDS = "'to' must be {\"user\":id}, {\"session\":id} or {\"all\":true}";
     private static final String TO_SHAPE = "'to' must be an object: {\"user\":id}, {\"session\":id} or {\"all\":true}";
 
+    /**
+     * The longest batched message a node publishes, in characters: notices sent together to one node start a
+     * new message past it (well under Redis's output buffer limit for subscribers). A single notice longer than
+     * this travels alone.
+     */
+    public static final int MAX_BATCH_CHARS = 1 << 20;
+    /** The default of {@code herald.notice.max-bytes}. */
+    public static final int DEFAULT_MAX_NOTICE_CHARS = 65536;
+
+    private static final int TYPE = 1;
+    private static final int ID = 2;
+    private static final int EVENT = 4;
+    private static final int DATA = 8;
+    private static final int TS = 16;
+    private static final int NOTICE_FIELDS = TYPE | ID | EVENT | DATA | TS;
+
     private final JsonProvider json;
-    private final JsonReaderFactory readers;
-    private final JsonParserFactory parsers;
+    private final JsonInput input;
     private final JsonGeneratorFactory generators;
+    private final int maxNoticeChars;
 
     public NoticeCodec() {
-        this(JsonProvider.provider());
+        this(JsonProvider.provider(), DEFAULT_MAX_NOTICE_CHARS);
     }
 
-    public NoticeCodec(JsonProvider json) {
+    /**
+     * @param maxNoticeChars the longest notice as an engine message, header and frame ({@code
+     *     herald.notice.max-bytes}): longer ones are refused when sent and dropped when received
+     */
+    public NoticeCodec(JsonProvider json, int maxNoticeChars) {
         this.json = json;
-        this.readers = json.createReaderFactory(Map.of());
-        this.parsers = json.createParserFactory(Map.of());
+        this.input = new JsonInput(json);
         this.generators = json.createGeneratorFactory(Map.of());
+        this.maxNoticeChars = maxNoticeChars;
+    }
+
+    /** The longest engine message received: a batch of notices, or one notice longer than a batch. */
+    private int maxMessageChars() {
+        return Math.max(MAX_BATCH_CHARS, maxNoticeChars);
+    }
+
+    /**
+     * Checks that one notice's engine message is within {@code herald.notice.max-bytes}.
+     *
+     * @throws InvalidNoticeException when it is longer
+     */
+    public String checkSize(String message) {
+        if (message.length() > maxNoticeChars) {
+            throw new InvalidNoticeException("notice is " + message.length()
+                    + " characters of JSON, more than herald.notice.max-bytes (" + maxNoticeChars + ")");
+        }
+        return message;
     }
 
     /** The JSON provider behind this codec, for callers that build values. */
@@ -131,15 +163,25 @@ public final class NoticeCodec {
 
     /**
      * Decodes either message version into the notices it carries, each with its recipient and client frame:
-     * one for version 1, one or more for version 2. Version 1 messages are checked field by field; in version
-     * 2 messages (published by Herald nodes) each header is checked and each frame taken as it is, after a
-     * check that it is a JSON object.
+     * one for version 1, one or more for version 2. Anyone who can publish to Redis can publish to Herald's
+     * channels, so a received message is checked by the rules a sent one follows: at most {@link
+     * #MAX_BATCH_CHARS} characters (or one notice of {@code herald.notice.max-bytes}), each notice within
+     * {@code herald.notice.max-bytes}; a version 1 message field by field and re-encoded; a version 2 frame
+     * parsed (without building it) as a well-formed notice frame and nothing else, then passed on as it is.
      *
-     * @throws InvalidNoticeException saying what is wrong with the message (at its first bad notice)
+     * @throws InvalidNoticeException saying what is wrong with the message (at its first bad notice); nothing
+     *     of a bad message is to be delivered
      */
     public List<Routed> route(String message) {
-        if (message == null || !message.startsWith(FRAMED_PREFIX)) {
-            Envelope e = decode(message);
+        if (message == null) {
+            throw new InvalidNoticeException("message is null");
+        }
+        if (message.length() > maxMessageChars()) {
+            throw new InvalidNoticeException("message is " + message.length() + " characters, more than "
+                    + maxMessageChars() + " (the larger of a batch and herald.notice.max-bytes)");
+        }
+        if (!message.startsWith(FRAMED_PREFIX)) {
+            Envelope e = decode(checkSize(message));
             return List.of(new Routed(e.to(), frame(e)));
         }
         List<Routed> routed = new ArrayList<>(1);
@@ -153,15 +195,109 @@ public final class NoticeCodec {
             if (end < 0) {
                 end = message.length();
             }
+            if (end - start > maxNoticeChars) {
+                throw new InvalidNoticeException("notice " + routed.size() + " is " + (end - start)
+                        + " characters, more than herald.notice.max-bytes (" + maxNoticeChars + ")");
+            }
             Recipient to = header(message, start, newline);
             String frame = message.substring(newline + 1, end);
-            if (frame.length() < 2 || frame.charAt(0) != '{' || frame.charAt(frame.length() - 1) != '}') {
-                throw new InvalidNoticeException("version 2 frame must be a JSON object");
-            }
+            checkNoticeFrame(frame);
             routed.add(new Routed(to, frame));
             start = end + 1;
         }
         return routed;
+    }
+
+    /**
+     * Checks, in one pass of the streaming parser and without building anything, that a received version 2
+     * frame is a notice frame as {@link #frame(String, long, String, String)} writes it: a JSON object with
+     * exactly the keys {@code type} ({@code "notice"}), {@code id} (a valid id), {@code event} (a valid event
+     * name), {@code data} (any JSON within {@link JsonInput}'s limits) and {@code ts} (whole milliseconds), each
+     * once, and nothing after it. Clients never see another kind of frame from the engine, a repeated key (which
+     * a browser's {@code JSON.parse} would read as its last value) or a payload Herald would refuse to send.
+     */
+    private void checkNoticeFrame(String frame) {
+        try (JsonParser p = input.parser(frame)) {
+            if (!p.hasNext() || p.next() != JsonParser.Event.START_OBJECT) {
+                throw new InvalidNoticeException("version 2 frame must be a JSON object");
+            }
+            int seen = 0;
+            for (JsonParser.Event e = p.next(); e != JsonParser.Event.END_OBJECT; e = p.next()) {
+                String key = p.getString();
+                JsonParser.Event value = p.next();
+                int field = switch (key) {
+                    case "type" -> TYPE;
+                    case "id" -> ID;
+                    case "event" -> EVENT;
+                    case "data" -> DATA;
+                    case "ts" -> TS;
+                    default -> throw new InvalidNoticeException("version 2 frame has an unknown key '"
+                            + abbreviate(key) + "'");
+                };
+                if ((seen & field) != 0) {
+                    throw new InvalidNoticeException("version 2 frame repeats the key '" + key + "'");
+                }
+                seen |= field;
+                switch (field) {
+                    case TYPE -> {
+                        if (value != JsonParser.Event.VALUE_STRING || !"notice".equals(p.getString())) {
+                            throw new InvalidNoticeException("version 2 frame must be of type 'notice'");
+                        }
+                    }
+                    case ID -> Recipient.checkId("notice", stringValue(p, value, "id"));
+                    case EVENT -> Notice.checkEvent(stringValue(p, value, "event"));
+                    case DATA -> input.skip(p, value, "'data'", 0);
+                    default -> {
+                        if (value != JsonParser.Event.VALUE_NUMBER || !isWholeMillis(p.getString())) {
+                            throw new InvalidNoticeException("version 2 frame's 'ts' must be whole milliseconds");
+                        }
+                    }
+                }
+            }
+            if (seen != NOTICE_FIELDS) {
+                throw new InvalidNoticeException("version 2 frame lacks one of type, id, event, data, ts");
+            }
+            if (p.hasNext()) {
+                throw new InvalidNoticeException("version 2 frame holds more than one JSON value");
+            }
+        } catch (InvalidNoticeException e) {
+            throw e.getMessage().startsWith("version 2 frame") ? e
+                    : new InvalidNoticeException("version 2 frame: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw JsonInput.invalid("version 2 frame", e);
+        }
+    }
+
+    private static String stringValue(JsonParser p, JsonParser.Event value, String key) {
+        if (value != JsonParser.Event.VALUE_STRING) {
+            throw new InvalidNoticeException("version 2 frame's '" + key + "' must be a string");
+        }
+        return p.getString();
+    }
+
+    /** Whether a number's JSON text is an integer that fits a long: 1 to 18 digits, maybe negative. */
+    private static boolean isWholeMillis(String number) {
+        int from = number.startsWith("-") ? 1 : 0;
+        if (number.length() - from < 1 || number.length() - from > 18) {
+            return false;
+        }
+        for (int i = from; i < number.length(); i++) {
+            char c = number.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String abbreviate(String s) {
+        String cut = s.length() <= 40 ? s : s.substring(0, 40) + "...";
+        StringBuilder out = new StringBuilder(cut.length());
+        for (int i = 0; i < cut.length(); i++) {
+            char c = cut.charAt(i);
+            out.append(Character.isISOControl(c) ? '?' : c);
+        }
+        return out.toString();
     }
 
     /** The recipient of a version 2 header: read directly in the shapes Herald writes, else parsed as JSON. */
@@ -215,8 +351,8 @@ public final class NoticeCodec {
             throw new InvalidNoticeException("message is null");
         }
         JsonObject o = readObject(message, "message");
-        JsonValue v = o.get("v");
-        if (!(v instanceof JsonNumber n) || n.intValue() != VERSION) {
+        // Numbers are compared by their text: a foreign 1e999999999 must not become a BigInteger.
+        if (!(o.get("v") instanceof JsonNumber v) || !String.valueOf(VERSION).equals(v.toString())) {
             throw new InvalidNoticeException("'v' must be " + VERSION);
         }
         String id = requiredString(o, "id");
@@ -225,8 +361,8 @@ public final class NoticeCodec {
         long timestamp;
         if (ts == null) {
             timestamp = System.currentTimeMillis();
-        } else if (ts instanceof JsonNumber number && number.isIntegral()) {
-            timestamp = number.longValue();
+        } else if (ts instanceof JsonNumber number && isWholeMillis(number.toString())) {
+            timestamp = Long.parseLong(number.toString());
         } else {
             throw new InvalidNoticeException("'ts' must be a whole number of milliseconds");
         }
@@ -347,7 +483,7 @@ public final class NoticeCodec {
     public List<Draft> readNotices(String text, int max) {
         List<Draft> drafts = new ArrayList<>();
         int index = -1;
-        try (JsonParser p = parsers.createParser(new StringReader(text))) {
+        try (JsonParser p = input.parser(text)) {
             JsonParser.Event first = p.hasNext() ? p.next() : null;
             if (first == JsonParser.Event.START_OBJECT) {
                 index = 0; // a single notice is notice 0, as in an array
@@ -378,10 +514,11 @@ public final class NoticeCodec {
             if (p.hasNext()) {
                 throw new InvalidNoticeException("the body holds more than one JSON value", -1);
             }
-        } catch (JsonParsingException e) {
-            throw new InvalidNoticeException("body is not valid JSON: " + e.getMessage(), index);
-        } catch (JsonException | NoSuchElementException e) {
-            throw new InvalidNoticeException("body is not valid JSON", index);
+        } catch (InvalidNoticeException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // a syntax error, or the parser's own limits (Herald's are lower, but a provider may differ)
+            throw new InvalidNoticeException(JsonInput.invalid("body", e).getMessage(), index);
         }
         return drafts;
     }
@@ -416,8 +553,8 @@ public final class NoticeCodec {
                     }
                     event = p.getString();
                 }
-                case "data" -> data = copy(p, value);
-                default -> skip(p, value);
+                case "data" -> data = input.copy(p, value, "'data'");
+                default -> input.skip(p, value, "'" + abbreviate(key) + "'", 0);
             }
         }
         if (to == null) {
@@ -430,7 +567,7 @@ public final class NoticeCodec {
     }
 
     /** Reads {@code {"user":id}}, {@code {"session":id}} or {@code {"all":true}}, its start already read. */
-    private static Recipient recipient(JsonParser p) {
+    private Recipient recipient(JsonParser p) {
         int keys = 0;
         String key = null;
         JsonParser.Event value = null;
@@ -440,7 +577,7 @@ public final class NoticeCodec {
             key = p.getString();
             value = p.next();
             id = value == JsonParser.Event.VALUE_STRING ? p.getString() : null;
-            skip(p, value);
+            input.skip(p, value, "'to'", 0);
         }
         if (keys != 1) {
             throw new InvalidNoticeException("'to' must have exactly one of user, session or all");
@@ -462,84 +599,19 @@ public final class NoticeCodec {
         };
     }
 
-    /** Skips the value that starts with {@code first}, nested objects and arrays included. */
-    private static void skip(JsonParser p, JsonParser.Event first) {
-        if (first == JsonParser.Event.START_OBJECT) {
-            p.skipObject();
-        } else if (first == JsonParser.Event.START_ARRAY) {
-            p.skipArray();
-        }
-    }
-
-    /** Copies the value that starts with {@code first} as compact JSON text. */
-    private String copy(JsonParser p, JsonParser.Event first) {
-        switch (first) {
-            case VALUE_NULL:
-                return "null";
-            case VALUE_TRUE:
-                return "true";
-            case VALUE_FALSE:
-                return "false";
-            default:
-                break;
-        }
-        StringWriter out = new StringWriter(64);
-        try (JsonGenerator g = generators.createGenerator(out)) {
-            int depth = 0;
-            for (JsonParser.Event e = first; ; e = p.next()) {
-                switch (e) {
-                    case START_OBJECT -> {
-                        g.writeStartObject();
-                        depth++;
-                    }
-                    case START_ARRAY -> {
-                        g.writeStartArray();
-                        depth++;
-                    }
-                    case END_OBJECT, END_ARRAY -> {
-                        g.writeEnd();
-                        depth--;
-                    }
-                    case KEY_NAME -> g.writeKey(p.getString());
-                    case VALUE_STRING -> g.write(p.getString());
-                    case VALUE_NUMBER -> g.write(p.getValue());
-                    case VALUE_TRUE -> g.write(true);
-                    case VALUE_FALSE -> g.write(false);
-                    case VALUE_NULL -> g.writeNull();
-                }
-                if (depth == 0) {
-                    break;
-                }
-            }
-        }
-        return out.toString();
-    }
-
     /**
-     * Parses JSON text that must be one value.
+     * Parses JSON text that must be one value, a frame or message (one level may enclose a payload nested up to
+     * {@link JsonInput#MAX_DEPTH} levels), within {@link JsonInput}'s limits.
      *
-     * @throws InvalidNoticeException naming {@code what} when it is not JSON
+     * @throws InvalidNoticeException naming {@code what} when it is not such JSON
      */
     public JsonValue read(String text, String what) {
-        if (text == null) {
-            return JsonValue.NULL;
-        }
-        try (JsonReader reader = readers.createReader(new StringReader(text))) {
-            return reader.readValue();
-        } catch (JsonParsingException e) {
-            throw new InvalidNoticeException(what + " is not valid JSON: " + e.getMessage());
-        } catch (JsonException e) {
-            throw new InvalidNoticeException(what + " is not valid JSON");
-        }
+        return input.read(text, what, 1);
     }
 
-    /** Parses JSON text that must be an object. */
+    /** Parses JSON text that must be an object, as {@link #read}. */
     public JsonObject readObject(String text, String what) {
-        JsonValue value = read(text, what);
-        if (!(value instanceof JsonObject object)) {
-            throw new InvalidNoticeException(what + " must be a JSON object");
-        }
-        return object;
+        return input.readObject(text, what);
     }
 
     /** Builds a small frame {@code {"type":type, key:value, ...}} from string pairs. */

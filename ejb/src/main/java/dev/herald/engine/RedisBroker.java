@@ -46,9 +46,6 @@ public final class RedisBroker implements Broker {
             return n
             """;
 
-    /** The longest batched message published, in characters. */
-    static final int MAX_BATCH_CHARS = 1 << 20;
-
     private final RedisSupport redis;
     private final RedisKeys keys;
     private final URI uri;
@@ -152,7 +149,7 @@ public final class RedisBroker implements Broker {
 
     /**
      * The messages of one {@link #publishAll}: the notices for each node joined into one message (a new one
-     * past {@value #MAX_BATCH_CHARS} characters, well under Redis's output buffer limit for subscribers), and
+     * past {@value NoticeCodec#MAX_BATCH_CHARS} characters, well under Redis's output buffer limit for subscribers), and
      * those for all into one on the broadcast channel. Node messages and the broadcast message are never
      * pending at the same time, which keeps each receiving node's order.
      */
@@ -187,7 +184,7 @@ public final class RedisBroker implements Broker {
             if (batch == null) {
                 return start(message);
             }
-            if (batch.length() + 1 + message.length() > MAX_BATCH_CHARS) {
+            if (batch.length() + 1 + message.length() > NoticeCodec.MAX_BATCH_CHARS) {
                 pipeline.publish(channel.get(), batch.toString());
                 return start(message);
             }

@@ -215,4 +215,125 @@ class NoticeCodecTest {
         assertThrows(InvalidNoticeException.class, () -> new NoticeCodec.Draft(Recipient.all(), "e", ""));
         assertEquals("[1]", new NoticeCodec.Draft(Recipient.all(), "e", "[1]").data());
     }
+
+    // Herald's own JSON limits, below the parser's: one answer whatever the JSON provider does past its own.
+
+    private static String nested(int levels) {
+        return "[".repeat(levels) + "]".repeat(levels);
+    }
+
+    @Test
+    void readsAPayloadNestedToTheLimitAndRefusesOneLevelMoreWithHeraldsOwnReason() {
+        String atLimit = "{\"type\":\"ping\",\"x\":" + nested(JsonInput.MAX_DEPTH) + "}";
+        assertEquals("ping", codec.readObject(atLimit, "frame").getString("type"));
+        for (int levels : new int[] {JsonInput.MAX_DEPTH + 1, 1000, 100_000}) {
+            InvalidNoticeException e = assertThrows(InvalidNoticeException.class,
+                    () -> codec.read("{\"type\":\"ping\",\"x\":" + nested(levels) + "}", "frame"));
+            assertEquals("frame is nested more than 64 levels deep", e.getMessage());
+        }
+    }
+
+    @Test
+    void refusesANumberLongerThanTheLimitWithoutMakingABigDecimalOfIt() {
+        assertEquals(100, codec.readObject("{\"n\":" + "1".repeat(100) + "}", "frame").getJsonNumber("n")
+                .toString().length());
+        for (String number : new String[] {"1".repeat(101), "1".repeat(5000), "1." + "1".repeat(5000)}) {
+            InvalidNoticeException e = assertThrows(InvalidNoticeException.class,
+                    () -> codec.read("{\"type\":\"ping\",\"n\":" + number + "}", "frame"));
+            assertEquals("frame holds a number longer than 100 characters", e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"to\":{\"user\":\"a\"},\"event\":\"e\",\"data\":DEEP}",
+        "{\"to\":{\"user\":\"a\"},\"event\":\"e\",\"data\":{\"n\":LONG}}",
+        "{\"to\":{\"user\":\"a\"},\"event\":\"e\",\"data\":LONG}",
+        "{\"to\":{\"user\":\"a\"},\"event\":\"e\",\"ignored\":DEEP}",
+        "{\"to\":{\"user\":\"a\",\"x\":DEEP},\"event\":\"e\"}"})
+    void aRestBodyPastTheLimitsIsRefusedWithTheIndexOfItsNotice(String template) {
+        String bad = template.replace("DEEP", nested(1000)).replace("LONG", "9".repeat(5000));
+        InvalidNoticeException e = assertThrows(InvalidNoticeException.class,
+                () -> codec.readNotices("[{\"to\":{\"all\":true},\"event\":\"ok\"}," + bad + "]", 10));
+        assertEquals(1, e.index(), e.getMessage());
+        assertTrue(e.getMessage().contains("nested more than 64 levels deep")
+                || e.getMessage().contains("number longer than 100 characters"), e.getMessage());
+        assertEquals(List.of(new NoticeCodec.Draft(Recipient.all(), "e", nested(JsonInput.MAX_DEPTH))),
+                codec.readNotices("{\"to\":{\"all\":true},\"event\":\"e\",\"data\":" + nested(64) + "}", 1));
+    }
+
+    @Test
+    void aForeignMessagePastTheLimitsOrWithAHugeExponentIsRefusedAtOnce() {
+        String deep = "{\"v\":1,\"id\":\"a\",\"to\":{\"all\":true},\"event\":\"e\",\"data\":" + nested(1000) + "}";
+        assertTrue(assertThrows(InvalidNoticeException.class, () -> codec.route(deep)).getMessage()
+                .contains("nested more than 64 levels deep"));
+        // BigDecimal.intValue() of 1e999999999 would compute a billion-digit integer
+        for (String field : new String[] {"\"v\":1e999999999", "\"v\":1,\"ts\":1e999999999"}) {
+            String message = "{" + field + ",\"id\":\"a\",\"to\":{\"all\":true},\"event\":\"e\"}";
+            assertThrows(InvalidNoticeException.class, () -> codec.route(message), message);
+        }
+    }
+
+    // A received version 2 frame is passed to clients as it is, so it must be a notice frame and nothing else.
+
+    private static final String HEADER = "{\"v\":2,\"to\":{\"all\":true}}\n";
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{}", "{\"type\":\"notice\"", "not json {}", "{\"type\":\"notice\",\"id\":\"a\u0001\"}",
+        "{\"type\":\"welcome\",\"session\":\"n-1.1\",\"user\":\"bob\"}",
+        "{\"type\":\"error\",\"code\":\"bad_frame\",\"message\":\"forged\"}",
+        "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"bad event\",\"data\":1,\"ts\":1}",
+        "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1,\"ts\":1,\"type\":\"welcome\"}",
+        "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1,\"ts\":1,\"session\":\"x\"}",
+        "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1}",
+        "{\"type\":\"notice\",\"id\":\"\",\"event\":\"e\",\"data\":1,\"ts\":1}",
+        "{\"type\":\"notice\",\"id\":7,\"event\":\"e\",\"data\":1,\"ts\":1}",
+        "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1,\"ts\":1.5}",
+        "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1,\"ts\":1e3}",
+        "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":[1,],\"ts\":1}",
+        "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1,\"ts\":1} {}",
+        "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":\"raw \u0007 bell\",\"ts\":1}"})
+    void dropsAVersionTwoMessageWhoseFrameIsNotAWellFormedNoticeFrame(String frame) {
+        InvalidNoticeException e = assertThrows(InvalidNoticeException.class, () -> codec.route(HEADER + frame));
+        assertTrue(e.getMessage().startsWith("version 2 frame"), e.getMessage());
+        assertTrue(!e.getMessage().contains("Exception"), e.getMessage());
+    }
+
+    @Test
+    void dropsAVersionTwoMessageWhoseFramePayloadIsPastTheLimits() {
+        String deep = "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":" + nested(65) + ",\"ts\":1}";
+        assertThrows(InvalidNoticeException.class, () -> codec.route(HEADER + deep));
+        String ok = "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":" + nested(64) + ",\"ts\":1}";
+        assertEquals(List.of(new NoticeCodec.Routed(Recipient.all(), ok)), codec.route(HEADER + ok));
+    }
+
+    @Test
+    void aBadFrameAnywhereInABatchDropsTheWholeMessage() {
+        String good = codec.frame(envelope(Recipient.all(), 1));
+        String message = HEADER + good + "\n" + HEADER + "{\"type\":\"welcome\"}";
+        assertThrows(InvalidNoticeException.class, () -> codec.route(message));
+    }
+
+    @Test
+    void appliesTheNoticeSizeLimitOnReceiptAsWhenSending() {
+        NoticeCodec small = new NoticeCodec(jakarta.json.spi.JsonProvider.provider(), 200);
+        Envelope fits = new Envelope("i", 1L, Recipient.all(), "e", Json.createValue("x".repeat(100)));
+        Envelope big = new Envelope("i", 1L, Recipient.all(), "e", Json.createValue("x".repeat(300)));
+        assertEquals(1, small.route(small.encodeFramed(Recipient.all(), small.frame(fits))).size());
+        assertThrows(InvalidNoticeException.class,
+                () -> small.route(small.encodeFramed(Recipient.all(), small.frame(big))));
+        assertThrows(InvalidNoticeException.class, () -> small.route(small.encode(big)), "version 1 too");
+        assertThrows(InvalidNoticeException.class, () -> small.checkSize(small.encode(big)));
+    }
+
+    @Test
+    void dropsAMessageLongerThanABatchEvenIfEachOfItsNoticesFits() {
+        String frame = codec.frame(new Envelope("i", 1L, Recipient.all(), "e", Json.createValue("x".repeat(60_000))));
+        String one = codec.encodeFramed(Recipient.all(), frame);
+        int fitting = (NoticeCodec.MAX_BATCH_CHARS + 1) / (one.length() + 1);
+        String fits = String.join("\n", java.util.Collections.nCopies(fitting, one));
+        assertEquals(fitting, codec.route(fits).size());
+        String tooLong = fits + "\n" + one;
+        InvalidNoticeException e = assertThrows(InvalidNoticeException.class, () -> codec.route(tooLong));
+        assertTrue(e.getMessage().contains("more than " + NoticeCodec.MAX_BATCH_CHARS), e.getMessage());
+    }
 }
