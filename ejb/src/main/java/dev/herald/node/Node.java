@@ -11,6 +11,7 @@ import dev.herald.engine.SessionRegistry;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,6 +57,8 @@ public final class Node implements AutoCloseable {
     static final long MAX_BACKOFF_MILLIS = 5000;
 
     private static final Logger LOG = Logger.getLogger(Node.class.getName());
+    /** The answer to a client's ping; one string for all. */
+    private static final String PONG = "{\"type\":\"pong\"}";
     private static final char[] ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
 
     private final HeraldConfig config;
@@ -65,9 +68,9 @@ public final class Node implements AutoCloseable {
     private final String id;
     private final SessionIds sessionIds;
     private final AtomicLong noticeSequence = new AtomicLong();
-    private final NoticeCodec codec = new NoticeCodec();
+    private final NoticeCodec codec;
     private final Hub hub = new Hub();
-    private final NoticeRouter router = new NoticeRouter(codec, hub);
+    private final NoticeRouter router;
     private final ThreadFactory threads;
     private final ScheduledExecutorService scheduler;
     private final Executor closer;
@@ -77,6 +80,7 @@ public final class Node implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Outage subscription = new Outage("subscription");
     private final Outage heartbeat = new Outage("heartbeat");
+    private final LogLimit badFrames = new LogLimit(LOG, Level.INFO);
     private final CountDownLatch subscribed = new CountDownLatch(1);
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     /** Connections that have yet to send their auth frame, with the moment they time out (System.nanoTime). */
@@ -102,6 +106,8 @@ public final class Node implements AutoCloseable {
         this.registry = engine.registry();
         this.id = config.nodeName() + "-" + randomSuffix();
         this.sessionIds = new SessionIds(id);
+        this.codec = new NoticeCodec(JsonProvider.provider(), config.maxNoticeBytes());
+        this.router = new NoticeRouter(codec, hub);
         this.threads = threads;
         this.scheduler = scheduler;
         this.closer = closer;
@@ -218,20 +224,18 @@ public final class Node implements AutoCloseable {
 
     /** Stamps a notice with its id and this moment, as Herald's own engine message. */
     private String encode(String noticeId, NoticeCodec.Draft draft) {
-        String message = codec.encodeFramed(draft.to(),
-                codec.frame(noticeId, System.currentTimeMillis(), draft.event(), draft.data()));
-        if (message.length() > config.maxNoticeBytes()) {
-            throw new InvalidNoticeException("notice is " + message.length()
-                    + " characters of JSON, more than herald.notice.max-bytes (" + config.maxNoticeBytes() + ")");
-        }
-        return message;
+        return codec.checkSize(codec.encodeFramed(draft.to(),
+                codec.frame(noticeId, System.currentTimeMillis(), draft.event(), draft.data())));
     }
 
     /**
-     * Connects a new session of {@code user}: queues its {@code welcome} frame, adds it to this node and
-     * registers it with the engine, so that it gets broadcasts at once and user notices once registered.
+     * Connects a new session of {@code user}: adds it to this node and registers it with the engine, and only
+     * then lets its {@code welcome} frame go, first of all its frames; notices that reach it meanwhile wait
+     * behind the welcome. A connection that closed while it was being registered ends unregistered, whether or
+     * not the container reported the close.
      *
-     * @throws HeraldUnavailableException when the engine cannot register it; nothing stays registered then
+     * @throws HeraldUnavailableException when the engine cannot register it; nothing stays registered and
+     *     nothing was sent then
      */
     public SessionSender connect(String user, Transport transport) {
         if (stopped.getCount() == 0) {
@@ -243,7 +247,7 @@ public final class Node implements AutoCloseable {
             beat();
         }
         SessionSender session = new SessionSender(sessionIds.next(), user, transport, config.sessionQueueLimit(),
-                config.sessionBufferLimit(), closer);
+                config.sessionBufferLimit(), closer, true);
         session.offer(codec.frame("welcome", "session", session.id(), "user", user));
         hub.add(session);
         try {
@@ -252,9 +256,12 @@ public final class Node implements AutoCloseable {
             hub.remove(session);
             throw e;
         }
-        if (session.isClosed()) {
-            disconnect(session); // closed while registering: its close event may have come before we knew it
+        if (session.isClosed() || !transport.isOpen()) {
+            // Closed while registering; the container may not report a close that raced the opening.
+            disconnect(session);
+            return session;
         }
+        session.start();
         return session;
     }
 
@@ -392,24 +399,26 @@ public final class Node implements AutoCloseable {
         try {
             frame = codec.read(text, "frame");
         } catch (InvalidNoticeException e) {
-            session.offer(codec.frame("error", "code", "bad_frame", "message", e.getMessage()));
+            refuse(session, "bad_frame", e.getMessage());
             return;
         }
         String type = typeOf(frame);
         if (type == null) {
-            session.offer(codec.frame("error", "code", "bad_frame",
-                    "message", "a frame must be a JSON object with a string 'type'"));
-            return;
-        }
-        if ("ping".equals(type)) {
-            session.offer(codec.frame("pong"));
+            refuse(session, "bad_frame", "a frame must be a JSON object with a string 'type'");
+        } else if ("ping".equals(type)) {
+            session.reply(PONG);
         } else if ("auth".equals(type)) {
-            session.offer(codec.frame("error", "code", "bad_frame", "message",
-                    "this connection is already authenticated; to change user or token, reconnect"));
+            refuse(session, "bad_frame", "this connection is already authenticated; to change user or token, reconnect");
         } else {
-            String name = type.length() > 40 ? type.substring(0, 40) : type;
-            session.offer(codec.frame("error", "code", "unknown_type", "message", "unknown frame type '" + name + "'"));
+            refuse(session, "unknown_type", "unknown frame type '" + LogLimit.printable(type, 40) + "'");
         }
+    }
+
+    /** Answers a client frame that Herald does not take with an error frame, and logs it (rate limited). */
+    private void refuse(SessionSender session, String code, String message) {
+        badFrames.log(() -> "Session " + session.id() + " of " + LogLimit.printable(session.user(), 64)
+                + " sent a frame refused with " + code + ": " + message);
+        session.reply(codec.frame("error", "code", code, "message", message));
     }
 
     private void subscribeLoop() {
@@ -525,6 +534,10 @@ public final class Node implements AutoCloseable {
         long interval = TimeUnit.MILLISECONDS.toNanos(config.pingIntervalMillis());
         long recent = interval * (pingSlots - 1) / pingSlots;
         for (SessionSender s : hub.all()) {
+            if (s.isClosed() || !s.transport().isOpen()) {
+                disconnect(s); // a close the container did not report (or has yet to)
+                continue;
+            }
             if (s.silentNanos() > idle) {
                 s.close(CLOSE_IDLE, "idle: nothing heard for " + config.idleTimeoutMillis() + " ms");
                 continue;

@@ -4,6 +4,7 @@ import dev.herald.InvalidNoticeException;
 import dev.herald.engine.NoticeCodec;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -12,8 +13,11 @@ import java.util.logging.Logger;
  * Hands each message from the engine to the local sessions it is for.
  *
  * <p>Runs on the subscriber thread, so it never blocks: the frame arrives encoded (or is encoded once, for a
- * foreign version 1 message) and is offered to each session's bounded queue. A malformed message (from a foreign publisher, say) is logged and dropped; no
- * exception leaves {@link #route}. One failing session is closed and the others still get the notice.
+ * foreign version 1 message) and is offered to each session's bounded queue, all the frames of one message to a
+ * session as one burst (see {@link SessionSender#offer(String, int)}). A message is checked whole before any of
+ * it is delivered (see {@link NoticeCodec#route}); a bad one (from a foreign publisher, say) is dropped,
+ * counted, and logged in one line without a stack trace, at most one line per {@value LogLimit#INTERVAL_SECONDS}
+ * s; no exception leaves {@link #route}. One failing session is closed and the others still get the notice.
  */
 public final class NoticeRouter {
 
@@ -24,6 +28,8 @@ public final class NoticeRouter {
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong delivered = new AtomicLong();
+    private final AtomicInteger bursts = new AtomicInteger();
+    private final LogLimit badMessages = new LogLimit(LOG, Level.WARNING);
 
     public NoticeRouter(NoticeCodec codec, Hub hub) {
         this.codec = codec;
@@ -32,9 +38,20 @@ public final class NoticeRouter {
 
     /** Routes one engine message, which may carry several notices; never throws. */
     public void route(String message) {
+        List<NoticeCodec.Routed> notices;
         try {
-            for (NoticeCodec.Routed routed : codec.route(message)) {
-                received.incrementAndGet();
+            notices = codec.route(message);
+        } catch (RuntimeException e) {
+            long n = dropped.incrementAndGet();
+            String reason = e instanceof InvalidNoticeException ? e.getMessage() : "unreadable: " + e;
+            badMessages.log(() -> "Dropped engine message #" + n + " (" + LogLimit.printable(reason, 200) + "): "
+                    + LogLimit.printable(message, 200));
+            return;
+        }
+        int burst = nextBurst();
+        for (NoticeCodec.Routed routed : notices) {
+            received.incrementAndGet();
+            try {
                 Collection<SessionSender> targets = switch (routed.to().kind()) {
                     case USER -> hub.ofUser(routed.to().id());
                     case SESSION -> {
@@ -44,22 +61,23 @@ public final class NoticeRouter {
                     case ALL -> hub.all();
                 };
                 for (SessionSender session : targets) {
-                    offer(session, routed.frame());
+                    offer(session, routed.frame(), burst);
                 }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Routing a notice to " + routed.to() + " failed", e);
             }
-        } catch (InvalidNoticeException e) {
-            long n = dropped.incrementAndGet();
-            LOG.warning(() -> "Dropped malformed engine message #" + n + " (" + e.getMessage() + "): "
-                    + abbreviate(message));
-        } catch (RuntimeException e) {
-            dropped.incrementAndGet();
-            LOG.log(Level.WARNING, "Dropped engine message that failed to route: " + abbreviate(message), e);
         }
     }
 
-    private void offer(SessionSender session, String frame) {
+    /** A burst number other than 0, which stands for a frame on its own. */
+    private int nextBurst() {
+        int burst = bursts.incrementAndGet();
+        return burst != 0 ? burst : bursts.incrementAndGet();
+    }
+
+    private void offer(SessionSender session, String frame, int burst) {
         try {
-            if (session.offer(frame)) {
+            if (session.offer(frame, burst)) {
                 delivered.incrementAndGet();
             }
         } catch (RuntimeException e) {
@@ -81,9 +99,5 @@ public final class NoticeRouter {
     /** Frames queued for local sessions. */
     public long delivered() {
         return delivered.get();
-    }
-
-    private static String abbreviate(String message) {
-        return message == null || message.length() <= 200 ? String.valueOf(message) : message.substring(0, 200) + "...";
     }
 }

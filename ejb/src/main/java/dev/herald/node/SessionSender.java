@@ -13,15 +13,23 @@ import java.util.logging.Logger;
  * One session's outbound side: a bounded queue and one send in flight at a time.
  *
  * <p>{@link #offer} never blocks: it queues the frame and, if no send is in flight, starts one. Frames that
- * wait while a send is in flight go out together as one JSON array frame. When more frames or more
- * characters wait than the limits allow, the session is closed with {@link #CLOSE_TOO_SLOW} (the node also
- * closes a session whose send has been in flight too long, see {@link #stalledNanos()}): one slow client
- * costs its own connection, never the subscriber thread or other sessions. Completions that arrive on the sending thread are looped, not
- * recursed, so a fast transport cannot overflow the stack. Thread safe.
+ * wait while a send is in flight go out together as one JSON array frame. A sender made {@code held} queues
+ * but sends nothing until {@link #start}, so that a session's first frame (its {@code welcome}) leaves only
+ * once the session is registered.
+ *
+ * <p>The limits catch a client that does not read, not a burst that a reading client takes in time: a session
+ * is closed with {@link #CLOSE_TOO_SLOW} when something new for it finds the limit already reached, that is
+ * {@code limit} frames or {@code charLimit} characters waiting. The frames of one burst (what one engine message
+ * brings this session, bounded by the size of a message) are let in whole once its first frame is; answers to
+ * the client's own frames ({@link #reply}) count toward the character limit only. So a session holds at most
+ * the limits plus one burst. The node also closes a session whose send has been in flight too long (see
+ * {@link #stalledNanos()}): one slow client costs its own connection, never the subscriber thread or other
+ * sessions. Completions that arrive on the sending thread are looped, not recursed, so a fast transport cannot
+ * overflow the stack. Thread safe.
  */
 public final class SessionSender {
 
-    /** Close code for a session that fell more than {@code herald.session.queue-limit} frames behind. */
+    /** Close code for a session that fell behind by {@code herald.session.queue-limit} frames or {@code buffer-limit} characters. */
     public static final int CLOSE_TOO_SLOW = 4429;
 
     private static final Logger LOG = Logger.getLogger(SessionSender.class.getName());
@@ -49,6 +57,8 @@ public final class SessionSender {
     private volatile long queuedChars;
     private volatile int busy;
     private volatile int closed;
+    /** The burst whose first frame was let in last (see {@link #offer(String, int)}). */
+    private volatile int burst;
     private volatile long sendStartedNanos;
     private volatile long lastHeardNanos = System.nanoTime();
     private volatile long lastSentNanos = lastHeardNanos;
@@ -57,19 +67,28 @@ public final class SessionSender {
      * @param limit how many frames may wait before the session is closed as too slow
      * @param charLimit how many characters of frames may wait before the session is closed as too slow
      * @param closer runs {@link Transport#close}, which may block, off the caller's thread
+     * @param held whether to send nothing until {@link #start}
      */
-    public SessionSender(String id, String user, Transport transport, int limit, long charLimit, Executor closer) {
+    public SessionSender(String id, String user, Transport transport, int limit, long charLimit, Executor closer,
+            boolean held) {
         this.id = id;
         this.user = user;
         this.transport = transport;
         this.limit = limit;
         this.charLimit = charLimit;
         this.closer = closer;
+        this.busy = held ? 1 : 0; // held: as if a send were in flight, so that offers only queue
     }
 
-    /** A sender whose character limit is unbounded (tests, and transports that bound memory themselves). */
+    /** A sender that sends at once, whose character limit is unbounded (tests). */
     public SessionSender(String id, String user, Transport transport, int limit, Executor closer) {
-        this(id, user, transport, limit, Long.MAX_VALUE, closer);
+        this(id, user, transport, limit, Long.MAX_VALUE, closer, false);
+    }
+
+    /** Starts sending what a {@code held} sender queued; call once. */
+    public void start() {
+        busy = 0;
+        drain();
     }
 
     /** Nanoseconds the send in flight has taken so far; 0 when none is in flight. */
@@ -125,25 +144,60 @@ public final class SessionSender {
     }
 
     /**
-     * Queues one JSON frame for this session and starts sending if idle.
+     * Queues one JSON frame for this session, a burst of its own, and starts sending if idle.
      *
      * @return {@code false} when the session is closed or was just closed for being too slow
      */
     public boolean offer(String frame) {
+        return offer(frame, 0);
+    }
+
+    /**
+     * Queues one frame of burst {@code burst} (a number that the caller changes with each burst, 0 for a frame
+     * on its own): its first frame is let in if fewer than the limits wait, and the rest of it then follows
+     * whatever the count. Starts sending if idle.
+     *
+     * @return {@code false} when the session is closed or was just closed for being too slow
+     */
+    public boolean offer(String frame, int burst) {
         if (closed != 0) {
             return false;
         }
-        if (QUEUED.incrementAndGet(this) > limit) {
-            QUEUED.decrementAndGet(this);
-            close(CLOSE_TOO_SLOW, "too slow: more than " + limit + " frames waiting");
+        if (burst == 0 || this.burst != burst) {
+            this.burst = burst;
+            if (queued >= limit) {
+                close(CLOSE_TOO_SLOW, "too slow: " + limit + " frames waiting");
+                return false;
+            }
+            if (queuedChars >= charLimit) {
+                close(CLOSE_TOO_SLOW, "too slow: " + charLimit + " characters waiting");
+                return false;
+            }
+        }
+        return add(frame);
+    }
+
+    /**
+     * Queues the answer to one of the client's own frames (a pong, an error): let in while fewer than the
+     * character limit wait, whatever the number of frames, as a client may send many small frames before it
+     * reads their answers.
+     *
+     * @return {@code false} when the session is closed or was just closed for being too slow
+     */
+    public boolean reply(String frame) {
+        if (closed != 0) {
             return false;
         }
-        if (QUEUED_CHARS.addAndGet(this, frame.length()) > charLimit) {
-            QUEUED.decrementAndGet(this);
-            QUEUED_CHARS.addAndGet(this, -frame.length());
-            close(CLOSE_TOO_SLOW, "too slow: more than " + charLimit + " characters waiting");
+        if (queuedChars >= charLimit) {
+            close(CLOSE_TOO_SLOW, "too slow: " + charLimit + " characters waiting");
             return false;
         }
+        return add(frame);
+    }
+
+    private boolean add(String frame) {
+        QUEUED.incrementAndGet(this);
+        QUEUED_CHARS.addAndGet(this, frame.length());
         queue.add(frame);
         drain();
         return true;

@@ -16,6 +16,12 @@ public interface Transport {
      */
     void send(String text, Consumer<Throwable> done);
 
+    /**
+     * Whether the connection is still open as far as the container knows; cheap, called for every session on
+     * every ping tick and after registering a session, to catch a close that the container did not report.
+     */
+    boolean isOpen();
+
     /** Sends a ping so that a dead peer is found; must not block for long. */
     void ping();
 

@@ -30,10 +30,13 @@ class NodeTest {
     private final ScheduledExecutorService pool = Executors.newScheduledThreadPool(1);
     private final MemorySessionRegistry registry = new MemorySessionRegistry();
     private volatile boolean registryDown;
+    /** Runs inside each register call, before the entry is written: what happens while a session registers. */
+    private volatile Runnable whileRegistering = () -> { };
     private final AtomicInteger registerAllAttempts = new AtomicInteger();
     private final SessionRegistry flaky = new SessionRegistry() {
         @Override
         public void register(String nodeId, String user, String sessionId) {
+            whileRegistering.run();
             failIfDown();
             registry.register(nodeId, user, sessionId);
         }
@@ -329,5 +332,91 @@ class NodeTest {
         assertThrows(InvalidNoticeException.class, () -> node.sendAll(List.of(
                 new Notice(Recipient.user("alice"), "small", null), big)));
         assertEquals(0, t.notices().size(), "nothing of a refused batch was sent");
+    }
+
+    @Test
+    void registersASessionBeforeItsWelcomeLeavesAndSendsTheWelcomeFirst() {
+        FakeTransport t = new FakeTransport();
+        List<String> sentWhileRegistering = new java.util.ArrayList<>();
+        whileRegistering = () -> {
+            sentWhileRegistering.addAll(t.texts());
+            node.router().route(node.codec().encode(new dev.herald.engine.Envelope("x-1", 1L, Recipient.all(),
+                    "during.registration", Json.createValue(1))));
+        };
+        SessionSender s = node.connect("alice", t);
+        assertEquals(List.of(), sentWhileRegistering, "nothing leaves before the session is registered");
+        assertEquals(List.of("welcome", "notice"), t.frames().stream().map(f -> f.getString("type")).toList());
+        assertEquals(s.id(), t.frames().get(0).getString("session"));
+    }
+
+    @Test
+    void aSessionThatTheEngineCannotRegisterGetsNoWelcome() {
+        FakeTransport t = new FakeTransport();
+        registryDown = true;
+        assertThrows(HeraldUnavailableException.class, () -> node.connect("alice", t));
+        assertEquals(List.of(), t.texts());
+    }
+
+    @Test
+    void aClientThatClosesWhileItsSessionRegistersEndsUnregisteredThoughNoCloseWasReported() {
+        FakeTransport t = new FakeTransport();
+        whileRegistering = t::closeByClient;
+        SessionSender s = node.connect("alice", t);
+        assertEquals(0, node.hub().size());
+        assertEquals(Map.of(), registry.sessionsOf("alice"));
+        assertEquals(List.of(), t.texts(), "no welcome to a closed connection");
+        assertTrue(!registry.sessionsOn(node.id()).containsKey(s.id()));
+    }
+
+    @Test
+    void forgetsASessionWhoseConnectionClosedWithoutTheContainerReportingIt() {
+        node.start();
+        FakeTransport t = new FakeTransport();
+        SessionSender s = node.connect("alice", t);
+        assertTrue(registry.sessionsOf("alice").containsKey(s.id()));
+        t.closeByClient();
+        await().atMost(Duration.ofSeconds(5)).until(() -> node.hub().size() == 0
+                && registry.sessionsOf("alice").isEmpty());
+    }
+
+    @Test
+    void answersTenThousandPipelinedPingsOfAClientThatReadsThemLateWithoutClosingIt() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = node.connect("alice", t);
+        t.hold(); // the container completes no send while it reads the client's frames
+        for (int i = 0; i < 10_000; i++) {
+            node.receive(s, "{\"type\":\"ping\"}");
+        }
+        assertEquals(0, t.closeCode(), "10,000 pongs wait: more frames than herald.session.queue-limit (1024)");
+        t.release();
+        await().atMost(Duration.ofSeconds(5)).until(() -> t.frames().stream()
+                .filter(f -> "pong".equals(f.getString("type"))).count() == 10_000);
+    }
+
+    @Test
+    void answersAFramePastHeraldsJsonLimitsWithBadFrameAndKeepsTheConnection() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = node.connect("alice", t);
+        node.receive(s, "{\"type\":\"ping\",\"x\":" + "[".repeat(1000) + "]".repeat(1000) + "}");
+        node.receive(s, "{\"type\":\"ping\",\"n\":" + "7".repeat(5000) + "}");
+        node.receive(s, "[".repeat(100_000));
+        node.receive(s, "{\"type\":\"ping\"}");
+        List<jakarta.json.JsonObject> frames = t.frames();
+        assertEquals(List.of("welcome", "error", "error", "error", "pong"),
+                frames.stream().map(f -> f.getString("type")).toList());
+        for (jakarta.json.JsonObject error : frames.subList(1, 4)) {
+            assertEquals("bad_frame", error.getString("code"));
+            assertTrue(!error.getString("message").contains("Exception"), error.getString("message"));
+        }
+        assertEquals("frame is nested more than 64 levels deep", frames.get(1).getString("message"));
+        assertEquals("frame holds a number longer than 100 characters", frames.get(2).getString("message"));
+        assertTrue(!s.isClosed());
+    }
+
+    @Test
+    void anAuthFramePastTheJsonLimitsIsRefusedLikeAnyBadFirstFrame() {
+        InvalidNoticeException e = assertThrows(InvalidNoticeException.class, () -> node.authToken(
+                "{\"type\":\"auth\",\"token\":\"x\",\"pad\":" + "[".repeat(1000) + "]".repeat(1000) + "}"));
+        assertTrue(e.getMessage().startsWith("the first frame must be"), e.getMessage());
     }
 }

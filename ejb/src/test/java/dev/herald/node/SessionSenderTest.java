@@ -54,14 +54,68 @@ class SessionSenderTest {
     }
 
     @Test
-    void closesTheSessionWithTooSlowWhenMoreCharactersWaitThanTheBufferLimit() {
+    void closesTheSessionWithTooSlowWhenAFrameFindsTheBufferLimitReached() {
         FakeTransport t = new FakeTransport();
-        SessionSender s = new SessionSender("n.1", "alice", t, 1000, 100, Runnable::run);
+        SessionSender s = new SessionSender("n.1", "alice", t, 1000, 100, Runnable::run, false);
         t.hold();
         s.offer(frame(0)); // in flight, not counted
         assertTrue(s.offer("x".repeat(60)));
-        assertFalse(s.offer("y".repeat(60)), "120 characters waiting is over the limit of 100");
+        assertTrue(s.offer("y".repeat(60)), "60 characters waiting: under the limit of 100");
+        assertFalse(s.offer("z"), "120 characters waiting: the limit is reached");
         assertEquals(SessionSender.CLOSE_TOO_SLOW, t.closeCode());
+    }
+
+    @Test
+    void letsAWholeBurstInOnceItsFirstFrameIsLetInAndDeliversItInOrder() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = new SessionSender("n.1", "alice", t, 3, 100, Runnable::run, false);
+        t.hold();
+        for (int i = 0; i < 50; i++) {
+            assertTrue(s.offer(frame(i), 7), "frame " + i + " of one burst");
+        }
+        assertEquals(0, t.closeCode());
+        t.release();
+        assertEquals(50, t.frames().size());
+        assertEquals("e49", t.frames().get(49).getString("event"));
+    }
+
+    @Test
+    void closesTheSessionWhenTheFirstFrameOfABurstFindsTheLastBurstStillWaiting() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = new SessionSender("n.1", "alice", t, 3, 10_000, Runnable::run, false);
+        t.hold();
+        for (int i = 0; i < 10; i++) {
+            s.offer(frame(i), 1);
+        }
+        assertFalse(s.offer(frame(10), 2), "9 frames of the last burst still wait: the client does not read");
+        assertEquals(SessionSender.CLOSE_TOO_SLOW, t.closeCode());
+    }
+
+    @Test
+    void answersToTheClientsOwnFramesCountTowardTheCharacterLimitOnly() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = new SessionSender("n.1", "alice", t, 3, 1000, Runnable::run, false);
+        t.hold();
+        String pong = "{\"type\":\"pong\"}";
+        int replies = 0;
+        while (s.reply(pong)) {
+            replies++;
+        }
+        assertEquals(SessionSender.CLOSE_TOO_SLOW, t.closeCode());
+        assertEquals(1000 / pong.length() + 2, replies, "one in flight, then until 1,000 characters wait");
+    }
+
+    @Test
+    void aHeldSenderSendsNothingUntilStartedAndThenItsFirstFrameFirst() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = new SessionSender("n.1", "alice", t, 10, 10_000, Runnable::run, true);
+        s.offer("{\"type\":\"welcome\"}");
+        s.offer(frame(1), 5);
+        s.reply("{\"type\":\"pong\"}");
+        assertEquals(List.of(), t.texts());
+        assertEquals(0, s.stalledNanos(), "nothing in flight while held");
+        s.start();
+        assertEquals(List.of("welcome", "notice", "pong"), t.frames().stream().map(f -> f.getString("type")).toList());
     }
 
     @Test

@@ -15,7 +15,8 @@ import java.util.function.Consumer;
 
 /**
  * A transport that records what it is sent. By default each send completes at once on the sending thread;
- * {@link #hold()} makes sends wait until {@link #release()}, as a client that stopped reading would.
+ * {@link #hold()} makes sends wait until {@link #release()}, as a client that stopped reading would. It is
+ * open until closed, by the node ({@link #close}) or by the client ({@link #closeByClient}).
  */
 public class FakeTransport implements Transport {
 
@@ -26,6 +27,7 @@ public class FakeTransport implements Transport {
     private volatile boolean holding;
     private volatile int closeCode;
     private volatile int pings;
+    private volatile boolean clientClosed;
 
     @Override
     public void send(String text, Consumer<Throwable> done) {
@@ -37,6 +39,20 @@ public class FakeTransport implements Transport {
             }
         }
         done.accept(null);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return closeCode == 0 && !clientClosed;
+    }
+
+    /**
+     * The client closes the connection: from now on the transport is no longer open. Nothing is called back,
+     * as with a container that does not report a close racing the opening; a test calls the node as the
+     * endpoint would.
+     */
+    public void closeByClient() {
+        clientClosed = true;
     }
 
     @Override

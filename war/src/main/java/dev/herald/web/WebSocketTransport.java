@@ -50,6 +50,11 @@ final class WebSocketTransport implements Transport {
     }
 
     @Override
+    public boolean isOpen() {
+        return session.isOpen();
+    }
+
+    @Override
     public void ping() {
         if (raw != null) {
             raw.ping();
