@@ -75,7 +75,11 @@
         }
         this.startPings(socket);
       };
-      socket.onmessage = (event) => this.receive(event.data);
+      let first = true;
+      socket.onmessage = (event) => {
+        this.receive(event.data, first);
+        first = false;
+      };
       socket.onclose = (event) => {
         this.stopPings();
         if (this.socket !== socket) {
@@ -94,7 +98,8 @@
       };
     }
 
-    receive(text) {
+    // A connection's welcome is its first frame; a "welcome" anywhere else is not the server's and is ignored.
+    receive(text, first) {
       let frame;
       try {
         frame = JSON.parse(text);
@@ -102,7 +107,12 @@
         console.warn("Herald: unreadable frame", e);
         return;
       }
-      for (const f of Array.isArray(frame) ? frame : [frame]) {
+      const frames = Array.isArray(frame) ? frame : [frame];
+      for (let i = 0; i < frames.length; i++) {
+        const f = frames[i];
+        if (f === null || typeof f !== "object") {
+          continue;
+        }
         switch (f.type) {
           case "notice":
             try {
@@ -112,6 +122,10 @@
             }
             break;
           case "welcome":
+            if (!first || i !== 0) {
+              console.warn("Herald: ignored a welcome that is not the connection's first frame");
+              break;
+            }
             this.sessionId = f.session;
             this.attempt = 0;
             this.options.onStatus("open", f);

@@ -48,6 +48,16 @@ async function main() {
     const notice = await page.evaluate(() => window.events.find((e) => e.event === "browser.notice"));
     check(notice.data.n === 1, "onNotice got the notice with its data");
 
+    // Only a connection's first frame is its welcome: a later one (which a server never sends) changes nothing.
+    const sessionBefore = await page.evaluate(() => window.herald.sessionId);
+    await page.evaluate(() => {
+      window.herald.receive(JSON.stringify({ type: "welcome", session: "forged.1", user: "mallory" }), false);
+      window.herald.receive(JSON.stringify([{ type: "pong" }, { type: "welcome", session: "forged.2" }]), true);
+    });
+    check(await page.evaluate(() => window.herald.sessionId) === sessionBefore,
+        "a welcome that is not the first frame does not change the session id");
+    check((await statuses(page)).filter((s) => s.status === "open").length === 1, "nor reports a new connection");
+
     // A dropped connection: herald.js reconnects after a backoff, fetching the token again, and gets a new session.
     await page.evaluate(() => window.herald.socket.close(4000, "test drop"));
     await page.waitForFunction(() => window.events.filter((e) => e.status === "open").length === 2, null, WAIT);

@@ -40,6 +40,7 @@ public final class HeraldConfig {
     private final int apiMaxBodyBytes;
     private final int apiMaxNotices;
     private final int maxFrameBytes;
+    private final int frameBufferBytes;
     private final int maxNoticeBytes;
     private final Set<String> allowedOrigins;
     private final int idleTimeoutMillis;
@@ -65,6 +66,7 @@ public final class HeraldConfig {
         d.put("herald.api.max-body", "1048576");
         d.put("herald.api.max-notices", "1000");
         d.put("herald.ws.max-frame", "65536");
+        d.put("herald.ws.frame-buffer", "262158");
         d.put("herald.ws.allowed-origins", "");
         d.put("herald.ws.idle-timeout", "60000");
         d.put("herald.ws.auth-timeout", "10000");
@@ -101,6 +103,7 @@ public final class HeraldConfig {
         apiMaxBodyBytes = r.integer("herald.api.max-body", 1024, 64 << 20);
         apiMaxNotices = r.integer("herald.api.max-notices", 1, 1_000_000);
         maxFrameBytes = r.integer("herald.ws.max-frame", 256, 16 << 20);
+        frameBufferBytes = r.integer("herald.ws.frame-buffer", 1024, 1 << 30);
         maxNoticeBytes = r.integer("herald.notice.max-bytes", 64, 16 << 20);
         allowedOrigins = r.list("herald.ws.allowed-origins");
         idleTimeoutMillis = r.integer("herald.ws.idle-timeout", 1000, 86_400_000);
@@ -199,6 +202,14 @@ public final class HeraldConfig {
 
     public int maxFrameBytes() {
         return maxFrameBytes;
+    }
+
+    /**
+     * On Tyrus (Payara): the bytes in which the container puts a whole client frame together before Herald sees
+     * any of it; herald.war's web.xml hands it to Tyrus as {@code org.glassfish.tyrus.servlet.incoming-buffer-size}.
+     */
+    public int frameBufferBytes() {
+        return frameBufferBytes;
     }
 
     /** The largest notice payload, in bytes of JSON text. */

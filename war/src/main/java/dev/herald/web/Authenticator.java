@@ -3,6 +3,7 @@ package dev.herald.web;
 import dev.herald.InvalidNoticeException;
 import dev.herald.node.HeraldConfig;
 import dev.herald.node.HeraldNode;
+import dev.herald.node.LogLimit;
 import dev.herald.node.Node;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -10,6 +11,8 @@ import jakarta.inject.Inject;
 import jakarta.websocket.Session;
 import java.security.Principal;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Says who a new WebSocket session belongs to: the container-authenticated principal when the upgrade
@@ -22,6 +25,9 @@ public class Authenticator {
     @Inject
     HeraldNode heraldNode;
 
+    private static final Logger LOG = Logger.getLogger(Authenticator.class.getName());
+
+    private final LogLimit refusals = new LogLimit(LOG, Level.INFO);
     private TokenVerifier tokens;
     private Node node;
 
@@ -69,6 +75,14 @@ public class Authenticator {
         } catch (InvalidNoticeException e) {
             throw new TokenVerifier.InvalidTokenException(e.getMessage());
         }
+    }
+
+    /**
+     * Logs that a connection was refused for its identity, in one line, at most one line per
+     * {@value dev.herald.node.LogLimit#INTERVAL_SECONDS} s (a flood of bad tokens must not flood the log).
+     */
+    public void logRefusal(String reason) {
+        refusals.log(() -> "Refused WebSocket: " + reason);
     }
 
     private static String principalOf(Session session) {

@@ -13,6 +13,7 @@ import jakarta.websocket.OnOpen;
 import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
+import java.nio.ByteBuffer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -26,10 +27,18 @@ import java.util.logging.Logger;
  * {@code {"type":"auth","token":"JWT"}}, which must come within {@code herald.ws.auth-timeout}. Until then the
  * connection is registered nowhere and gets nothing.
  *
+ * <p>Text arrives in parts, as the container reads them, and the endpoint puts a message together itself,
+ * closing the connection with {@value #CLOSE_TOO_BIG} as soon as it passes {@code herald.ws.max-frame}: the
+ * containers' own limits do not hold for a single large frame (Undertow 2.3 checks only its first reads, Tyrus
+ * only fragmented messages), and a part is all a connection holds beyond the limit. On Tyrus a frame's part
+ * comes only once the whole frame is buffered, up to {@code org.glassfish.tyrus.servlet.incoming-buffer-size}
+ * (see {@link TyrusFrameBuffer}). Binary frames are not part of the protocol: before the auth frame one closes
+ * the connection with {@value #CLOSE_UNAUTHORIZED}, after it with {@value #CLOSE_UNSUPPORTED}.
+ *
  * <p>Close codes: {@value #CLOSE_UNAUTHORIZED} no valid identity, {@value #CLOSE_ORIGIN_REFUSED} origin not
  * allowed, 1013 the engine cannot register the session now (retry later), 4429 too slow, 4408 idle (no frame
  * or pong for {@code herald.ws.idle-timeout}), 1001 node shutting down, 1009 frame larger than
- * {@code herald.ws.max-frame}. Nothing is registered for a refused connection.
+ * {@code herald.ws.max-frame}, 1003 a binary frame. Nothing is registered for a refused connection.
  */
 @ServerEndpoint(value = "/ws", configurator = OriginCheck.class)
 public class HeraldEndpoint {
@@ -41,8 +50,12 @@ public class HeraldEndpoint {
 
     /** Close code for a client frame larger than {@code herald.ws.max-frame} (the standard "message too big"). */
     public static final int CLOSE_TOO_BIG = 1009;
+    /** Close code for a binary frame after authentication (the standard "unsupported data"). */
+    public static final int CLOSE_UNSUPPORTED = 1003;
 
     private static final Logger LOG = Logger.getLogger(HeraldEndpoint.class.getName());
+    /** The reason Tyrus gives when a frame does not fit its buffer (LocalizationMessages.BUFFER_OVERFLOW). */
+    private static final String TYRUS_OVERFLOW = "Buffer overflow.";
 
     @Inject
     Authenticator authenticator;
@@ -52,6 +65,12 @@ public class HeraldEndpoint {
     /** While the auth frame is awaited: this connection as the node closes it should the frame not come. */
     private volatile Node.Connection awaitingAuth;
     private volatile boolean closed;
+    /** The parts of a text message so far, while its last part has not come; {@code null} between messages. */
+    private StringBuilder parts;
+    /** Whether this endpoint closed the connection for what the client sent: what still arrives is dropped. */
+    private volatile boolean refused;
+    /** Tyrus's raw frame API for this session (herald.ws.raw-frames), or {@code null}. */
+    private TyrusRawFrames tyrus;
 
     @OnOpen
     public void open(Session session) {
@@ -60,14 +79,18 @@ public class HeraldEndpoint {
         Object refusedOrigin = session.getUserProperties().get(OriginCheck.REFUSED_ORIGIN);
         if (refusedOrigin != null) {
             LOG.info(() -> "Refused WebSocket from origin " + refusedOrigin);
-            refuse(session, CLOSE_ORIGIN_REFUSED, "origin not allowed: " + refusedOrigin);
+            refuseLater(session, CLOSE_ORIGIN_REFUSED, "origin not allowed: " + refusedOrigin);
             return;
         }
         // No container idle timeout (0 turns off a server default): Tyrus reschedules its timer through the
         // managed scheduler on every send, which cost Payara most of its push throughput. The node runs its
         // own idle check on pongs and frames (herald.ws.idle-timeout).
         session.setMaxIdleTimeout(0);
+        // Where a container applies these to parts and to frames as they stream in (Undertow does for binary),
+        // they stop a large frame even earlier; the text check below does not rely on them.
         session.setMaxTextMessageBufferSize(config.maxFrameBytes());
+        session.setMaxBinaryMessageBufferSize(config.maxFrameBytes());
+        tyrus = config.rawFrames() && WebSocketTransport.isTyrus(session) ? TyrusRawFrames.of(session) : null;
         if (authenticator.awaitsAuthFrame(session)) {
             Node.Connection connection = (code, reason) -> WebSocketTransport.close(session, code, reason);
             awaitingAuth = connection;
@@ -75,7 +98,7 @@ public class HeraldEndpoint {
                 node.awaitAuth(connection);
             } catch (HeraldUnavailableException e) {
                 awaitingAuth = null;
-                refuse(session, Node.CLOSE_TRY_AGAIN_LATER, "try again later");
+                refuseLater(session, Node.CLOSE_TRY_AGAIN_LATER, "try again later");
             }
             return;
         }
@@ -83,8 +106,8 @@ public class HeraldEndpoint {
         try {
             user = authenticator.userOf(session);
         } catch (TokenVerifier.InvalidTokenException e) {
-            LOG.info(() -> "Refused WebSocket: " + e.getMessage());
-            refuse(session, CLOSE_UNAUTHORIZED, "unauthorized: " + e.getMessage());
+            authenticator.logRefusal(e.getMessage());
+            refuseLater(session, CLOSE_UNAUTHORIZED, "unauthorized: " + e.getMessage());
             return;
         }
         connect(session, user);
@@ -92,10 +115,10 @@ public class HeraldEndpoint {
 
     private void connect(Session session, String user) {
         try {
-            sender = node.connect(user, new WebSocketTransport(session, node.config().rawFrames()));
+            sender = node.connect(user, new WebSocketTransport(session, tyrus));
         } catch (HeraldUnavailableException e) {
             LOG.warning(() -> "Refused WebSocket of " + user + ": " + e.getMessage());
-            refuse(session, Node.CLOSE_TRY_AGAIN_LATER, "try again later");
+            refuseLater(session, Node.CLOSE_TRY_AGAIN_LATER, "try again later");
             return;
         }
         if (closed) {
@@ -113,7 +136,7 @@ public class HeraldEndpoint {
         try {
             user = authenticator.userOfAuthFrame(text);
         } catch (TokenVerifier.InvalidTokenException e) {
-            LOG.info(() -> "Refused WebSocket: " + e.getMessage());
+            authenticator.logRefusal(e.getMessage());
             WebSocketTransport.close(session, CLOSE_UNAUTHORIZED, "unauthorized: " + e.getMessage());
             return;
         }
@@ -124,15 +147,41 @@ public class HeraldEndpoint {
      * Closes a refused connection once {@code @OnOpen} has returned: on Payara, a close from inside onOpen
      * sometimes races Tyrus's own upgrade handling, and the client then never gets the close frame.
      */
-    private void refuse(Session session, int code, String reason) {
+    private void refuseLater(Session session, int code, String reason) {
         node.later(() -> WebSocketTransport.close(session, code, reason));
     }
 
+    /**
+     * One part of a text message (the whole message, when it came in one frame the container read at once).
+     * The container calls this for one part at a time.
+     */
     @OnMessage
-    public void message(Session session, String text) {
-        // Not every container applies setMaxTextMessageBufferSize (Tyrus does not): check here too.
-        if (text.length() > node.config().maxFrameBytes()) {
-            WebSocketTransport.close(session, CLOSE_TOO_BIG, "frame larger than " + node.config().maxFrameBytes());
+    public void message(Session session, String part, boolean last) {
+        if (refused) {
+            return; // the rest of a frame that was refused: the container reads it to the end
+        }
+        int max = node.config().maxFrameBytes();
+        String text;
+        if (parts == null && last) {
+            text = part;
+        } else {
+            if (parts == null) {
+                parts = new StringBuilder(Math.min(max, 2 * part.length()));
+            }
+            if (parts.length() + part.length() > max) {
+                parts = null;
+                refuse(session, CLOSE_TOO_BIG, "frame larger than " + max + " characters (herald.ws.max-frame)");
+                return;
+            }
+            parts.append(part);
+            if (!last) {
+                return;
+            }
+            text = parts.toString();
+            parts = null;
+        }
+        if (text.length() > max) {
+            refuse(session, CLOSE_TOO_BIG, "frame larger than " + max + " characters (herald.ws.max-frame)");
             return;
         }
         SessionSender s = sender;
@@ -146,6 +195,31 @@ public class HeraldEndpoint {
         }
     }
 
+    /** A binary frame, in parts: not part of Herald's protocol. */
+    @OnMessage
+    public void binary(Session session, ByteBuffer part, boolean last) {
+        if (refused) {
+            return;
+        }
+        Node.Connection connection = awaitingAuth;
+        if (sender == null && connection != null) {
+            awaitingAuth = null;
+            if (!node.authArrived(connection)) {
+                return; // the node is closing it already (time-out or shutdown)
+            }
+            refuse(session, CLOSE_UNAUTHORIZED,
+                    "unauthorized: the first frame must be {\"type\":\"auth\",\"token\":JWT}, not binary");
+            return;
+        }
+        refuse(session, CLOSE_UNSUPPORTED, "binary frames are not supported; send JSON text frames");
+    }
+
+    /** Closes the connection for what the client sent, and drops what still arrives of it. */
+    private void refuse(Session session, int code, String reason) {
+        refused = true;
+        WebSocketTransport.close(session, code, reason);
+    }
+
     @OnMessage
     public void pong(PongMessage pong) {
         SessionSender s = sender;
@@ -156,6 +230,11 @@ public class HeraldEndpoint {
 
     @OnClose
     public void close(CloseReason reason) {
+        if (tyrus != null && reason.getCloseCode().getCode() == 1011 && TYRUS_OVERFLOW.equals(reason.getReasonPhrase())) {
+            // Tyrus refuses a frame larger than its buffer with 1011; Herald's answer to a frame too large is 1009.
+            tyrus.closeInstead(CLOSE_TOO_BIG, "frame larger than herald.ws.frame-buffer ("
+                    + node.config().frameBufferBytes() + " bytes)");
+        }
         closed = true;
         Node.Connection connection = awaitingAuth;
         if (connection != null) {

@@ -4,7 +4,9 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jose.jwk.source.ImmutableSecret;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.OctetSequenceKey;
+import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
@@ -19,12 +21,16 @@ import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import java.util.Set;
 
 /**
  * Verifies connection tokens: HS256 JWTs signed with the UTF-8 bytes of {@code herald.jwt.secret}, with a
- * {@code sub} (the user id) and an {@code exp} that has not passed (60 s clock skew allowed). Any other
- * algorithm, including {@code none}, is refused. Uses Nimbus JOSE+JWT. Thread safe.
+ * {@code sub} (the user id) and a numeric {@code exp} that has not passed (60 s clock skew allowed). Any other
+ * algorithm, including {@code none}, is refused; so is a header {@code typ} other than {@code JWT} (an access
+ * token's {@code at+jwt}, say: a token made for another purpose), and a token over {@value #MAX_TOKEN_LENGTH}
+ * characters. A header {@code kid} is accepted and not used: there is one key. Uses Nimbus JOSE+JWT. Thread
+ * safe.
  */
 public final class TokenVerifier {
 
@@ -36,8 +42,11 @@ public final class TokenVerifier {
 
     public TokenVerifier(String secret) {
         this.secret = secret.getBytes(StandardCharsets.UTF_8);
+        // The one key whatever the header's kid: ImmutableSecret matches a kid against its own (none) and finds
+        // no key for a token that names one.
+        List<JWK> key = List.of(new OctetSequenceKey.Builder(this.secret).build());
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256,
-                new ImmutableSecret<>(this.secret)));
+                (JWKSource<SecurityContext>) (selector, context) -> key));
         processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(null, Set.of("sub", "exp")));
     }
 
@@ -62,6 +71,10 @@ public final class TokenVerifier {
             throw new InvalidTokenException("token refused: " + e.getMessage());
         } catch (JOSEException e) {
             throw new InvalidTokenException("token could not be verified");
+        }
+        if (claims.getExpirationTime() == null) {
+            // "exp": null passes the required-claims check, and a missing date is never late
+            throw new InvalidTokenException("token refused: 'exp' must be a number of seconds");
         }
         try {
             return Recipient.checkId("user", claims.getSubject());

@@ -24,6 +24,11 @@ import java.util.logging.Logger;
  * row from one thread (a broadcast, a user's several sessions) is encoded once: each thread keeps the last
  * frame it encoded (up to 64 KB).
  *
+ * <p>The same websocket lets Herald give a frame too large for Tyrus's buffer the standard close code: Tyrus
+ * closes such a connection with 1011 "Buffer overflow.", and calls the endpoint's {@code @OnClose} before it
+ * sends its close frame, while the websocket is still connected; {@link #closeInstead} closes it there with 1009,
+ * and Tyrus, finding it closing, sends no close frame of its own.
+ *
  * <p>Tyrus keeps its websocket in a package-private field of its remote endpoint, so it is reached by
  * reflection, once; where that fails (another Tyrus, a security manager, extensions negotiated on the session
  * that would change the frame's bytes), {@link #of} answers {@code null} and the standard API is used. Only
@@ -41,17 +46,17 @@ final class TyrusRawFrames {
 
     /** The handles, resolved from the first Tyrus session seen; {@link #UNAVAILABLE} when that failed. */
     private static volatile Handles handles;
-    private static final Handles UNAVAILABLE = new Handles(null, null);
+    private static final Handles UNAVAILABLE = new Handles(null, null, null);
 
-    private record Handles(MethodHandle webSocketOf, MethodHandle sendRawFrame) {
+    private record Handles(MethodHandle webSocketOf, MethodHandle sendRawFrame, MethodHandle close) {
     }
 
     private final Object webSocket;
-    private final MethodHandle sendRawFrame;
+    private final Handles handlesOf;
 
-    private TyrusRawFrames(Object webSocket, MethodHandle sendRawFrame) {
+    private TyrusRawFrames(Object webSocket, Handles handlesOf) {
         this.webSocket = webSocket;
-        this.sendRawFrame = sendRawFrame;
+        this.handlesOf = handlesOf;
     }
 
     /** The raw path for {@code session}, or {@code null} where it is not available. */
@@ -70,7 +75,7 @@ final class TyrusRawFrames {
         }
         try {
             Object webSocket = h.webSocketOf().invoke(remote);
-            return webSocket == null ? null : new TyrusRawFrames(webSocket, h.sendRawFrame());
+            return webSocket == null ? null : new TyrusRawFrames(webSocket, h);
         } catch (Throwable e) {
             LOG.log(Level.FINE, "Tyrus raw frames unavailable for this session", e);
             return null;
@@ -95,8 +100,10 @@ final class TyrusRawFrames {
             MethodHandle getter = lookup.unreflectGetter(field).asType(MethodType.methodType(Object.class, Object.class));
             MethodHandle send = lookup.unreflect(field.getType().getMethod("sendRawFrame", ByteBuffer.class))
                     .asType(MethodType.methodType(Future.class, Object.class, ByteBuffer.class));
+            MethodHandle close = lookup.unreflect(field.getType().getMethod("close", int.class, String.class))
+                    .asType(MethodType.methodType(void.class, Object.class, int.class, String.class));
             LOG.info("Sending frames through Tyrus's raw frame API (herald.ws.raw-frames=false turns this off)");
-            return new Handles(getter, send);
+            return new Handles(getter, send, close);
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.info(() -> "Tyrus's raw frame API is not reachable (" + e + "); sending through the standard API");
             return UNAVAILABLE;
@@ -121,11 +128,24 @@ final class TyrusRawFrames {
     /** Hands the bytes of one frame to {@code TyrusWebSocket.sendRawFrame}. */
     private Future<?> write(byte[] frame) {
         try {
-            return (Future<?>) sendRawFrame.invoke(webSocket, ByteBuffer.wrap(frame));
+            return (Future<?>) handlesOf.sendRawFrame().invoke(webSocket, ByteBuffer.wrap(frame));
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * From the endpoint's {@code @OnClose}, while Tyrus is closing the connection with {@code 1011} and before it
+     * sent its close frame: closes it with {@code code} instead. Never throws; where the websocket is no longer
+     * connected, Tyrus's own close stands.
+     */
+    void closeInstead(int code, String reason) {
+        try {
+            handlesOf.close().invoke(webSocket, code, reason);
+        } catch (Throwable e) {
+            LOG.log(Level.FINE, "Tyrus closes the connection with its own code", e);
         }
     }
 

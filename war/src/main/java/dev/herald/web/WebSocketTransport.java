@@ -31,12 +31,16 @@ final class WebSocketTransport implements Transport {
     private final boolean tyrus;
     private final TyrusRawFrames raw;
 
-    /** @param rawFrames whether Tyrus's raw frame API may be used where it is reachable */
-    WebSocketTransport(Session session, boolean rawFrames) {
+    /** @param raw Tyrus's raw frame API for this session, or {@code null} for the standard API */
+    WebSocketTransport(Session session, TyrusRawFrames raw) {
         this.session = session;
         this.remote = session.getAsyncRemote();
-        this.tyrus = session.getClass().getName().startsWith("org.glassfish.tyrus.");
-        this.raw = tyrus && rawFrames ? TyrusRawFrames.of(session) : null;
+        this.tyrus = isTyrus(session);
+        this.raw = raw;
+    }
+
+    static boolean isTyrus(Session session) {
+        return session.getClass().getName().startsWith("org.glassfish.tyrus.");
     }
 
     @Override

@@ -87,4 +87,36 @@ class TokenVerifierTest {
                 () -> verifier.verify(token));
         assertTrue(e.getMessage().toLowerCase().contains(reasonPart.toLowerCase()), e.getMessage());
     }
+
+    static String signedPayload(String payloadJson, JWSHeader header) throws Exception {
+        com.nimbusds.jose.JWSObject jws = new com.nimbusds.jose.JWSObject(header,
+                new com.nimbusds.jose.Payload(payloadJson));
+        jws.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+        return jws.serialize();
+    }
+
+    @Test
+    void refusesATokenWhoseExpiryIsNullOrNotANumber() throws Exception {
+        JWSHeader hs256 = new JWSHeader(JWSAlgorithm.HS256);
+        assertRefused(signedPayload("{\"sub\":\"alice\",\"exp\":null}", hs256), "exp");
+        assertRefused(signedPayload("{\"sub\":\"alice\",\"exp\":\"tomorrow\"}", hs256), "");
+        long later = System.currentTimeMillis() / 1000 + 60;
+        assertEquals("alice", verifier.verify(signedPayload("{\"sub\":\"alice\",\"exp\":" + later + "}", hs256)));
+    }
+
+    @Test
+    void acceptsATokenThatNamesAKeyIdAndRefusesOneMadeForAnotherPurpose() throws Exception {
+        SignedJWT withKid = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("2026-12").build(),
+                valid().build());
+        withKid.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+        assertEquals("alice", verifier.verify(withKid.serialize()));
+        SignedJWT accessToken = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256)
+                .type(new JOSEObjectType("at+jwt")).build(), valid().build());
+        accessToken.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+        assertRefused(accessToken.serialize(), "typ");
+        SignedJWT typed = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(),
+                valid().build());
+        typed.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+        assertEquals("alice", verifier.verify(typed.serialize()));
+    }
 }

@@ -11,13 +11,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 
@@ -55,16 +56,15 @@ public class DemoResource {
     @POST
     @Path("send")
     @Produces(MediaType.APPLICATION_JSON)
-    public Response send(InputStream input) {
+    public Response send(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength, InputStream input) {
         Node node = heraldNode.node();
         if (!node.config().demo()) {
             return Problems.of(node.codec(), Response.Status.NOT_FOUND, "demo mode is off");
         }
         try {
-            String body = NoticesResource.read(input, node.config().maxNoticeBytes() + 1024);
-            if (body == null) {
-                return Problems.of(node.codec(), Response.Status.REQUEST_ENTITY_TOO_LARGE, "body too large");
-            }
+            String body = JsonBody.read(contentType, contentLength, input, node.config().maxNoticeBytes() + 1024,
+                    "herald.notice.max-bytes");
             JsonObject object = node.codec().readObject(body, "body");
             Notice notice = node.codec().notice(object);
             String id = node.send(notice);
@@ -74,8 +74,8 @@ public class DemoResource {
             return Problems.of(node.codec(), Response.Status.BAD_REQUEST, e.getMessage());
         } catch (HeraldUnavailableException e) {
             return Problems.of(node.codec(), Response.Status.SERVICE_UNAVAILABLE, e.getMessage());
-        } catch (IOException e) {
-            return Problems.of(node.codec(), Response.Status.BAD_REQUEST, "could not read the body");
+        } catch (JsonBody.Refused e) {
+            return Problems.of(node.codec(), e.status, e.getMessage());
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.herald.InvalidNoticeException;
 import dev.herald.engine.NoticeCodec;
 import dev.herald.node.HeraldConfig;
 import dev.herald.node.HeraldNode;
+import dev.herald.node.LogLimit;
 import dev.herald.node.Node;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,27 +17,30 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * {@code POST /herald/api/notices}: publishes one notice or a JSON array of them, each
  * {@code {"to":{"user":id}|{"session":id}|{"all":true},"event":"...","data":...}}.
  *
- * <p>Needs {@code Authorization: Bearer <herald.api.key>}. Answers 202 with {@code {"ids":[...]}}; 400 with
- * the reason and the index of the first bad notice (then nothing of the body is sent); 401 without the key;
- * 403 when no key is configured (the API is off); 413 over {@code herald.api.max-body}; 503 when Redis is
- * down (a failure mid-pipeline may have sent some of the notices). The scheme name is case-insensitive.
+ * <p>Needs {@code Authorization: Bearer <herald.api.key>} and a UTF-8 {@code application/json} body (see
+ * {@link JsonBody}). Answers 202 with {@code {"ids":[...]}}; 400 with the reason and the index of the first bad
+ * notice (then nothing of the body is sent), or for a body that is not valid UTF-8; 401 without the key; 403
+ * when no key is configured (the API is off); 413 over {@code herald.api.max-body}; 415 for another content
+ * type; 503 when Redis is down (a failure mid-pipeline may have sent some of the notices). The scheme name is
+ * case-insensitive. Refusals are logged in one line, at most one per 10 s.
  */
 @Path("notices")
 @ApplicationScoped
 public class NoticesResource {
 
     private static final Logger LOG = Logger.getLogger(NoticesResource.class.getName());
+    private final LogLimit refusals = new LogLimit(LOG, Level.INFO);
 
     @Inject
     HeraldNode heraldNode;
@@ -56,7 +60,9 @@ public class NoticesResource {
 
     @POST
     @Produces(MediaType.APPLICATION_JSON)
-    public Response publish(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, InputStream body) {
+    public Response publish(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength, InputStream body) {
         if (apiKey == null) {
             return Problems.of(codec, Response.Status.FORBIDDEN, "the publish API is off: set herald.api.key");
         }
@@ -67,17 +73,9 @@ public class NoticesResource {
                     "missing or wrong Authorization: Bearer <herald.api.key>"))
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build();
         }
-        String text;
         try {
-            text = read(body, node.config().apiMaxBodyBytes());
-        } catch (IOException e) {
-            return Problems.of(codec, Response.Status.BAD_REQUEST, "could not read the body");
-        }
-        if (text == null) {
-            return Problems.of(codec, Response.Status.REQUEST_ENTITY_TOO_LARGE,
-                    "body larger than herald.api.max-body (" + node.config().apiMaxBodyBytes() + " bytes)");
-        }
-        try {
+            String text = JsonBody.read(contentType, contentLength, body, node.config().apiMaxBodyBytes(),
+                    "herald.api.max-body");
             List<String> ids = node.sendDrafts(codec.readNotices(text, node.config().apiMaxNotices()));
             StringBuilder answer = new StringBuilder(16 + ids.size() * 24).append("{\"ids\":[");
             for (int i = 0; i < ids.size(); i++) {
@@ -85,7 +83,12 @@ public class NoticesResource {
                 answer.append(i == 0 ? "\"" : ",\"").append(ids.get(i)).append('"');
             }
             return Response.accepted(answer.append("]}").toString()).type(MediaType.APPLICATION_JSON_TYPE).build();
+        } catch (JsonBody.Refused e) {
+            refusals.log(() -> "Publish API refused a request with " + e.status.getStatusCode() + ": " + e.getMessage());
+            return Problems.of(codec, e.status, e.getMessage());
         } catch (InvalidNoticeException e) {
+            refusals.log(() -> "Publish API refused a body with 400: " + e.getMessage()
+                    + (e.index() >= 0 ? " (notice " + e.index() + ")" : ""));
             return e.index() >= 0 ? Problems.at(codec, e.index(), e.getMessage())
                     : Problems.of(codec, Response.Status.BAD_REQUEST, e.getMessage());
         } catch (HeraldUnavailableException e) {
@@ -94,14 +97,5 @@ public class NoticesResource {
                     "Redis is unavailable: the notices were not sent, or not all of them")
             ).header(HttpHeaders.RETRY_AFTER, "1").build();
         }
-    }
-
-    /** The body as text, or {@code null} when it is longer than {@code max} bytes. */
-    static String read(InputStream body, int max) throws IOException {
-        if (body == null) {
-            return "";
-        }
-        byte[] bytes = body.readNBytes(max + 1);
-        return bytes.length > max ? null : new String(bytes, StandardCharsets.UTF_8);
     }
 }

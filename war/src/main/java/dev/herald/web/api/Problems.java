@@ -10,7 +10,7 @@ final class Problems {
     private Problems() {
     }
 
-    static Response of(NoticeCodec codec, Response.Status status, String message) {
+    static Response of(NoticeCodec codec, Response.StatusType status, String message) {
         return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
                 .entity(codec.json().createObjectBuilder().add("error", message).build().toString()).build();
     }

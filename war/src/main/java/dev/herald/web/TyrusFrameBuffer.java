@@ -1,0 +1,81 @@
+package dev.herald.web;
+
+import dev.herald.node.HeraldConfig;
+import dev.herald.node.HeraldNode;
+import jakarta.inject.Inject;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.annotation.WebListener;
+import java.util.logging.Logger;
+
+/**
+ * On Tyrus (Payara, GlassFish), checks at deployment that Tyrus's frame buffer can take a client frame of
+ * {@code herald.ws.max-frame} characters, and fails the deployment, naming the keys, when it cannot.
+ *
+ * <p>Tyrus puts each whole frame together before Herald sees any of it, in a buffer of at most the servlet
+ * context parameter {@value #PARAM} bytes (herald.war's web.xml sets it from {@code herald.ws.frame-buffer}; Tyrus's
+ * own default is 4 MB). That buffer bounds the heap a connection holds: a frame larger than it is refused by
+ * Tyrus itself, with 1011 and the reason "Buffer overflow.", as soon as the buffer is full; a frame between
+ * {@code herald.ws.max-frame} and the buffer arrives whole and Herald refuses it with 1009. A character takes up to
+ * 3 bytes in UTF-8, and a frame header up to 14, so the buffer must hold {@code 3 * max-frame + 14} bytes; the
+ * default, 262158, also leaves 64 KB for the start of the next frame when a client sends frames back to back.
+ */
+@WebListener
+public class TyrusFrameBuffer implements ServletContextListener {
+
+    static final String PARAM = "org.glassfish.tyrus.servlet.incoming-buffer-size";
+    /** Tyrus's buffer when {@value #PARAM} is not set: 4 MB of payload and a header. */
+    static final long TYRUS_DEFAULT = 4_194_315;
+    private static final Logger LOG = Logger.getLogger(TyrusFrameBuffer.class.getName());
+
+    @Inject
+    HeraldNode heraldNode;
+
+    @Override
+    public void contextInitialized(ServletContextEvent event) {
+        Object container = event.getServletContext().getAttribute("jakarta.websocket.server.ServerContainer");
+        if (container == null || !container.getClass().getName().startsWith("org.glassfish.tyrus.")) {
+            return;
+        }
+        HeraldConfig config = heraldNode.node().config();
+        long buffer = check(event.getServletContext().getInitParameter(PARAM), config.maxFrameBytes());
+        LOG.info(() -> "Tyrus puts each client frame together in at most " + buffer + " bytes (" + PARAM
+                + ", from herald.ws.frame-buffer); frames over herald.ws.max-frame (" + config.maxFrameBytes()
+                + " characters) are closed with 1009, frames over the buffer by Tyrus with 1011");
+    }
+
+    /**
+     * The buffer that {@code value} of {@value #PARAM} gives Tyrus, checked against a frame of {@code maxFrame}
+     * characters.
+     *
+     * @throws IllegalStateException naming the keys when the buffer cannot take such a frame
+     */
+    static long check(String value, int maxFrame) {
+        long buffer;
+        if (value == null || value.isBlank()) {
+            buffer = TYRUS_DEFAULT;
+        } else {
+            try {
+                buffer = Long.parseLong(value.trim());
+            } catch (NumberFormatException e) {
+                // Payara did not fill the value in (fish.payara.substitution.disable?): Tyrus falls back to its own.
+                LOG.warning(() -> PARAM + " is '" + value + "', not a number; Tyrus uses its default of "
+                        + TYRUS_DEFAULT + " bytes, which one connection may then hold");
+                buffer = TYRUS_DEFAULT;
+            }
+        }
+        long needed = needed(maxFrame);
+        if (buffer < needed) {
+            throw new IllegalStateException("herald.ws.frame-buffer (" + PARAM + ") is " + buffer
+                    + " bytes, too small for a frame of herald.ws.max-frame (" + maxFrame
+                    + ") characters: set it to at least 3 * herald.ws.max-frame + 14 = " + needed
+                    + " (and 64 KB more for clients that send frames back to back)");
+        }
+        return buffer;
+    }
+
+    /** The bytes a frame of {@code maxFrame} characters may take: 3 per character in UTF-8, and a header. */
+    static long needed(int maxFrame) {
+        return 3L * maxFrame + 14;
+    }
+}
