@@ -2,6 +2,7 @@ package dev.herald.engine;
 
 import dev.herald.Recipient;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,7 +12,7 @@ import java.util.function.Consumer;
 
 /**
  * A broker inside this JVM: hands each message straight to the subscribed nodes' handlers on the sending
- * thread, following the same targeting rules as the Redis broker. Several node ids may subscribe, which is
+ * thread, following the same targeting and batching rules as the Redis broker. Several node ids may subscribe, which is
  * how tests run a cluster in one JVM.
  */
 public final class MemoryBroker implements Broker {
@@ -35,14 +36,7 @@ public final class MemoryBroker implements Broker {
 
     @Override
     public int publish(Recipient to, String message) {
-        Set<String> nodes = switch (to.kind()) {
-            case USER -> new HashSet<>(registry.sessionsOf(to.id()).values());
-            case SESSION -> {
-                String node = SessionIds.nodeOf(to.id());
-                yield node == null ? Set.of() : Set.of(node);
-            }
-            case ALL -> Set.copyOf(handlers.keySet());
-        };
+        Set<String> nodes = nodesOf(to);
         int handed = 0;
         for (String node : nodes) {
             Consumer<String> handler = handlers.get(node);
@@ -54,13 +48,50 @@ public final class MemoryBroker implements Broker {
         return handed;
     }
 
+    /**
+     * Several notices, as the Redis broker sends them: the ones for each node joined into one message (a new one
+     * past {@link NoticeCodec#MAX_BATCH_CHARS} characters), delivered in order, so that a node routes a batch as
+     * one burst here too.
+     */
     @Override
     public int[] publishAll(List<Outgoing> messages) {
         int[] handed = new int[messages.size()];
+        Map<String, StringBuilder> batches = new LinkedHashMap<>();
         for (int i = 0; i < handed.length; i++) {
-            handed[i] = publish(messages.get(i).to(), messages.get(i).message());
+            Outgoing o = messages.get(i);
+            for (String node : nodesOf(o.to())) {
+                if (!handlers.containsKey(node)) {
+                    continue;
+                }
+                StringBuilder batch = batches.get(node);
+                if (batch != null && batch.length() + 1 + o.message().length() > NoticeCodec.MAX_BATCH_CHARS) {
+                    deliver(node, batch.toString());
+                    batch = null;
+                }
+                batches.put(node, batch == null ? new StringBuilder(o.message()) : batch.append('\n').append(o.message()));
+                handed[i]++;
+            }
         }
+        batches.forEach((node, batch) -> deliver(node, batch.toString()));
         return handed;
+    }
+
+    private void deliver(String node, String message) {
+        Consumer<String> handler = handlers.get(node);
+        if (handler != null) {
+            handler.accept(message);
+        }
+    }
+
+    private Set<String> nodesOf(Recipient to) {
+        return switch (to.kind()) {
+            case USER -> new HashSet<>(registry.sessionsOf(to.id()).values());
+            case SESSION -> {
+                String node = SessionIds.nodeOf(to.id());
+                yield node == null ? Set.of() : Set.of(node);
+            }
+            case ALL -> Set.copyOf(handlers.keySet());
+        };
     }
 
     @Override

@@ -256,4 +256,23 @@ abstract class NodeContract {
         assertEquals(expected, events(alice));
         assertEquals(ids, alice.notices().subList(0, 20).stream().map(n -> n.getString("id")).toList());
     }
+
+    @Test
+    void aBatchOfThreeThousandNoticesToOneUserReachesASessionWhoseSendsCompleteOnlyLater() {
+        FakeTransport alice = new FakeTransport();
+        b.connect("alice", alice);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !a.registry().sessionsOf("alice").isEmpty());
+        alice.hold(); // as on WildFly: the first send completes after the node queued the rest of the burst
+        List<Notice> batch = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            batch.add(notice(Recipient.user("alice"), "n" + i));
+        }
+        long queued = b.router().delivered();
+        a.sendAll(batch);
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.router().delivered() == queued + 3000);
+        assertEquals(0, alice.closeCode(), "3,000 notices wait, more than the queue limit (100), in one burst");
+        alice.release();
+        await().atMost(Duration.ofSeconds(5)).until(() -> alice.notices().size() == 3000);
+        assertEquals("n2999", alice.notices().get(2999).getString("event"));
+    }
 }
