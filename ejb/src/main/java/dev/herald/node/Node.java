@@ -230,9 +230,11 @@ public final class Node implements AutoCloseable {
 
     /**
      * Connects a new session of {@code user}: adds it to this node and registers it with the engine, and only
-     * then lets its {@code welcome} frame go, first of all its frames; notices that reach it meanwhile wait
-     * behind the welcome. A connection that closed while it was being registered ends unregistered, whether or
-     * not the container reported the close.
+     * then lets its {@code welcome} frame go, first of all its frames, followed by a ping; notices that reach it
+     * meanwhile wait behind the welcome. A connection that closed while it was being registered ends
+     * unregistered, whether or not the container reported the close: at once where the container knows it is
+     * closed, else once nothing came back for {@code herald.ws.auth-timeout} (Tyrus may never report the close
+     * of a connection that ended while {@code @OnOpen} ran, and the first writes to it succeed).
      *
      * @throws HeraldUnavailableException when the engine cannot register it; nothing stays registered and
      *     nothing was sent then
@@ -262,6 +264,7 @@ public final class Node implements AutoCloseable {
             return session;
         }
         session.start();
+        ping(session); // a live client answers at once: see pingSlot
         return session;
     }
 
@@ -516,8 +519,9 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * One tick of the ping round: closes sessions silent past the idle timeout or stalled past the send
-     * timeout, and pings the sessions of this tick's slot that had no traffic both ways lately. A session's
+     * One tick of the ping round: forgets sessions whose connection closed unreported, closes sessions that
+     * never answered their first ping within the auth timeout, or silent past the idle timeout, or stalled past the
+     * send timeout, and pings the sessions of this tick's slot that had no traffic both ways lately. A session's
      * slot comes from its id, so each is considered once per ping interval, and the round's pings (and the
      * pongs they bring back) are spread over the interval instead of leaving in one burst. Runs on the closer
      * executor, not the scheduler, as some containers' pings block on a congested connection. The idle check
@@ -526,6 +530,7 @@ public final class Node implements AutoCloseable {
     private void pingSlot() {
         int slot = Math.floorMod(pingTicks.getAndIncrement(), pingSlots);
         long idle = TimeUnit.MILLISECONDS.toNanos(config.idleTimeoutMillis());
+        long firstAnswer = TimeUnit.MILLISECONDS.toNanos(config.authTimeoutMillis());
         long stall = TimeUnit.MILLISECONDS.toNanos(config.sessionSendTimeoutMillis());
         // A session with traffic both ways within (about) the last interval needs no ping: the client is alive
         // and intermediaries saw traffic. One tick less than the interval, so that the pong to this session's
@@ -536,6 +541,10 @@ public final class Node implements AutoCloseable {
         for (SessionSender s : hub.all()) {
             if (s.isClosed() || !s.transport().isOpen()) {
                 disconnect(s); // a close the container did not report (or has yet to)
+                continue;
+            }
+            if (!s.heardSinceConnected() && s.ageNanos() > firstAnswer) {
+                s.close(CLOSE_IDLE, "no answer to the first ping within " + config.authTimeoutMillis() + " ms");
                 continue;
             }
             if (s.silentNanos() > idle) {
@@ -551,13 +560,17 @@ public final class Node implements AutoCloseable {
                     || s.busyWithin(recent) && s.silentNanos() + 2 * interval < idle) {
                 continue;
             }
-            try {
-                s.pinged();
-                s.transport().ping();
-            } catch (RuntimeException e) {
-                LOG.log(Level.FINE, "Ping to " + s.id() + " failed; closing it", e);
-                s.close(1011, "ping failed");
-            }
+            ping(s);
+        }
+    }
+
+    private static void ping(SessionSender s) {
+        try {
+            s.pinged();
+            s.transport().ping();
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "Ping to " + s.id() + " failed; closing it", e);
+            s.close(1011, "ping failed");
         }
     }
 

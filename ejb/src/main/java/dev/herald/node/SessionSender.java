@@ -60,8 +60,9 @@ public final class SessionSender {
     /** The burst whose first frame was let in last (see {@link #offer(String, int)}). */
     private volatile int burst;
     private volatile long sendStartedNanos;
-    private volatile long lastHeardNanos = System.nanoTime();
-    private volatile long lastSentNanos = lastHeardNanos;
+    private final long createdNanos = System.nanoTime();
+    private volatile long lastHeardNanos = createdNanos;
+    private volatile long lastSentNanos = createdNanos;
 
     /**
      * @param limit how many frames may wait before the session is closed as too slow
@@ -112,6 +113,16 @@ public final class SessionSender {
     /** Notes that the client was heard from (a frame or a pong), for the idle check. */
     public void heard() {
         lastHeardNanos = System.nanoTime();
+    }
+
+    /** Whether the client was heard from (a frame or a pong) since this session was made. */
+    boolean heardSinceConnected() {
+        return lastHeardNanos != createdNanos;
+    }
+
+    /** Nanoseconds since this session was made. */
+    long ageNanos() {
+        return System.nanoTime() - createdNanos;
     }
 
     /** Nanoseconds since the client was last heard from. */

@@ -131,7 +131,7 @@ class NodeTest {
                     @Override
                     public void ping() {
                         super.ping();
-                        if (first[0] == 0) {
+                        if (first[0] == 0 && pings() == 2) { // the first of the round; the one at connect is 1
                             first[0] = System.nanoTime() - start;
                         }
                     }
@@ -139,12 +139,12 @@ class NodeTest {
                 all.add(t);
                 spread.connect("user" + i, t);
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> all.stream().allMatch(t -> t.pings() >= 1));
+            await().atMost(Duration.ofSeconds(5)).until(() -> all.stream().allMatch(t -> t.pings() >= 2));
             long earliest = firstPings.stream().mapToLong(f -> f[0]).min().orElseThrow();
             long latest = firstPings.stream().mapToLong(f -> f[0]).max().orElseThrow();
             assertTrue(latest - earliest >= 500_000_000L, "the first pings spread over at least half the interval, "
                     + "not one burst: " + (latest - earliest) / 1_000_000 + " ms");
-            int pingsSoFar = all.stream().mapToInt(FakeTransport::pings).sum();
+            int pingsSoFar = all.stream().mapToInt(FakeTransport::pings).sum() - all.size();
             assertTrue(pingsSoFar <= 200, "about one ping per session per interval: " + pingsSoFar);
         } finally {
             spread.close();
@@ -169,9 +169,9 @@ class NodeTest {
                 answering.heard(); // bob answers pings, and gets nothing else
                 Thread.sleep(20);
             }
-            assertEquals(0, chatty.pings(), "traffic both ways: no ping needed");
-            assertTrue(quiet.pings() >= 3, "a session only heard from still gets its pings: " + quiet.pings());
-            await().atMost(Duration.ofSeconds(5)).until(() -> chatty.pings() >= 1);
+            assertEquals(1, chatty.pings(), "traffic both ways: no ping needed after the one at connect");
+            assertTrue(quiet.pings() >= 4, "a session only heard from still gets its pings: " + quiet.pings());
+            await().atMost(Duration.ofSeconds(5)).until(() -> chatty.pings() >= 2);
         } finally {
             busy.close();
         }
@@ -187,7 +187,9 @@ class NodeTest {
             @Override
             public void ping() {
                 super.ping();
-                answering[0].heard(); // as the endpoint does on a pong
+                if (answering[0] != null) {
+                    answering[0].heard(); // as the endpoint does on a pong
+                }
             }
         };
         answering[0] = node.connect("bob", ponging);
@@ -418,5 +420,37 @@ class NodeTest {
         InvalidNoticeException e = assertThrows(InvalidNoticeException.class, () -> node.authToken(
                 "{\"type\":\"auth\",\"token\":\"x\",\"pad\":" + "[".repeat(1000) + "]".repeat(1000) + "}"));
         assertTrue(e.getMessage().startsWith("the first frame must be"), e.getMessage());
+    }
+
+    @Test
+    void closesANewSessionThatAnswersNeitherItsFirstPingNorAnythingWithinTheAuthTimeoutAndKeepsOneThatDoes() {
+        Node probing = new Node(HeraldConfig.from(Map.of("herald.ws.auth-timeout", "300",
+                "herald.ws.ping-interval", "200", "herald.ws.idle-timeout", "60000")::get),
+                new Engine(new MemoryBroker(registry), registry, "memory", () -> { }), Thread::new, pool, Runnable::run);
+        try {
+            probing.start();
+            FakeTransport gone = new FakeTransport(); // a connection that ended unreported while it registered
+            SessionSender[] answering = new SessionSender[1];
+            FakeTransport alive = new FakeTransport() {
+                @Override
+                public void ping() {
+                    super.ping();
+                    if (answering[0] != null) {
+                        answering[0].heard(); // as the endpoint does on a pong
+                    }
+                }
+            };
+            long start = System.nanoTime();
+            probing.connect("alice", gone);
+            answering[0] = probing.connect("bob", alive);
+            assertTrue(gone.pings() >= 1, "pinged right after its welcome");
+            await().atMost(Duration.ofSeconds(5)).until(() -> gone.closeCode() == Node.CLOSE_IDLE);
+            assertTrue((System.nanoTime() - start) / 1_000_000 >= 300, "not before the auth timeout");
+            await().atMost(Duration.ofSeconds(5)).until(() -> registry.sessionsOf("alice").isEmpty());
+            await("the answering session stays").during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2))
+                    .until(() -> alive.closeCode() == 0);
+        } finally {
+            probing.close();
+        }
     }
 }

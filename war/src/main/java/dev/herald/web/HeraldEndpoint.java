@@ -232,7 +232,8 @@ public class HeraldEndpoint {
     public void close(CloseReason reason) {
         if (tyrus != null && reason.getCloseCode().getCode() == 1011 && TYRUS_OVERFLOW.equals(reason.getReasonPhrase())) {
             // Tyrus refuses a frame larger than its buffer with 1011; Herald's answer to a frame too large is 1009.
-            tyrus.closeInstead(CLOSE_TOO_BIG, "frame larger than herald.ws.frame-buffer ("
+            // Tyrus holds a frame and whatever followed it unread in that buffer (a client that pipelines fast).
+            tyrus.closeInstead(CLOSE_TOO_BIG, "frame, or frames sent at once, over herald.ws.frame-buffer ("
                     + node.config().frameBufferBytes() + " bytes)");
         }
         closed = true;

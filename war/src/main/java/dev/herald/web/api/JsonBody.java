@@ -12,8 +12,13 @@ import java.nio.charset.StandardCharsets;
 /**
  * The body of a JSON request, read as the API's contract says: {@code Content-Type: application/json} (a
  * {@code charset} parameter, if any, UTF-8), at most a given number of bytes (refused from its
- * {@code Content-Length} before any of it is read, or once one byte more has arrived), and valid UTF-8: a byte
+ * {@code Content-Length} before any of it is kept, or once one byte more has arrived), and valid UTF-8: a byte
  * that is not is refused rather than turned into U+FFFD.
+ *
+ * <p>A body refused as too large is read to its end and dropped when it is at most twice the limit, as Tomcat
+ * swallows up to 2 MB: a client that sends its whole body before it reads the answer (Java's HttpClient, or any
+ * client over HTTP/2, whose flow control stops a body the server does not read) then gets the 413 instead of
+ * waiting for its time-out. A larger body is answered at once, and the container closes the connection.
  */
 final class JsonBody {
 
@@ -51,6 +56,9 @@ final class JsonBody {
                 throw new Refused(Response.Status.BAD_REQUEST, "Content-Length is not a number");
             }
             if (length > max) {
+                if (length <= 2L * max) {
+                    swallow(in, length);
+                }
                 throw new Refused(Response.Status.REQUEST_ENTITY_TOO_LARGE, tooLarge);
             }
         }
@@ -61,6 +69,7 @@ final class JsonBody {
             throw new Refused(Response.Status.BAD_REQUEST, "could not read the body");
         }
         if (bytes.length > max) {
+            swallow(in, max - 1L);
             throw new Refused(Response.Status.REQUEST_ENTITY_TOO_LARGE, tooLarge);
         }
         try {
@@ -68,6 +77,25 @@ final class JsonBody {
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw new Refused(Response.Status.BAD_REQUEST, "body is not valid UTF-8");
+        }
+    }
+
+    /** Reads and drops up to {@code bytes} more of the body; a failure ends it quietly (the answer is 413 anyway). */
+    private static void swallow(InputStream in, long bytes) {
+        if (in == null) {
+            return;
+        }
+        try {
+            byte[] drop = new byte[8192];
+            for (long left = bytes; left > 0; ) {
+                int n = in.read(drop, 0, (int) Math.min(drop.length, left));
+                if (n < 0) {
+                    return;
+                }
+                left -= n;
+            }
+        } catch (IOException e) {
+            // the client went away
         }
     }
 

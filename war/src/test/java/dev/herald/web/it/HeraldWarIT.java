@@ -21,7 +21,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Date;
+import java.util.List;
 import java.util.concurrent.CompletionException;
+import static org.awaitility.Awaitility.await;
+
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -33,8 +36,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The built herald.war deployed on a real server (Payara Micro or WildFly, by Maven profile), driven over
- * HTTP and WebSocket as clients would. The server runs with herald.ws.max-frame=4096 and
- * herald.session.queue-limit=64.
+ * HTTP and WebSocket as clients would, careless and hostile ones included. The server runs with
+ * herald.ws.max-frame=4096 and herald.session.queue-limit=64 (and herald.ws.frame-buffer, Tyrus's buffer on
+ * Payara, at its default of 262158 bytes).
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
@@ -273,5 +277,146 @@ class HeraldWarIT {
     int sessions() {
         String body = Http.get(http("/api/health")).body();
         return Integer.parseInt(body.replaceAll(".*\"sessions\":(\\d+).*", "$1"));
+    }
+
+    // Hostile and careless input: each gets its documented answer, and the rest keeps working.
+
+    /** Streams {@code sent} bytes of a text frame that announces 48 MB, then waits: the server must not wait for the rest. */
+    private static void assertRefusedWith1009WhileItStreams(RawWs ws, String what) throws Exception {
+        ws.header(RawWs.TEXT, 48L << 20);
+        ws.payload("x".repeat(320 * 1024).getBytes(StandardCharsets.US_ASCII));
+        // past herald.ws.max-frame (4096) and Tyrus's buffer (262158): refused without the other 47.7 MB
+        assertEquals(1009, ws.awaitClose(Duration.ofSeconds(10)), what + ": " + ws.closeReason());
+        assertTrue(ws.awaitEnd(Duration.ofSeconds(10)), what + ": the server ends the connection");
+    }
+
+    @Test
+    void refusesAFrameOverTheLimitWith1009AsSoonAsItIsKnownTooBigBeforeAndAfterAuth() throws Exception {
+        try (RawWs pending = RawWs.connect(ws(""))) {
+            assertRefusedWith1009WhileItStreams(pending, "before auth");
+        }
+        try (RawWs authenticated = RawWs.connect(ws("?token=" + TOKENS.sign("kate", Duration.ofMinutes(5))))) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> authenticated.texts().contains("welcome"));
+            assertRefusedWith1009WhileItStreams(authenticated, "after auth");
+        }
+        try (RawWs fragmented = RawWs.connect(ws("?token=" + TOKENS.sign("kate", Duration.ofMinutes(5))))) {
+            // a message in many small fragments: no frame is large, the message is
+            for (int i = 0; i < 10 && !fragmented.isClosed(); i++) {
+                fragmented.fragment(i == 0 ? RawWs.TEXT : 0, "y".repeat(1000), false);
+            }
+            assertEquals(1009, fragmented.awaitClose(Duration.ofSeconds(10)), fragmented.closeReason());
+        }
+        try (WsClient kate = connect("kate")) {
+            publish("{\"to\":{\"user\":\"kate\"},\"event\":\"still.serving\"}");
+            kate.awaitEvent("still.serving");
+        }
+    }
+
+    @Test
+    void closesOnABinaryFrameWith4401BeforeAuthAnd1003After() throws Exception {
+        try (RawWs pending = RawWs.connect(ws(""))) {
+            pending.send(RawWs.BINARY, new byte[] {1, 2, 3});
+            assertEquals(4401, pending.awaitClose(Duration.ofSeconds(10)));
+            assertTrue(pending.closeReason().contains("binary"), pending.closeReason());
+        }
+        try (RawWs authenticated = RawWs.connect(ws("?token=" + TOKENS.sign("leo", Duration.ofMinutes(5))))) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> authenticated.texts().contains("welcome"));
+            authenticated.send(RawWs.BINARY, new byte[] {1, 2, 3});
+            assertEquals(1003, authenticated.awaitClose(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
+    void answersFramesPastTheJsonLimitsWithBadFrameAfterAuthAnd4401Before() {
+        String deep = "{\"type\":\"ping\",\"x\":" + "[".repeat(1000) + "]".repeat(1000) + "}";
+        String number = "{\"type\":\"ping\",\"n\":" + "1".repeat(3000) + "}";
+        try (WsClient mia = connect("mia")) {
+            mia.send(deep);
+            mia.send(number);
+            mia.send("{\"type\":\"ping\"}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !mia.ofType("pong").isEmpty());
+            List<jakarta.json.JsonObject> errors = mia.ofType("error");
+            assertEquals(List.of("bad_frame", "bad_frame"), errors.stream().map(e -> e.getString("code")).toList());
+            assertEquals("frame is nested more than 64 levels deep", errors.get(0).getString("message"));
+            assertEquals("frame holds a number longer than 100 characters", errors.get(1).getString("message"));
+            assertFalse(mia.isClosed());
+        }
+        try (WsClient pending = WsClient.connect(ws(""))) {
+            pending.send(deep.replace("\"ping\"", "\"auth\",\"token\":\"x\""));
+            assertRefusedForItsToken(pending, "a deep auth frame");
+        }
+    }
+
+    @Test
+    void answersTenThousandPipelinedPingsOfAReadingClient() {
+        try (WsClient nora = connect("nora")) {
+            for (int i = 0; i < 10_000; i++) {
+                nora.send("{\"type\":\"ping\"}");
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> nora.ofType("pong").size() == 10_000 || nora.isClosed());
+            assertFalse(nora.isClosed(), "closed with " + nora.closeReason());
+        }
+    }
+
+    @Test
+    void aBatchOfMaxNoticesToOneUserAndASendAllOfThreeThousandArriveWhole() {
+        try (WsClient oscar = connect("oscar")) {
+            StringBuilder batch = new StringBuilder("[");
+            for (int i = 0; i < 1000; i++) { // herald.api.max-notices
+                batch.append(i == 0 ? "" : ",").append("{\"to\":{\"user\":\"oscar\"},\"event\":\"rest.").append(i)
+                        .append("\",\"data\":{\"i\":").append(i).append("}}");
+            }
+            assertEquals(202, publish(batch.append("]").toString()).statusCode());
+            assertEquals(200, Http.post(http("/probe?user=oscar&event=java&count=3000"), null, "").statusCode());
+            await().atMost(Duration.ofSeconds(30)).until(() -> oscar.events().size() == 4000 || oscar.isClosed());
+            assertFalse(oscar.isClosed(), "a reading client is not closed by a burst: " + oscar.closeReason());
+            assertEquals("rest.999", oscar.events().get(999));
+            assertEquals("java.2999", oscar.events().get(3999));
+        }
+    }
+
+    @Test
+    void refusesRestBodiesOfAnotherTypeInvalidUtf8TooLargeOrPastTheJsonLimitsWithJsonErrors() {
+        String good = "{\"to\":{\"user\":\"pia\"},\"event\":\"must.not.arrive\"}";
+        try (WsClient pia = connect("pia")) {
+            assertProblem(Http.send(http("/api/notices"), "POST", KEY, "text/plain", good.getBytes(StandardCharsets.UTF_8)),
+                    415, "application/json");
+            assertProblem(Http.send(http("/api/notices"), "POST", KEY, null, good.getBytes(StandardCharsets.UTF_8)),
+                    415, "application/json");
+            byte[] latin1 = "{\"to\":{\"user\":\"pia\"},\"event\":\"e\",\"data\":\"caf\u00e9\"}"
+                    .getBytes(StandardCharsets.ISO_8859_1);
+            assertProblem(Http.send(http("/api/notices"), "POST", KEY, "application/json", latin1), 400, "UTF-8");
+            byte[] big = ("[" + (good + ",").repeat(30_000) + good + "]").getBytes(StandardCharsets.UTF_8); // > 1 MB
+            assertProblem(Http.send(http("/api/notices"), "POST", KEY, "application/json", big), 413,
+                    "herald.api.max-body");
+            assertProblem(Http.sendChunked(http("/api/notices"), KEY, "application/json", big), 413,
+                    "herald.api.max-body");
+            String deep = "{\"to\":{\"user\":\"pia\"},\"event\":\"e\",\"data\":" + "[".repeat(1000)
+                    + "]".repeat(1000) + "}";
+            HttpResponse<String> tooDeep = publish("[" + good + "," + deep + "]");
+            assertProblem(tooDeep, 400, "nested more than 64 levels deep");
+            assertTrue(tooDeep.body().contains("\"index\":1"), tooDeep.body());
+            assertProblem(publish("{\"to\":{\"user\":\"pia\"},\"event\":\"e\",\"data\":" + "9".repeat(5000) + "}"),
+                    400, "number longer than 100 characters");
+            publish("{\"to\":{\"user\":\"pia\"},\"event\":\"marker\"}");
+            pia.awaitEvent("marker");
+            assertEquals(List.of("marker"), pia.events(), "nothing of a refused body was sent");
+        }
+    }
+
+    @Test
+    void servesNoApiDescriptionAndAnswersErrorsOfTheApiItselfAsJson() {
+        assertProblem(Http.get(http("/api/application.wadl")), 404, "not found");
+        HttpResponse<String> options = Http.send(http("/api/notices"), "OPTIONS", null, null, null);
+        assertTrue(!options.body().contains("wadl") && !options.body().contains("<"), options.body());
+        assertProblem(Http.get(http("/api/notices")), 405, "method not allowed");
+        assertProblem(Http.get(http("/api/no-such-thing")), 404, "not found");
+    }
+
+    /** A JSON error body with {@code status}: no HTML page, no class name, no stack trace. */
+    private static void assertProblem(HttpResponse<String> response, int status, String messagePart) {
+        assertEquals(status, response.statusCode(), response.body());
+        assertTrue(response.body().startsWith("{\"error\":") && response.body().contains(messagePart), response.body());
+        assertTrue(!response.body().contains("Exception") && !response.body().contains("<"), response.body());
     }
 }

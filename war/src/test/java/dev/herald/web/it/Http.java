@@ -26,6 +26,28 @@ public final class Http {
         return send(request.build());
     }
 
+    /** Any request: {@code contentType} and {@code body} may be {@code null} (no header, no body). */
+    public static HttpResponse<String> send(URI uri, String method, String bearer, String contentType, byte[] body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        return send(request.build());
+    }
+
+    /** A POST whose body goes chunked, without a Content-Length. */
+    public static HttpResponse<String> sendChunked(URI uri, String bearer, String contentType, byte[] body) {
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", contentType).header("Authorization", "Bearer " + bearer)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))).build();
+        return send(request);
+    }
+
     public static HttpResponse<String> get(URI uri) {
         return send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build());
     }

@@ -17,7 +17,7 @@ import java.util.concurrent.locks.LockSupport;
  * One real Payara Micro process running {@code herald.war} on a free loopback port, started and killed by
  * the test. Its log goes to {@code target/<name>.log}.
  */
-public final class PayaraMicroNode implements AutoCloseable {
+public final class PayaraMicroNode implements ServerNode {
 
     private final String name;
     private final int port;
@@ -31,8 +31,9 @@ public final class PayaraMicroNode implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts a node; call {@link #awaitUp()} before using it. */
-    public static PayaraMicroNode start(String name, int port, Map<String, String> properties) {
+    /** Starts a node on a free port; call {@link #awaitUp()} before using it. */
+    static PayaraMicroNode start(String name, Map<String, String> properties) {
+        int port = dev.herald.testing.RedisServer.freePort();
         String microJar = required("payara.microJar");
         String war = required("herald.war");
         Path target = Path.of(war).getParent();
@@ -44,6 +45,9 @@ public final class PayaraMicroNode implements AutoCloseable {
         command.addAll(List.of("-jar", microJar, "--nohazelcast", "--port", String.valueOf(port),
                 "--rootdir", target.resolve("payara-" + name).toString(), "--deploy", war));
         try {
+            // A root folder from an earlier run would deploy its old herald.war first and then redeploy it,
+            // answering 404 in between, after the health check has passed.
+            deleteTree(target.resolve("payara-" + name));
             Files.deleteIfExists(log);
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                     .start();
@@ -61,7 +65,7 @@ public final class PayaraMicroNode implements AutoCloseable {
         return value;
     }
 
-    /** What the node has logged so far. */
+    @Override
     public String log() {
         try {
             return Files.readString(log);
@@ -75,7 +79,7 @@ public final class PayaraMicroNode implements AutoCloseable {
         return name;
     }
 
-    /** Waits until {@code /herald/api/health} answers 200; fails with the log's tail otherwise. */
+    @Override
     public PayaraMicroNode awaitUp() {
         long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
         while (System.nanoTime() < deadline) {
@@ -95,15 +99,17 @@ public final class PayaraMicroNode implements AutoCloseable {
         throw new IllegalStateException("Payara Micro " + name + " not up within 180 s; see " + log);
     }
 
+    @Override
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
+    @Override
     public URI ws() {
         return URI.create("ws://127.0.0.1:" + port + "/herald/ws");
     }
 
-    /** Kills the process with SIGKILL, as a crash would: no shutdown hook, no clean-up. */
+    @Override
     public void kill9() {
         process.destroyForcibly();
         try {
@@ -124,6 +130,17 @@ public final class PayaraMicroNode implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 kill9();
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
             }
         }
     }

@@ -68,6 +68,23 @@ public final class RawWs implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends the upgrade request for {@code uri} and closes the socket {@code after} later, without reading the
+     * answer: a client that gives up while the server is still opening the connection.
+     */
+    public static void upgradeAndHangUp(URI uri, Duration after) {
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            String path = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            java.util.concurrent.locks.LockSupport.parkNanos(after.toNanos());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot reach " + uri, e);
+        }
+    }
+
     private static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
@@ -120,8 +137,12 @@ public final class RawWs implements AutoCloseable {
 
     /** Writes a final frame's header announcing {@code length} bytes of payload; the payload follows with {@link #payload}. */
     public void header(int opcode, long length) throws IOException {
+        header(opcode, length, true);
+    }
+
+    private void header(int opcode, long length, boolean fin) throws IOException {
         ByteArrayOutputStream h = new ByteArrayOutputStream(14);
-        h.write(0x80 | opcode);
+        h.write((fin ? 0x80 : 0) | opcode);
         if (length < 126) {
             h.write(0x80 | (int) length);
         } else if (length <= 0xFFFF) {
@@ -148,6 +169,13 @@ public final class RawWs implements AutoCloseable {
         masked += bytes.length;
         out.write(m);
         out.flush();
+    }
+
+    /** Sends one frame of a fragmented message: {@code opcode} 1 for the first, 0 for the rest (RFC 6455 5.4). */
+    public void fragment(int opcode, String text, boolean fin) throws IOException {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        header(opcode, payload.length, fin);
+        payload(payload);
     }
 
     /** Sends one whole frame. */

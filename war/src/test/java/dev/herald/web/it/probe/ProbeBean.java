@@ -14,4 +14,14 @@ public class ProbeBean {
     public String tell(String user, String event, String text) {
         return notices.sendToUser(user, event, text);
     }
+
+    /** Sends {@code count} notices to {@code user} in one {@code sendAll}, events {@code event.0} and on. */
+    public void tellMany(String user, String event, int count) {
+        java.util.List<dev.herald.Notice> batch = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            batch.add(new dev.herald.Notice(dev.herald.Recipient.user(user), event + "." + i,
+                    jakarta.json.Json.createValue(i)));
+        }
+        notices.sendAll(batch);
+    }
 }

@@ -21,6 +21,12 @@ public class ProbeServlet extends HttpServlet {
 
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (req.getParameter("count") != null) {
+            probe.tellMany(req.getParameter("user"), req.getParameter("event"), Integer.parseInt(req.getParameter("count")));
+            resp.setContentType("text/plain");
+            resp.getWriter().write("sent");
+            return;
+        }
         String id = probe.tell(req.getParameter("user"), req.getParameter("event"), req.getParameter("text"));
         resp.setContentType("text/plain");
         resp.getWriter().write(id);
