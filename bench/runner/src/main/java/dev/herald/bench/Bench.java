@@ -91,7 +91,7 @@ public final class Bench {
         Path out = null;
         List<String> targets = List.of("thin", "herald");
         String profile = null;
-        String scenarios = "ABCDE";
+        String scenarios = "ABCDEFG";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -103,7 +103,7 @@ public final class Bench {
                 case "--scenarios" -> scenarios = args[++i].toUpperCase().replace(",", "");
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + "; usage: [--quick] [--server payara|wildfly|both] [--targets thin,herald,herald1] [--out DIR]"
-                        + " [--scenarios A,B,C,D,E] [--profile A|B:RATE:SECONDS] [--jvm \"SERVER JVM OPTIONS\"]");
+                        + " [--scenarios A,B,C,D,E,F,G] [--profile A|B:RATE:SECONDS] [--jvm \"SERVER JVM OPTIONS\"]");
             }
         }
         Path base = Path.of(System.getProperty("bench.home", "bench/runner/target"));
@@ -211,6 +211,20 @@ public final class Bench {
                 if (scenarios.contains("D")) {
                     for (Target t : chosen) {
                         guarded(t + " D", () -> idleConnections(t));
+                    }
+                }
+                if (scenarios.contains("F")) {
+                    for (Target t : chosen) {
+                        if (t.name.startsWith("herald")) {
+                            guarded(t + " F", () -> framesInProgress(kind, t));
+                        }
+                    }
+                }
+                if (scenarios.contains("G")) {
+                    for (Target t : chosen) {
+                        if (t.name.startsWith("herald")) {
+                            guarded(t + " G", () -> authFlood(t));
+                        }
                     }
                 }
                 if (scenarios.contains("A") || scenarios.contains("B")) {
@@ -459,6 +473,73 @@ public final class Bench {
                     .add("rssBytesPerConnection", Math.round(rssSum / t.nodes.size())).add("nodes", nodes).build();
             extras.add(d);
             log(t + " D-idle: " + d);
+        }
+    }
+
+    /**
+     * Scenario F: connections that each hold a text frame in progress, as close to the limits as the server
+     * lets a connection stay open with: on WildFly Herald puts the parts together up to herald.ws.max-frame
+     * (65,536 characters), so each sends 65,000 two-byte characters outside Latin-1; on Payara Tyrus buffers the whole frame up
+     * to herald.ws.frame-buffer (262,158 bytes), so each sends 262,000 bytes. Heap per connection per node after
+     * a full GC, before and after, and how many the server closed meanwhile (none should be).
+     */
+    private void framesInProgress(ServerProcess.Kind kind, Target t) throws IOException {
+        int perNode = quick ? 50 : 100;
+        int bytes = kind == ServerProcess.Kind.PAYARA ? 262_000 : 130_000;
+        Map<String, Long> before = new LinkedHashMap<>();
+        for (ServerProcess p : t.nodes) {
+            before.put(p.name, Proc.heapAfterGcKb(p.jvmPid()));
+        }
+        try (PartialFrames frames = new PartialFrames()) {
+            for (ServerProcess p : t.nodes) {
+                for (int i = 0; i < perNode; i++) {
+                    frames.open(p.ws("/herald/ws"), bytes);
+                }
+            }
+            JsonArrayBuilder nodes = Json.createArrayBuilder();
+            double sum = 0;
+            for (ServerProcess p : t.nodes) {
+                long heap = Proc.heapAfterGcKb(p.jvmPid());
+                double perConnection = (heap - before.get(p.name)) * 1024.0 / perNode;
+                sum += perConnection;
+                nodes.add(Json.createObjectBuilder().add("node", p.name).add("heapKbBefore", before.get(p.name))
+                        .add("heapKbAfter", heap).add("heapBytesPerConnection", Math.round(perConnection)));
+            }
+            JsonObject f = Json.createObjectBuilder().add("scenario", "F-frames-in-progress").add("server", t.server)
+                    .add("target", t.name).add("connectionsPerNode", perNode).add("payloadBytesEach", bytes)
+                    .add("heapBytesPerConnection", Math.round(sum / t.nodes.size()))
+                    .add("closedByServer", frames.closedByServer()).add("nodes", nodes).build();
+            extras.add(f);
+            log(t + " F-frames-in-progress: " + f);
+        }
+    }
+
+    /**
+     * Scenario G: many connections at once that never send their auth frame: how long after its handshake
+     * each is closed with 4401, against herald.ws.auth-timeout (10 s), while the node also opens and closes
+     * the others.
+     */
+    private void authFlood(Target t) {
+        int conns = quick ? 1000 : 4000;
+        try (LoadClient client = new LoadClient()) {
+            double rate = client.open(conns, t.ws, null, 200);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline && client.closeDelaysMillis(4401).size() < conns) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
+            }
+            List<Long> delays = client.closeDelaysMillis(4401);
+            JsonObjectBuilder g = Json.createObjectBuilder().add("scenario", "G-auth-flood").add("server", t.server)
+                    .add("target", t.name).add("connections", conns).add("connectPerSecond", Math.round(rate))
+                    .add("closedWith4401", delays.size());
+            if (!delays.isEmpty()) {
+                g.add("closeAfterMillisP50", delays.get(delays.size() / 2))
+                        .add("closeAfterMillisP99", delays.get(Math.min(delays.size() - 1, delays.size() * 99 / 100)))
+                        .add("closeAfterMillisMax", delays.get(delays.size() - 1))
+                        .add("closeAfterMillisMin", delays.get(0));
+            }
+            JsonObject result = g.build();
+            extras.add(result);
+            log(t + " G-auth-flood: " + result);
         }
     }
 

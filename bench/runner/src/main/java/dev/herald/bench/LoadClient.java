@@ -113,6 +113,20 @@ final class LoadClient implements AutoCloseable {
         return connections.size();
     }
 
+    /** Milliseconds from handshake to the server's close frame, of the connections it closed with {@code code}. */
+    List<Long> closeDelaysMillis(int code) {
+        List<Long> delays = new ArrayList<>();
+        synchronized (connections) {
+            for (Connection c : connections) {
+                if (c.closeFrameNanos != 0 && c.closeCode == code && c.openedNanos != 0) {
+                    delays.add((c.closeFrameNanos - c.openedNanos) / 1_000_000);
+                }
+            }
+        }
+        delays.sort(null);
+        return delays;
+    }
+
     int closedUnexpectedly() {
         return closedUnexpectedly.get();
     }
@@ -156,6 +170,10 @@ final class LoadClient implements AutoCloseable {
         private final String firstFrame;
         private final BitSet seen = new BitSet();
         private int seenStep = -1;
+        /** When the handshake completed, and when the server's close frame came (System.nanoTime), or 0. */
+        volatile long openedNanos;
+        volatile long closeFrameNanos;
+        volatile int closeCode;
 
         Connection(String firstFrame) {
             this.firstFrame = firstFrame;
@@ -190,6 +208,7 @@ final class LoadClient implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
             if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                openedNanos = System.nanoTime();
                 if (firstFrame == null) {
                     handshake.trySuccess(null);
                 } else {
@@ -204,6 +223,8 @@ final class LoadClient implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
             if (msg instanceof CloseWebSocketFrame close) {
+                closeFrameNanos = System.nanoTime();
+                closeCode = close.statusCode();
                 if (!closing) {
                     firstProblem.compareAndSet(null, "close frame " + close.statusCode() + " " + close.reasonText());
                 }
