@@ -47,7 +47,13 @@ public record Notice(Recipient to, String event, JsonValue data) {
         return event;
     }
 
+    /** At most 40 characters of {@code s}, control characters masked: the message is logged and sent back. */
     private static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+        StringBuilder out = new StringBuilder(Math.min(s.length(), 40) + 3);
+        for (int i = 0; i < s.length() && i < 40; i++) {
+            char c = s.charAt(i);
+            out.append(Character.isISOControl(c) || c == '\u2028' || c == '\u2029' ? '?' : c);
+        }
+        return s.length() <= 40 ? out.toString() : out.append("...").toString();
     }
 }

@@ -163,6 +163,41 @@ public final class JsonInput {
         return out.toString();
     }
 
+    /**
+     * Checks a payload built in Java against the same limits, so that what a node sends is never dropped by the
+     * node that receives it.
+     *
+     * @throws InvalidNoticeException naming {@code what} when it is nested too deep or holds too long a number
+     */
+    static void check(JsonValue value, String what) {
+        check(value, what, 0);
+    }
+
+    private static void check(JsonValue value, String what, int depth) {
+        switch (value.getValueType()) {
+            case OBJECT -> {
+                checkDepth(depth + 1, 0, what);
+                for (JsonValue v : value.asJsonObject().values()) {
+                    check(v, what, depth + 1);
+                }
+            }
+            case ARRAY -> {
+                checkDepth(depth + 1, 0, what);
+                for (JsonValue v : value.asJsonArray()) {
+                    check(v, what, depth + 1);
+                }
+            }
+            case NUMBER -> {
+                if (value.toString().length() > MAX_NUMBER_LENGTH) {
+                    throw new InvalidNoticeException(what + " holds a number longer than " + MAX_NUMBER_LENGTH
+                            + " characters");
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
     private static void checkDepth(int depth, int outer, String what) {
         if (depth > MAX_DEPTH + outer) {
             throw new InvalidNoticeException(what + " is nested more than " + MAX_DEPTH + " levels deep");

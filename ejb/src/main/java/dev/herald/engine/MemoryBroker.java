@@ -41,7 +41,7 @@ public final class MemoryBroker implements Broker {
         for (String node : nodes) {
             Consumer<String> handler = handlers.get(node);
             if (handler != null) {
-                handler.accept(message);
+                handle(handler, message);
                 handed++;
             }
         }
@@ -79,6 +79,16 @@ public final class MemoryBroker implements Broker {
     private void deliver(String node, String message) {
         Consumer<String> handler = handlers.get(node);
         if (handler != null) {
+            handle(handler, message);
+        }
+    }
+
+    /**
+     * Hands a message to a node's handler, one message at a time per node as a Redis subscription does, so that
+     * the notices of one message reach each session as one burst even when several threads send.
+     */
+    private static void handle(Consumer<String> handler, String message) {
+        synchronized (handler) {
             handler.accept(message);
         }
     }

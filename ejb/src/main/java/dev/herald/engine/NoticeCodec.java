@@ -61,6 +61,8 @@ public final class NoticeCodec {
     private static final int DATA = 8;
     private static final int TS = 16;
     private static final int NOTICE_FIELDS = TYPE | ID | EVENT | DATA | TS;
+    /** The most fields beyond Herald's own that a received notice frame may carry. */
+    private static final int MAX_ADDED_KEYS = 8;
 
     private final JsonProvider json;
     private final JsonInput input;
@@ -210,11 +212,13 @@ public final class NoticeCodec {
 
     /**
      * Checks, in one pass of the streaming parser and without building anything, that a received version 2
-     * frame is a notice frame as {@link #frame(String, long, String, String)} writes it: a JSON object with
-     * exactly the keys {@code type} ({@code "notice"}), {@code id} (a valid id), {@code event} (a valid event
-     * name), {@code data} (any JSON within {@link JsonInput}'s limits) and {@code ts} (whole milliseconds), each
-     * once, and nothing after it. Clients never see another kind of frame from the engine, a repeated key (which
-     * a browser's {@code JSON.parse} would read as its last value) or a payload Herald would refuse to send.
+     * frame is a notice frame as {@link #frame(String, long, String, String)} writes it: a JSON object with the
+     * keys {@code type} ({@code "notice"}), {@code id} (a valid id), {@code event} (a valid event name),
+     * {@code data} (any JSON within {@link JsonInput}'s limits) and {@code ts} (whole milliseconds), each once,
+     * and nothing after it; up to {@value #MAX_ADDED_KEYS} more keys of plain names (fields a later version adds,
+     * so that an upgrade node by node loses nothing) with values within the limits. Clients never see another
+     * kind of frame from the engine, a repeated key (which a browser's {@code JSON.parse} would read as its last
+     * value) or a payload Herald would refuse to send.
      */
     private void checkNoticeFrame(String frame) {
         try (JsonParser p = input.parser(frame)) {
@@ -222,6 +226,7 @@ public final class NoticeCodec {
                 throw new InvalidNoticeException("version 2 frame must be a JSON object");
             }
             int seen = 0;
+            List<String> added = null;
             for (JsonParser.Event e = p.next(); e != JsonParser.Event.END_OBJECT; e = p.next()) {
                 String key = p.getString();
                 JsonParser.Event value = p.next();
@@ -231,9 +236,20 @@ public final class NoticeCodec {
                     case "event" -> EVENT;
                     case "data" -> DATA;
                     case "ts" -> TS;
-                    default -> throw new InvalidNoticeException("version 2 frame has an unknown key '"
-                            + abbreviate(key) + "'");
+                    default -> 0;
                 };
+                if (field == 0) {
+                    // A field a later Herald adds (a node of this version must not drop its frames during an
+                    // upgrade): a plain name, once, its value within the limits.
+                    if (!isAddedKey(key) || added != null && (added.contains(key) || added.size() == MAX_ADDED_KEYS)) {
+                        throw new InvalidNoticeException("version 2 frame has a key it may not have: '"
+                                + abbreviate(key) + "'");
+                    }
+                    added = added == null ? new ArrayList<>(2) : added;
+                    added.add(key);
+                    input.skip(p, value, "'" + key + "'", 0);
+                    continue;
+                }
                 if ((seen & field) != 0) {
                     throw new InvalidNoticeException("version 2 frame repeats the key '" + key + "'");
                 }
@@ -266,6 +282,21 @@ public final class NoticeCodec {
         } catch (RuntimeException e) {
             throw JsonInput.invalid("version 2 frame", e);
         }
+    }
+
+    /** Whether {@code key} may name a field added to notice frames: a letter, then up to 31 letters, digits or '_'. */
+    private static boolean isAddedKey(String key) {
+        if (key.isEmpty() || key.length() > 32) {
+            return false;
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            boolean letter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
+            if (!letter && (i == 0 || !(c >= '0' && c <= '9' || c == '_'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String stringValue(JsonParser p, JsonParser.Event value, String key) {
@@ -467,9 +498,24 @@ public final class NoticeCodec {
         }
     }
 
-    /** The draft of a notice built in Java. */
+    /**
+     * The draft of a notice built in Java.
+     *
+     * @throws InvalidNoticeException when its payload is past {@link JsonInput}'s limits, which receiving nodes
+     *     apply too
+     */
     public Draft draft(Notice notice) {
+        JsonInput.check(notice.data(), "'data'");
         return new Draft(notice.to(), notice.event(), json(notice.data()));
+    }
+
+    /**
+     * Parses a payload given as JSON text (the remote view's), within {@link JsonInput}'s limits for a payload.
+     *
+     * @throws InvalidNoticeException when it is not such JSON
+     */
+    public JsonValue readData(String text) {
+        return input.read(text, "'data'", 0);
     }
 
     /**

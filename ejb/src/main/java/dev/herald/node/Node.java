@@ -57,8 +57,6 @@ public final class Node implements AutoCloseable {
     static final long MAX_BACKOFF_MILLIS = 5000;
 
     private static final Logger LOG = Logger.getLogger(Node.class.getName());
-    /** The answer to a client's ping; one string for all. */
-    private static final String PONG = "{\"type\":\"pong\"}";
     private static final char[] ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
 
     private final HeraldConfig config;
@@ -260,6 +258,7 @@ public final class Node implements AutoCloseable {
         }
         if (session.isClosed() || !transport.isOpen()) {
             // Closed while registering; the container may not report a close that raced the opening.
+            session.close(CLOSE_GOING_AWAY, "closed while connecting");
             disconnect(session);
             return session;
         }
@@ -409,7 +408,7 @@ public final class Node implements AutoCloseable {
         if (type == null) {
             refuse(session, "bad_frame", "a frame must be a JSON object with a string 'type'");
         } else if ("ping".equals(type)) {
-            session.reply(PONG);
+            session.pong();
         } else if ("auth".equals(type)) {
             refuse(session, "bad_frame", "this connection is already authenticated; to change user or token, reconnect");
         } else {
@@ -420,7 +419,7 @@ public final class Node implements AutoCloseable {
     /** Answers a client frame that Herald does not take with an error frame, and logs it (rate limited). */
     private void refuse(SessionSender session, String code, String message) {
         badFrames.log(() -> "Session " + session.id() + " of " + LogLimit.printable(session.user(), 64)
-                + " sent a frame refused with " + code + ": " + message);
+                + " sent a frame refused with " + code + ": " + LogLimit.printable(message, 200));
         session.reply(codec.frame("error", "code", code, "message", message));
     }
 
@@ -539,6 +538,9 @@ public final class Node implements AutoCloseable {
         long interval = TimeUnit.MILLISECONDS.toNanos(config.pingIntervalMillis());
         long recent = interval * (pingSlots - 1) / pingSlots;
         for (SessionSender s : hub.all()) {
+            if (!s.started()) {
+                continue; // still registering: connect() checks it once registered
+            }
             if (s.isClosed() || !s.transport().isOpen()) {
                 disconnect(s); // a close the container did not report (or has yet to)
                 continue;

@@ -91,7 +91,7 @@ public final class NoticeRouter {
         return received.get();
     }
 
-    /** Engine messages dropped as malformed or unroutable (with the rest of their notices). */
+    /** Engine messages dropped as malformed (with all their notices): too large, bad JSON, not a notice frame. */
     public long dropped() {
         return dropped.get();
     }

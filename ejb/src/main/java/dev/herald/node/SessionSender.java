@@ -21,8 +21,8 @@ import java.util.logging.Logger;
  * is closed with {@link #CLOSE_TOO_SLOW} when something new for it finds the limit already reached, that is
  * {@code limit} frames or {@code charLimit} characters waiting. The frames of one burst (what one engine message
  * brings this session, bounded by the size of a message) are let in whole once its first frame is; answers to
- * the client's own frames ({@link #reply}) count toward the character limit only. So a session holds at most
- * the limits plus one burst. The node also closes a session whose send has been in flight too long (see
+ * the client's own frames ({@link #reply}) count toward the character limit only, and pongs ({@link #pong}) are
+ * a count, not frames. So a session holds at most the limits plus one burst. The node also closes a session whose send has been in flight too long (see
  * {@link #stalledNanos()}): one slow client costs its own connection, never the subscriber thread or other
  * sessions. Completions that arrive on the sending thread are looped, not recursed, so a fast transport cannot
  * overflow the stack. Thread safe.
@@ -41,6 +41,12 @@ public final class SessionSender {
             AtomicIntegerFieldUpdater.newUpdater(SessionSender.class, "busy");
     private static final AtomicIntegerFieldUpdater<SessionSender> CLOSED =
             AtomicIntegerFieldUpdater.newUpdater(SessionSender.class, "closed");
+    private static final AtomicIntegerFieldUpdater<SessionSender> PONGS =
+            AtomicIntegerFieldUpdater.newUpdater(SessionSender.class, "pongs");
+    /** The answer to a client's ping. */
+    static final String PONG = "{\"type\":\"pong\"}";
+    /** Pongs owed beyond this many are not counted: one pong answers many pings just as well. */
+    private static final int MAX_PONGS = 1 << 20;
     private static final int MAX_BATCH_FRAMES = 256;
     private static final int MAX_BATCH_CHARS = 256 * 1024;
 
@@ -50,13 +56,17 @@ public final class SessionSender {
     private final int limit;
     private final long charLimit;
     private final Executor closer;
-    private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
+    /** Notice frames ({@code String}) and answers to the client's frames ({@link Reply}), in order. */
+    private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
     // Field updaters rather than Atomic* objects: this object lives as long as its connection, and the
     // atomics' own headers would add about a hundred bytes to every idle connection.
     private volatile int queued;
     private volatile long queuedChars;
     private volatile int busy;
     private volatile int closed;
+    /** Pongs owed: answers to pings, sent after what waits in the queue, never a queue entry each. */
+    private volatile int pongs;
+    private volatile boolean started;
     /** The burst whose first frame was let in last (see {@link #offer(String, int)}). */
     private volatile int burst;
     private volatile long sendStartedNanos;
@@ -79,6 +89,7 @@ public final class SessionSender {
         this.charLimit = charLimit;
         this.closer = closer;
         this.busy = held ? 1 : 0; // held: as if a send were in flight, so that offers only queue
+        this.started = !held;
     }
 
     /** A sender that sends at once, whose character limit is unbounded (tests). */
@@ -88,8 +99,14 @@ public final class SessionSender {
 
     /** Starts sending what a {@code held} sender queued; call once. */
     public void start() {
+        started = true;
         busy = 0;
         drain();
+    }
+
+    /** Whether this sender sends: it was not made held, or {@link #start} was called. */
+    boolean started() {
+        return started;
     }
 
     /** Nanoseconds the send in flight has taken so far; 0 when none is in flight. */
@@ -189,9 +206,9 @@ public final class SessionSender {
     }
 
     /**
-     * Queues the answer to one of the client's own frames (a pong, an error): let in while fewer than the
-     * character limit wait, whatever the number of frames, as a client may send many small frames before it
-     * reads their answers.
+     * Queues the answer to one of the client's own frames (an error, say): let in while fewer than the
+     * character limit wait, whatever the number of frames, as a client may send many frames before it reads
+     * their answers; it does not count toward the frame limit of notices.
      *
      * @return {@code false} when the session is closed or was just closed for being too slow
      */
@@ -203,7 +220,29 @@ public final class SessionSender {
             close(CLOSE_TOO_SLOW, "too slow: " + charLimit + " characters waiting");
             return false;
         }
-        return add(frame);
+        QUEUED_CHARS.addAndGet(this, frame.length());
+        queue.add(new Reply(frame));
+        drain();
+        return true;
+    }
+
+    /**
+     * Answers one client ping with {@code {"type":"pong"}}, after what waits in the queue: a count, not a frame
+     * each, so that a client that sends pings faster than it reads costs no memory for them (past a million
+     * pings owed, more are answered by the same pongs).
+     */
+    public void pong() {
+        if (closed != 0) {
+            return;
+        }
+        for (int p = pongs; p < MAX_PONGS && !PONGS.compareAndSet(this, p, p + 1); p = pongs) {
+            // another thread counted one: count again
+        }
+        drain();
+    }
+
+    /** An answer to the client's own frame, queued in order with the notices but not counted as one. */
+    private record Reply(String frame) {
     }
 
     private boolean add(String frame) {
@@ -220,6 +259,7 @@ public final class SessionSender {
             queue.clear();
             queued = 0;
             queuedChars = 0;
+            pongs = 0;
             if (code == CLOSE_TOO_SLOW) {
                 LOG.info(() -> "Closing session " + id + " of " + user + ": " + reason);
             }
@@ -244,7 +284,7 @@ public final class SessionSender {
             String text = take();
             if (text == null) {
                 busy = 0;
-                if (queue.isEmpty()) {
+                if (queue.isEmpty() && pongs == 0) {
                     return;
                 }
                 continue;
@@ -276,27 +316,51 @@ public final class SessionSender {
         }
     }
 
-    /** One frame, or every waiting frame (bounded) as one JSON array. */
+    /**
+     * One frame, or the waiting frames (at most {@value #MAX_BATCH_FRAMES}, about {@value #MAX_BATCH_CHARS}
+     * characters) as one JSON array, the pongs owed last; {@code null} when nothing waits.
+     */
     private String take() {
-        String first = queue.poll();
-        if (first == null) {
-            return null;
+        String first = null;
+        StringBuilder batch = null;
+        int frames = 0;
+        Object entry;
+        while (frames < MAX_BATCH_FRAMES && (batch == null || batch.length() < MAX_BATCH_CHARS)
+                && (entry = queue.poll()) != null) {
+            String text;
+            if (entry instanceof Reply reply) {
+                text = reply.frame();
+            } else {
+                text = (String) entry;
+                QUEUED.decrementAndGet(this);
+            }
+            QUEUED_CHARS.addAndGet(this, -text.length());
+            if (frames++ == 0) {
+                first = text;
+            } else {
+                batch = (batch == null ? new StringBuilder(first.length() * 4).append('[').append(first) : batch)
+                        .append(',').append(text);
+            }
         }
-        QUEUED.decrementAndGet(this);
-        QUEUED_CHARS.addAndGet(this, -first.length());
-        String next = queue.peek();
-        if (next == null) {
-            return first;
+        for (int owed = takePongs(MAX_BATCH_FRAMES - frames); owed > 0; owed--) {
+            if (frames++ == 0) {
+                first = PONG;
+            } else {
+                batch = (batch == null ? new StringBuilder(64).append('[').append(first) : batch).append(',').append(PONG);
+            }
         }
-        StringBuilder batch = new StringBuilder(first.length() * 4).append('[').append(first);
-        int frames = 1;
-        while (frames < MAX_BATCH_FRAMES && batch.length() < MAX_BATCH_CHARS && (next = queue.poll()) != null) {
-            QUEUED.decrementAndGet(this);
-            QUEUED_CHARS.addAndGet(this, -next.length());
-            batch.append(',').append(next);
-            frames++;
+        return batch != null ? batch.append(']').toString() : first;
+    }
+
+    /** Takes up to {@code max} of the pongs owed; returns how many. */
+    private int takePongs(int max) {
+        while (true) {
+            int owed = pongs;
+            int taken = Math.min(owed, max);
+            if (taken <= 0 || PONGS.compareAndSet(this, owed, owed - taken)) {
+                return Math.max(taken, 0);
+            }
         }
-        return batch.append(']').toString();
     }
 
     private void failed(Throwable error) {

@@ -19,8 +19,11 @@ public interface Transport {
     /**
      * Whether the connection is still open as far as the container knows; cheap, called for every session on
      * every ping tick and after registering a session, to catch a close that the container did not report.
+     * A transport that cannot tell answers {@code true} (the default): the node then relies on pongs.
      */
-    boolean isOpen();
+    default boolean isOpen() {
+        return true;
+    }
 
     /** Sends a ping so that a dead peer is found; must not block for long. */
     void ping();

@@ -283,7 +283,10 @@ class NoticeCodecTest {
         "{\"type\":\"error\",\"code\":\"bad_frame\",\"message\":\"forged\"}",
         "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"bad event\",\"data\":1,\"ts\":1}",
         "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1,\"ts\":1,\"type\":\"welcome\"}",
-        "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1,\"ts\":1,\"session\":\"x\"}",
+        "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1,\"ts\":1,\"x\":1,\"x\":2}",
+        "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1,\"ts\":1,\"a b\":1}",
+        "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1,\"ts\":1,\"\":1}",
+        "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1,\"ts\":1,\"k\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
         "{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1}",
         "{\"type\":\"notice\",\"id\":\"\",\"event\":\"e\",\"data\":1,\"ts\":1}",
         "{\"type\":\"notice\",\"id\":7,\"event\":\"e\",\"data\":1,\"ts\":1}",
@@ -335,5 +338,41 @@ class NoticeCodecTest {
         String tooLong = fits + "\n" + one;
         InvalidNoticeException e = assertThrows(InvalidNoticeException.class, () -> codec.route(tooLong));
         assertTrue(e.getMessage().contains("more than " + NoticeCodec.MAX_BATCH_CHARS), e.getMessage());
+    }
+
+    @Test
+    void refusesToSendAJavaPayloadThatAReceivingNodeWouldDrop() {
+        jakarta.json.JsonValue deep = Json.createArrayBuilder().build();
+        for (int i = 1; i < JsonInput.MAX_DEPTH; i++) {
+            deep = Json.createArrayBuilder().add(deep).build();
+        }
+        dev.herald.Notice atLimit = new dev.herald.Notice(Recipient.all(), "e", deep);
+        String frame = codec.frame("i", 1L, "e", codec.draft(atLimit).data());
+        assertEquals(1, codec.route(codec.encodeFramed(Recipient.all(), frame)).size(), "received as sent");
+        dev.herald.Notice tooDeep = new dev.herald.Notice(Recipient.all(), "e", Json.createArrayBuilder().add(deep).build());
+        assertTrue(assertThrows(InvalidNoticeException.class, () -> codec.draft(tooDeep)).getMessage()
+                .contains("nested more than 64 levels deep"));
+        dev.herald.Notice longNumber = new dev.herald.Notice(Recipient.all(), "e",
+                Json.createValue(new java.math.BigDecimal("1".repeat(101))));
+        assertTrue(assertThrows(InvalidNoticeException.class, () -> codec.draft(longNumber)).getMessage()
+                .contains("number longer than 100 characters"));
+        assertThrows(InvalidNoticeException.class, () -> codec.readData("[".repeat(65) + "]".repeat(65)));
+        assertEquals(64, depthOf(codec.readData(nested(64))));
+    }
+
+    private static int depthOf(jakarta.json.JsonValue v) {
+        return v instanceof jakarta.json.JsonArray a ? 1 + (a.isEmpty() ? 0 : depthOf(a.get(0))) : 0;
+    }
+
+    @Test
+    void acceptsFieldsThatALaterVersionAddsToANoticeFrameSoThatAnUpgradeLosesNothing() {
+        String later = "{\"type\":\"notice\",\"id\":\"a\",\"channel\":\"room:lobby\",\"event\":\"e\",\"data\":1,"
+                + "\"ts\":1,\"offset\":7,\"epoch\":\"x1\"}";
+        assertEquals(List.of(new NoticeCodec.Routed(Recipient.all(), later)), codec.route(HEADER + later));
+        StringBuilder many = new StringBuilder("{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1,\"ts\":1");
+        for (int i = 0; i < 9; i++) {
+            many.append(",\"k").append(i).append("\":1");
+        }
+        assertThrows(InvalidNoticeException.class, () -> codec.route(HEADER + many + "}"), "at most 8 added fields");
     }
 }

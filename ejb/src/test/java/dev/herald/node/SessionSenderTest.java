@@ -96,13 +96,34 @@ class SessionSenderTest {
         FakeTransport t = new FakeTransport();
         SessionSender s = new SessionSender("n.1", "alice", t, 3, 1000, Runnable::run, false);
         t.hold();
-        String pong = "{\"type\":\"pong\"}";
+        String error = "{\"type\":\"error\",\"code\":\"bad_frame\",\"message\":\"x\"}";
         int replies = 0;
-        while (s.reply(pong)) {
+        while (s.reply(error)) {
             replies++;
+            if (replies == 10) {
+                assertTrue(s.offer(frame(1), 1), "ten answers wait, but no notice: the frame limit (3) is not reached");
+            }
         }
         assertEquals(SessionSender.CLOSE_TOO_SLOW, t.closeCode());
-        assertEquals(1000 / pong.length() + 2, replies, "one in flight, then until 1,000 characters wait");
+        assertTrue(replies > 3, "more answers than the frame limit: " + replies);
+    }
+
+    @Test
+    void pongsAreACountSentAfterWhatWaitsAndHoldNoMemoryForAClientThatDoesNotRead() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = new SessionSender("n.1", "alice", t, 3, 100, Runnable::run, false);
+        t.hold();
+        s.offer(frame(0), 1); // in flight
+        for (int i = 0; i < 100_000; i++) {
+            s.pong();
+        }
+        assertTrue(s.offer(frame(1), 2), "100,000 pongs owed take neither the frame nor the character limit");
+        assertEquals(0, t.closeCode());
+        t.release();
+        List<String> types = t.frames().stream().map(f -> f.getString("type")).toList();
+        assertEquals(100_002, types.size());
+        assertEquals(List.of("notice", "notice", "pong"), types.subList(0, 3), "the pongs follow what waited");
+        assertEquals(100_000, types.stream().filter("pong"::equals).count());
     }
 
     @Test

@@ -43,6 +43,6 @@ public class RemoteNoticeServiceBean implements RemoteNoticeService {
     }
 
     private JsonValue data(String json) {
-        return codec.read(json, "data");
+        return codec.readData(json);
     }
 }

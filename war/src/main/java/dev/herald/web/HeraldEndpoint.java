@@ -233,8 +233,8 @@ public class HeraldEndpoint {
         if (tyrus != null && reason.getCloseCode().getCode() == 1011 && TYRUS_OVERFLOW.equals(reason.getReasonPhrase())) {
             // Tyrus refuses a frame larger than its buffer with 1011; Herald's answer to a frame too large is 1009.
             // Tyrus holds a frame and whatever followed it unread in that buffer (a client that pipelines fast).
-            tyrus.closeInstead(CLOSE_TOO_BIG, "frame, or frames sent at once, over herald.ws.frame-buffer ("
-                    + node.config().frameBufferBytes() + " bytes)");
+            tyrus.closeInstead(CLOSE_TOO_BIG, "frame, or frames sent at once, larger than Tyrus's buffer "
+                    + "(herald.ws.frame-buffer)");
         }
         closed = true;
         Node.Connection connection = awaitingAuth;

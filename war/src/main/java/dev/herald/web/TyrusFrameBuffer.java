@@ -38,10 +38,16 @@ public class TyrusFrameBuffer implements ServletContextListener {
             return;
         }
         HeraldConfig config = heraldNode.node().config();
-        long buffer = check(event.getServletContext().getInitParameter(PARAM), config.maxFrameBytes());
+        String value = event.getServletContext().getInitParameter(PARAM);
+        long buffer = check(value, config.maxFrameBytes());
+        if (value != null && buffer != config.frameBufferBytes()) {
+            LOG.warning(() -> PARAM + " is " + buffer + " bytes, not herald.ws.frame-buffer (" + config.frameBufferBytes()
+                    + "): Payara filled it in from another configuration source, or this WAR's web.xml sets it itself");
+        }
         LOG.info(() -> "Tyrus puts each client frame together in at most " + buffer + " bytes (" + PARAM
-                + ", from herald.ws.frame-buffer); frames over herald.ws.max-frame (" + config.maxFrameBytes()
-                + " characters) are closed with 1009, frames over the buffer by Tyrus with 1011");
+                + (value == null ? " is not set: Tyrus's default" : ", herald.war sets it from herald.ws.frame-buffer")
+                + "); a frame over herald.ws.max-frame (" + config.maxFrameBytes() + " characters) or over the buffer"
+                + " closes the connection with 1009");
     }
 
     /**
@@ -66,7 +72,7 @@ public class TyrusFrameBuffer implements ServletContextListener {
         }
         long needed = needed(maxFrame);
         if (buffer < needed) {
-            throw new IllegalStateException("herald.ws.frame-buffer (" + PARAM + ") is " + buffer
+            throw new IllegalStateException(PARAM + " (herald.war sets it from herald.ws.frame-buffer) is " + buffer
                     + " bytes, too small for a frame of herald.ws.max-frame (" + maxFrame
                     + ") characters: set it to at least 3 * herald.ws.max-frame + 14 = " + needed
                     + " (and 64 KB more for clients that send frames back to back)");

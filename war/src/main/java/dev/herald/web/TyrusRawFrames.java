@@ -100,13 +100,24 @@ final class TyrusRawFrames {
             MethodHandle getter = lookup.unreflectGetter(field).asType(MethodType.methodType(Object.class, Object.class));
             MethodHandle send = lookup.unreflect(field.getType().getMethod("sendRawFrame", ByteBuffer.class))
                     .asType(MethodType.methodType(Future.class, Object.class, ByteBuffer.class));
-            MethodHandle close = lookup.unreflect(field.getType().getMethod("close", int.class, String.class))
-                    .asType(MethodType.methodType(void.class, Object.class, int.class, String.class));
+            MethodHandle close = closeHandle(lookup, field.getType());
             LOG.info("Sending frames through Tyrus's raw frame API (herald.ws.raw-frames=false turns this off)");
             return new Handles(getter, send, close);
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.info(() -> "Tyrus's raw frame API is not reachable (" + e + "); sending through the standard API");
             return UNAVAILABLE;
+        }
+    }
+
+    /** {@code TyrusWebSocket.close(int, String)}, or {@code null} where this Tyrus has none: only 1009 is lost then. */
+    private static MethodHandle closeHandle(MethodHandles.Lookup lookup, Class<?> webSocketClass) {
+        try {
+            return lookup.unreflect(webSocketClass.getMethod("close", int.class, String.class))
+                    .asType(MethodType.methodType(void.class, Object.class, int.class, String.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warning(() -> "Tyrus's websocket has no close(int, String) (" + e + "): a frame over Tyrus's buffer "
+                    + "gets Tyrus's own close code, 1011, instead of 1009");
+            return null;
         }
     }
 
@@ -142,6 +153,9 @@ final class TyrusRawFrames {
      * connected, Tyrus's own close stands.
      */
     void closeInstead(int code, String reason) {
+        if (handlesOf.close() == null) {
+            return;
+        }
         try {
             handlesOf.close().invoke(webSocket, code, reason);
         } catch (Throwable e) {

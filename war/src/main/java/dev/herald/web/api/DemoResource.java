@@ -64,7 +64,7 @@ public class DemoResource {
         }
         try {
             String body = JsonBody.read(contentType, contentLength, input, node.config().maxNoticeBytes() + 1024,
-                    "herald.notice.max-bytes");
+                    "herald.notice.max-bytes + 1024");
             JsonObject object = node.codec().readObject(body, "body");
             Notice notice = node.codec().notice(object);
             String id = node.send(notice);

@@ -15,10 +15,10 @@ import java.nio.charset.StandardCharsets;
  * {@code Content-Length} before any of it is kept, or once one byte more has arrived), and valid UTF-8: a byte
  * that is not is refused rather than turned into U+FFFD.
  *
- * <p>A body refused as too large is read to its end and dropped when it is at most twice the limit, as Tomcat
- * swallows up to 2 MB: a client that sends its whole body before it reads the answer (Java's HttpClient, or any
- * client over HTTP/2, whose flow control stops a body the server does not read) then gets the 413 instead of
- * waiting for its time-out. A larger body is answered at once, and the container closes the connection.
+ * <p>A refused body is read to its end and dropped when it is at most twice the limit, as Tomcat swallows up
+ * to 2 MB: a client that sends its whole body before it reads the answer (Java's HttpClient, or any client over
+ * HTTP/2, whose flow control stops a body the server does not read) then gets the answer instead of waiting for
+ * its time-out. A body announced larger is answered at once.
  */
 final class JsonBody {
 
@@ -42,46 +42,54 @@ final class JsonBody {
      * @param contentType the request's {@code Content-Type}, or {@code null}
      * @param contentLength the request's {@code Content-Length}, or {@code null} (chunked)
      * @param maxKey the configuration key of {@code max}, for the message
-     * @throws Refused with 415, 413 or 400 and the reason
+     * @throws Refused with 415, 413 or 400 and the reason; what was left of a body of at most twice the limit has
+     *     been read and dropped then
      */
     static String read(String contentType, String contentLength, InputStream in, int max, String maxKey)
             throws Refused {
-        checkType(contentType);
-        String tooLarge = "body larger than " + maxKey + " (" + max + " bytes)";
+        long length = -1;
         if (contentLength != null) {
-            long length;
             try {
                 length = Long.parseLong(contentLength.trim());
             } catch (NumberFormatException e) {
                 throw new Refused(Response.Status.BAD_REQUEST, "Content-Length is not a number");
             }
+        }
+        String tooLarge = "body larger than " + maxKey + " (" + max + " bytes)";
+        if (length > 2L * max) {
+            throw new Refused(Response.Status.REQUEST_ENTITY_TOO_LARGE, tooLarge); // not worth reading to its end
+        }
+        try {
+            checkType(contentType);
             if (length > max) {
-                if (length <= 2L * max) {
-                    swallow(in, length);
-                }
                 throw new Refused(Response.Status.REQUEST_ENTITY_TOO_LARGE, tooLarge);
             }
-        }
-        byte[] bytes;
-        try {
-            bytes = in == null ? new byte[0] : in.readNBytes(max + 1);
-        } catch (IOException e) {
-            throw new Refused(Response.Status.BAD_REQUEST, "could not read the body");
-        }
-        if (bytes.length > max) {
-            swallow(in, max - 1L);
-            throw new Refused(Response.Status.REQUEST_ENTITY_TOO_LARGE, tooLarge);
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new Refused(Response.Status.BAD_REQUEST, "body is not valid UTF-8");
+            byte[] bytes;
+            try {
+                bytes = in == null ? new byte[0] : in.readNBytes(max + 1);
+            } catch (IOException e) {
+                throw new Refused(Response.Status.BAD_REQUEST, "could not read the body");
+            }
+            if (bytes.length > max) {
+                throw new Refused(Response.Status.REQUEST_ENTITY_TOO_LARGE, tooLarge);
+            }
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                throw new Refused(Response.Status.BAD_REQUEST, "body is not valid UTF-8");
+            }
+        } catch (Refused refused) {
+            swallow(in, 2L * max);
+            throw refused;
         }
     }
 
-    /** Reads and drops up to {@code bytes} more of the body; a failure ends it quietly (the answer is 413 anyway). */
-    private static void swallow(InputStream in, long bytes) {
+    /**
+     * Reads and drops up to {@code bytes} more of a body that is refused, so that a client that sends its whole
+     * body before it reads gets the answer; a failure ends it quietly.
+     */
+    static void swallow(InputStream in, long bytes) {
         if (in == null) {
             return;
         }

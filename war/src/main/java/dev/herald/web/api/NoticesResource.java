@@ -49,6 +49,8 @@ public class NoticesResource {
     private NoticeCodec codec;
     private byte[] apiKey;
     private static final String BEARER = "bearer ";
+    /** What is read and dropped of a body refused before its sender is known: enough for small requests. */
+    private static final long UNAUTHENTICATED_SWALLOW = 64 * 1024;
 
     @PostConstruct
     void init() {
@@ -64,11 +66,13 @@ public class NoticesResource {
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength, InputStream body) {
         if (apiKey == null) {
+            JsonBody.swallow(body, UNAUTHENTICATED_SWALLOW);
             return Problems.of(codec, Response.Status.FORBIDDEN, "the publish API is off: set herald.api.key");
         }
         if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
                 || !MessageDigest.isEqual(apiKey,
                         authorization.substring(BEARER.length()).trim().getBytes(StandardCharsets.UTF_8))) {
+            JsonBody.swallow(body, UNAUTHENTICATED_SWALLOW);
             return Response.fromResponse(Problems.of(codec, Response.Status.UNAUTHORIZED,
                     "missing or wrong Authorization: Bearer <herald.api.key>"))
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build();
@@ -87,7 +91,7 @@ public class NoticesResource {
             refusals.log(() -> "Publish API refused a request with " + e.status.getStatusCode() + ": " + e.getMessage());
             return Problems.of(codec, e.status, e.getMessage());
         } catch (InvalidNoticeException e) {
-            refusals.log(() -> "Publish API refused a body with 400: " + e.getMessage()
+            refusals.log(() -> "Publish API refused a body with 400: " + LogLimit.printable(e.getMessage(), 200)
                     + (e.index() >= 0 ? " (notice " + e.index() + ")" : ""));
             return e.index() >= 0 ? Problems.at(codec, e.index(), e.getMessage())
                     : Problems.of(codec, Response.Status.BAD_REQUEST, e.getMessage());
