@@ -235,7 +235,7 @@ class HeraldWarIT {
 
     @Test
     void closesASessionThatStopsReadingWhileOthersKeepReceiving() {
-        try (WsClient slow = WsClient.connectPaused(ws("?token=" + TOKENS.sign("heidi", Duration.ofMinutes(5))));
+        try (WsClient slow = WsClient.connectThenStopReading(ws("?token=" + TOKENS.sign("heidi", Duration.ofMinutes(5))));
                 WsClient fast = connect("ivan")) {
             int sessionsBefore = sessions();
             String padding = "y".repeat(30_000);
