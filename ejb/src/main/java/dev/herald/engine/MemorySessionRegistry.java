@@ -30,10 +30,21 @@ public final class MemorySessionRegistry implements SessionRegistry {
         this.clock = clock;
     }
 
+    /**
+     * Adds the session inside the map's own {@code compute}, as {@link #unregister} removes one: a put into a
+     * user's map after {@code computeIfAbsent} returned it could land in a map that an unregister emptied and
+     * dropped meanwhile (a tab opening as the user's last one closes), and the session would be lost.
+     */
     @Override
     public void register(String nodeId, String user, String sessionId) {
-        byUser.computeIfAbsent(user, u -> new ConcurrentHashMap<>()).put(sessionId, nodeId);
-        byNode.computeIfAbsent(nodeId, n -> new ConcurrentHashMap<>()).put(sessionId, user);
+        byUser.compute(user, (u, sessions) -> put(sessions, sessionId, nodeId));
+        byNode.compute(nodeId, (n, sessions) -> put(sessions, sessionId, user));
+    }
+
+    private static Map<String, String> put(Map<String, String> sessions, String key, String value) {
+        Map<String, String> map = sessions != null ? sessions : new ConcurrentHashMap<>();
+        map.put(key, value);
+        return map;
     }
 
     @Override

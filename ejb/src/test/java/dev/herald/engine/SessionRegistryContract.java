@@ -96,4 +96,44 @@ abstract class SessionRegistryContract {
         assertEquals(Map.of("n2.1", "n2"), r.sessionsOf("alice"));
         assertEquals(List.of("n2"), r.liveNodes());
     }
+
+    @Test
+    void aTabThatOpensWhileAnotherOfTheSameUserClosesStaysRegistered() throws Exception {
+        SessionRegistry r = registry();
+        int rounds = rounds();
+        r.register("n1", "alice", "n1.0");
+        java.util.concurrent.atomic.AtomicInteger opening = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger closed = new java.util.concurrent.atomic.AtomicInteger();
+        Thread closer = new Thread(() -> {
+            for (int i = 1; i <= rounds; i++) {
+                while (opening.get() < i) {
+                    Thread.onSpinWait();
+                }
+                r.unregister("n1", "alice", "n1." + (i - 1)); // the old tab closes as the new one registers
+                closed.set(i);
+            }
+        }, "closing-tab");
+        closer.setDaemon(true);
+        closer.start();
+        int lost = 0;
+        for (int i = 1; i <= rounds; i++) {
+            opening.set(i);
+            r.register("n1", "alice", "n1." + i);
+            while (closed.get() < i) {
+                Thread.onSpinWait();
+            }
+            if (!r.sessionsOf("alice").containsKey("n1." + i)) {
+                lost++;
+                r.register("n1", "alice", "n1." + i); // for the next round
+            }
+        }
+        closer.join(10_000);
+        assertEquals(0, lost, "sessions lost in " + rounds + " rounds");
+        assertEquals(Map.of("n1." + rounds, "n1"), r.sessionsOf("alice"));
+    }
+
+    /** How many rounds a race test runs: many where a round is cheap. */
+    int rounds() {
+        return 200_000;
+    }
 }

@@ -48,15 +48,15 @@ final class TyrusRawFrames {
     private static volatile Handles handles;
     private static final Handles UNAVAILABLE = new Handles(null, null, null);
 
-    private record Handles(MethodHandle webSocketOf, MethodHandle sendRawFrame, MethodHandle close) {
+    record Handles(MethodHandle webSocketOf, MethodHandle sendRawFrame, MethodHandle close) {
     }
 
     private final Object webSocket;
-    private final Handles handlesOf;
+    private final Handles calls;
 
-    private TyrusRawFrames(Object webSocket, Handles handlesOf) {
+    TyrusRawFrames(Object webSocket, Handles calls) {
         this.webSocket = webSocket;
-        this.handlesOf = handlesOf;
+        this.calls = calls;
     }
 
     /** The raw path for {@code session}, or {@code null} where it is not available. */
@@ -96,17 +96,24 @@ final class TyrusRawFrames {
             }
             Field field = c.getDeclaredField("webSocket");
             field.setAccessible(true);
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            MethodHandle getter = lookup.unreflectGetter(field).asType(MethodType.methodType(Object.class, Object.class));
-            MethodHandle send = lookup.unreflect(field.getType().getMethod("sendRawFrame", ByteBuffer.class))
-                    .asType(MethodType.methodType(Future.class, Object.class, ByteBuffer.class));
-            MethodHandle close = closeHandle(lookup, field.getType());
+            MethodHandle getter = MethodHandles.lookup().unreflectGetter(field)
+                    .asType(MethodType.methodType(Object.class, Object.class));
+            Handles h = handlesOf(field.getType(), getter);
             LOG.info("Sending frames through Tyrus's raw frame API (herald.ws.raw-frames=false turns this off)");
-            return new Handles(getter, send, close);
+            return h;
         } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.info(() -> "Tyrus's raw frame API is not reachable (" + e + "); sending through the standard API");
+            LOG.warning(() -> "Tyrus's raw frame API is not reachable (" + e + "); sending through the standard API,"
+                    + " which costs Tyrus an idle-timer task per frame (most of Payara's push throughput)");
             return UNAVAILABLE;
         }
+    }
+
+    /** The handles on a websocket of {@code webSocketClass}: its {@code sendRawFrame} and (if any) its close. */
+    static Handles handlesOf(Class<?> webSocketClass, MethodHandle webSocketOf) throws ReflectiveOperationException {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        MethodHandle send = lookup.unreflect(webSocketClass.getMethod("sendRawFrame", ByteBuffer.class))
+                .asType(MethodType.methodType(Future.class, Object.class, ByteBuffer.class));
+        return new Handles(webSocketOf, send, closeHandle(lookup, webSocketClass));
     }
 
     /** {@code TyrusWebSocket.close(int, String)}, or {@code null} where this Tyrus has none: only 1009 is lost then. */
@@ -126,9 +133,17 @@ final class TyrusRawFrames {
         Future<?> written = write(frame(text));
         if (written instanceof CompletionStage<?> stage) {
             stage.whenComplete((frame, error) -> done.accept(error));
-        } else {
-            done.accept(null); // a Tyrus whose future cannot call back: the write was handed to the connection
+            return;
         }
+        // A Tyrus whose future cannot call back: reporting the write done at once would turn the session's
+        // queue, buffer and send time limits off. Fail this send (the session closes with 1011 and its client
+        // reconnects) and send through the standard API from now on.
+        if (handles != UNAVAILABLE) {
+            handles = UNAVAILABLE;
+            LOG.warning("Tyrus's raw frame writes cannot report when they are done (" + written
+                    + "); new sessions send through the standard API, which costs Tyrus an idle-timer task per frame");
+        }
+        done.accept(new IllegalStateException("Tyrus's raw frame write cannot report when it is done"));
     }
 
     /** Writes a ping frame with no payload; failures surface as the connection closing. */
@@ -139,7 +154,7 @@ final class TyrusRawFrames {
     /** Hands the bytes of one frame to {@code TyrusWebSocket.sendRawFrame}. */
     private Future<?> write(byte[] frame) {
         try {
-            return (Future<?>) handlesOf.sendRawFrame().invoke(webSocket, ByteBuffer.wrap(frame));
+            return (Future<?>) calls.sendRawFrame().invoke(webSocket, ByteBuffer.wrap(frame));
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
@@ -153,11 +168,11 @@ final class TyrusRawFrames {
      * connected, Tyrus's own close stands.
      */
     void closeInstead(int code, String reason) {
-        if (handlesOf.close() == null) {
+        if (calls.close() == null) {
             return;
         }
         try {
-            handlesOf.close().invoke(webSocket, code, reason);
+            calls.close().invoke(webSocket, code, reason);
         } catch (Throwable e) {
             LOG.log(Level.FINE, "Tyrus closes the connection with its own code", e);
         }

@@ -52,4 +52,45 @@ class TyrusRawFramesTest {
         assertNotSame(first, equalButOther);
         assertArrayEquals(first, equalButOther);
     }
+
+    /** Stands for Tyrus's websocket: its raw writes return the future it is given. */
+    public static final class FakeWebSocket {
+        java.util.concurrent.Future<?> next;
+        final java.util.List<byte[]> written = new java.util.ArrayList<>();
+
+        public java.util.concurrent.Future<?> sendRawFrame(ByteBuffer frame) {
+            byte[] bytes = new byte[frame.remaining()];
+            frame.get(bytes);
+            written.add(bytes);
+            return next;
+        }
+    }
+
+    private static TyrusRawFrames over(FakeWebSocket ws) throws ReflectiveOperationException {
+        return new TyrusRawFrames(ws, TyrusRawFrames.handlesOf(FakeWebSocket.class, null));
+    }
+
+    @Test
+    void reportsASendDoneOnlyWhenTyrusCompletesTheWrite() throws Exception {
+        FakeWebSocket ws = new FakeWebSocket();
+        java.util.concurrent.CompletableFuture<Object> pending = new java.util.concurrent.CompletableFuture<>();
+        ws.next = pending;
+        java.util.List<Throwable> done = new java.util.ArrayList<>();
+        over(ws).send("{\"type\":\"pong\"}", done::add);
+        assertEquals(1, ws.written.size());
+        assertEquals(0, done.size(), "in flight until Tyrus says it is written");
+        pending.complete(null);
+        assertEquals(java.util.Arrays.asList((Throwable) null), done);
+    }
+
+    @Test
+    void failsASendWhoseFutureCannotReportCompletionRatherThanCallingItDone() throws Exception {
+        FakeWebSocket ws = new FakeWebSocket();
+        ws.next = new java.util.concurrent.FutureTask<>(() -> null); // a Future that is no CompletionStage
+        java.util.List<Throwable> done = new java.util.ArrayList<>();
+        over(ws).send("{\"type\":\"pong\"}", done::add);
+        assertEquals(1, done.size());
+        org.junit.jupiter.api.Assertions.assertNotNull(done.get(0),
+                "reported done at once, the session's queue and time limits would never apply");
+    }
 }
