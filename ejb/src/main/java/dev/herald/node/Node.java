@@ -8,16 +8,10 @@ import dev.herald.engine.Engine;
 import dev.herald.engine.NoticeCodec;
 import dev.herald.engine.SessionIds;
 import dev.herald.engine.SessionRegistry;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
 import jakarta.json.spi.JsonProvider;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -25,18 +19,16 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * One Herald node: the composition root that ties an engine to this JVM's sessions.
  *
  * <p>It runs the engine subscription on its own thread in a loop that never dies (on failure: log once per
- * outage, back off up to {@value #MAX_BACKOFF_MILLIS} ms, resubscribe), refreshes its heartbeat, purges dead
- * nodes and pings clients on a scheduler, and gives sessions and senders one place to connect and send. The
+ * outage, back off up to {@value #MAX_BACKOFF_MILLIS} ms, resubscribe), and on a scheduler its {@link Liveness}
+ * (heartbeat, re-registration, purge of dead nodes), its {@link PingRound} and its {@link AuthWaits}; it stamps
+ * and sends notices, connects sessions, and hands their frames to the {@link ClientProtocol}. The
  * container supplies the threads ({@code HeraldNode} passes Jakarta Concurrency's managed ones); tests pass
  * plain ones. Thread safe.
  */
@@ -52,8 +44,6 @@ public final class Node implements AutoCloseable {
     public static final int CLOSE_UNAUTHORIZED = 4401;
 
     static final long INITIAL_BACKOFF_MILLIS = 100;
-    /** Every this many heartbeats, the node drops registry entries of sessions it no longer holds. */
-    static final int RECONCILE_EVERY_BEATS = 10;
     static final long MAX_BACKOFF_MILLIS = 5000;
 
     private static final Logger LOG = Logger.getLogger(Node.class.getName());
@@ -69,27 +59,33 @@ public final class Node implements AutoCloseable {
     private final NoticeCodec codec;
     private final Hub hub = new Hub();
     private final NoticeRouter router;
+    private final ClientProtocol protocol;
+    private final AuthWaits authWaits;
+    private final PingRound pings;
+    private final Liveness liveness;
     private final ThreadFactory threads;
     private final ScheduledExecutorService scheduler;
     private final Executor closer;
-    /** Ticks per ping interval (each at least 50 ms apart); a session is pinged at the tick of its slot. */
-    private final int pingSlots;
-    private final AtomicInteger pingTicks = new AtomicInteger();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Outage subscription = new Outage("subscription");
-    private final Outage heartbeat = new Outage("heartbeat");
-    private final LogLimit badFrames = new LogLimit(LOG, Level.INFO);
     private final CountDownLatch subscribed = new CountDownLatch(1);
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
-    /** Connections that have yet to send their auth frame, with the moment they time out (System.nanoTime). */
-    private final Map<Connection, Long> awaitingAuth = new ConcurrentHashMap<>();
-    private final AtomicBoolean sweepingAuthWaits = new AtomicBoolean();
     private volatile long backoffMillis = INITIAL_BACKOFF_MILLIS;
-    private volatile boolean knownToRegistry;
-    private boolean mustRegisterAgain;
-    private int beats;
     private volatile boolean receiving;
     private Thread subscriber;
+
+    /** Runs work on the executor that closes connections. */
+    interface Closer {
+        /** Hands {@code work} over; {@code false} when the executor refuses it (the container is stopping). */
+        boolean tryExecute(Runnable work);
+
+        /** Runs {@code work} on the executor, or here when it refuses it. */
+        default void later(Runnable work) {
+            if (!tryExecute(work)) {
+                work.run();
+            }
+        }
+    }
 
     /**
      * @param threads makes the long-lived subscriber thread
@@ -106,10 +102,13 @@ public final class Node implements AutoCloseable {
         this.sessionIds = new SessionIds(id);
         this.codec = new NoticeCodec(JsonProvider.provider(), config.maxNoticeBytes());
         this.router = new NoticeRouter(codec, hub);
+        this.protocol = new ClientProtocol(codec);
+        this.authWaits = new AuthWaits(config.authTimeoutMillis(), this::onCloser);
+        this.pings = new PingRound(config, hub, this::disconnect);
+        this.liveness = new Liveness(id, config.nodeTtlMillis(), registry, broker, hub, () -> stopped.getCount() > 0);
         this.threads = threads;
         this.scheduler = scheduler;
         this.closer = closer;
-        this.pingSlots = (int) Math.max(1, Math.min(20, config.pingIntervalMillis() / 50));
     }
 
     /** Starts the subscription loop, the heartbeat and the pings; returns at once, even if Redis is down. */
@@ -117,18 +116,11 @@ public final class Node implements AutoCloseable {
         subscriber = threads.newThread(this::subscribeLoop);
         subscriber.setName("herald-subscriber-" + id);
         subscriber.start();
-        tasks.add(scheduler.scheduleWithFixedDelay(this::beat, 0, config.heartbeatMillis(), TimeUnit.MILLISECONDS));
-        long tick = Math.max(1, config.pingIntervalMillis() / pingSlots);
-        tasks.add(scheduler.scheduleWithFixedDelay(() -> onCloser(this::pingSlot), tick, tick,
-                TimeUnit.MILLISECONDS));
-        long sweep = Math.max(50, Math.min(1000, config.authTimeoutMillis() / 4));
-        tasks.add(scheduler.scheduleWithFixedDelay(() -> {
-            // One sweep at a time: a sweep closing many connections must not have more queued behind it.
-            if (!awaitingAuth.isEmpty() && sweepingAuthWaits.compareAndSet(false, true)
-                    && !onCloser(this::expireAuthWaits)) {
-                sweepingAuthWaits.set(false);
-            }
-        }, sweep, sweep, TimeUnit.MILLISECONDS));
+        tasks.add(scheduler.scheduleWithFixedDelay(liveness::beat, 0, config.heartbeatMillis(), TimeUnit.MILLISECONDS));
+        tasks.add(scheduler.scheduleWithFixedDelay(() -> onCloser(pings::tick), pings.tickMillis(),
+                pings.tickMillis(), TimeUnit.MILLISECONDS));
+        tasks.add(scheduler.scheduleWithFixedDelay(authWaits::sweepSoon, authWaits.sweepMillis(),
+                authWaits.sweepMillis(), TimeUnit.MILLISECONDS));
         LOG.info(() -> "Herald node " + id + " started on " + engine.description() + " (" + config.describe() + ")");
     }
 
@@ -241,10 +233,8 @@ public final class Node implements AutoCloseable {
         if (stopped.getCount() == 0) {
             throw new HeraldUnavailableException("node " + id + " is shutting down", null);
         }
-        if (!knownToRegistry) {
-            // The node must be known alive before its first session is registered: otherwise, should it die
-            // before its first heartbeat, no other node would ever purge that session.
-            beat();
+        if (!liveness.known()) {
+            liveness.beat();
         }
         SessionSender session = new SessionSender(sessionIds.next(), user, transport, config.sessionQueueLimit(),
                 config.sessionBufferLimit(), closer, true);
@@ -263,7 +253,7 @@ public final class Node implements AutoCloseable {
             return session;
         }
         session.start();
-        ping(session); // a live client answers at once: see pingSlot
+        PingRound.ping(session); // a live client answers at once: see PingRound
         return session;
     }
 
@@ -283,10 +273,7 @@ public final class Node implements AutoCloseable {
      * @throws HeraldUnavailableException when this node has stopped; nothing waits then
      */
     public void awaitAuth(Connection connection) {
-        awaitingAuth.put(connection, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.authTimeoutMillis()));
-        if (stopped.getCount() == 0 && awaitingAuth.remove(connection) != null) {
-            throw new HeraldUnavailableException("node " + id + " is shutting down", null);
-        }
+        authWaits.await(connection, id);
     }
 
     /**
@@ -296,7 +283,7 @@ public final class Node implements AutoCloseable {
      * @return {@code false} if the wait was already over: the node closed the connection or is closing it
      */
     public boolean authArrived(Connection connection) {
-        return awaitingAuth.remove(connection) != null;
+        return authWaits.arrived(connection);
     }
 
     /**
@@ -305,53 +292,7 @@ public final class Node implements AutoCloseable {
      * @throws InvalidNoticeException saying what is wrong with the frame; the message is safe to send back
      */
     public String authToken(String frame) {
-        JsonValue value;
-        try {
-            value = codec.read(frame, "auth frame");
-        } catch (InvalidNoticeException e) {
-            value = null;
-        }
-        if (!"auth".equals(typeOf(value))) {
-            throw new InvalidNoticeException("the first frame must be {\"type\":\"auth\",\"token\":JWT}");
-        }
-        if (!(value.asJsonObject().get("token") instanceof JsonString token)) {
-            throw new InvalidNoticeException("the auth frame has no string 'token'");
-        }
-        return token.getString();
-    }
-
-    /** The {@code type} of a client frame: a JSON object with a string {@code type}; {@code null} for anything else. */
-    private static String typeOf(JsonValue frame) {
-        return frame instanceof JsonObject object && object.get("type") instanceof JsonString type
-                ? type.getString() : null;
-    }
-
-    private void expireAuthWaits() {
-        try {
-            long now = System.nanoTime();
-            int[] closed = {0};
-            awaitingAuth.forEach((connection, deadline) -> {
-                if (now - deadline >= 0 && awaitingAuth.remove(connection, deadline)) {
-                    closeQuietly(connection, CLOSE_UNAUTHORIZED,
-                            "unauthorized: no auth frame within " + config.authTimeoutMillis() + " ms");
-                    closed[0]++;
-                }
-            });
-            if (closed[0] > 0) {
-                LOG.info(() -> "Closed " + closed[0] + " WebSocket connection(s) that sent no auth frame within "
-                        + config.authTimeoutMillis() + " ms");
-            }
-        } finally {
-            sweepingAuthWaits.set(false);
-        }
-    }
-
-    private static void closeQuietly(Connection connection, int code, String reason) {
-        try {
-            connection.close(code, reason);
-        } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "Closing a connection failed", e);
-        }
+        return protocol.authToken(frame);
     }
 
     /**
@@ -391,36 +332,11 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Handles one text frame from an authenticated client: {@code {"type":"ping"}} is answered with
-     * {@code pong}; anything else (a second {@code auth} included) gets an {@code error} frame and the
-     * connection stays open.
+     * Handles one text frame from an authenticated client (see {@link ClientProtocol}): the connection stays
+     * open whatever it says.
      */
     public void receive(SessionSender session, String text) {
-        session.heard();
-        JsonValue frame;
-        try {
-            frame = codec.read(text, "frame");
-        } catch (InvalidNoticeException e) {
-            refuse(session, "bad_frame", e.getMessage());
-            return;
-        }
-        String type = typeOf(frame);
-        if (type == null) {
-            refuse(session, "bad_frame", "a frame must be a JSON object with a string 'type'");
-        } else if ("ping".equals(type)) {
-            session.pong();
-        } else if ("auth".equals(type)) {
-            refuse(session, "bad_frame", "this connection is already authenticated; to change user or token, reconnect");
-        } else {
-            refuse(session, "unknown_type", "unknown frame type '" + LogLimit.printable(type, 40) + "'");
-        }
-    }
-
-    /** Answers a client frame that Herald does not take with an error frame, and logs it (rate limited). */
-    private void refuse(SessionSender session, String code, String message) {
-        badFrames.log(() -> "Session " + session.id() + " of " + LogLimit.printable(session.user(), 64)
-                + " sent a frame refused with " + code + ": " + LogLimit.printable(message, 200));
-        session.reply(codec.frame("error", "code", code, "message", message));
+        protocol.receive(session, text);
     }
 
     private void subscribeLoop() {
@@ -457,122 +373,10 @@ public final class Node implements AutoCloseable {
         // Redis may have come back empty: do not wait for the next beat to re-register.
         if (stopped.getCount() > 0) {
             try {
-                scheduler.execute(this::beat);
+                scheduler.execute(liveness::beat);
             } catch (RejectedExecutionException e) {
                 LOG.fine("Scheduler is shutting down; no immediate heartbeat");
             }
-        }
-    }
-
-    private synchronized void beat() {
-        if (stopped.getCount() == 0) {
-            return;
-        }
-        try {
-            if (registry.heartbeat(id, config.nodeTtlMillis())) {
-                if (knownToRegistry) {
-                    LOG.warning(() -> "The registry had lost node " + id + "; registering its " + hub.size()
-                            + " session(s) again");
-                }
-                mustRegisterAgain = true;
-            }
-            if (mustRegisterAgain) {
-                // Cleared only once every session is back in, so a failure half-way is retried next beat.
-                Map<String, String> sessions = new LinkedHashMap<>();
-                for (SessionSender s : hub.all()) {
-                    sessions.put(s.id(), s.user());
-                }
-                registry.registerAll(id, sessions);
-                mustRegisterAgain = false;
-                knownToRegistry = true;
-            }
-            if (++beats % RECONCILE_EVERY_BEATS == 0) {
-                reconcile();
-            }
-            List<String> purged = registry.purgeDeadNodes();
-            if (!purged.isEmpty()) {
-                LOG.info(() -> "Purged the sessions of dead node(s) " + purged);
-            }
-            broker.keepAlive();
-            heartbeat.recovered();
-        } catch (RuntimeException e) {
-            heartbeat.failed(e);
-        }
-    }
-
-    /**
-     * Removes from the registry this node's entries for sessions it no longer holds (an unregister that failed
-     * during a Redis blip). Safe against concurrent connects: a session is in the hub before it is registered.
-     */
-    private void reconcile() {
-        Map<String, String> stale = new LinkedHashMap<>();
-        registry.sessionsOn(id).forEach((sessionId, user) -> {
-            if (hub.get(sessionId) == null) {
-                stale.put(sessionId, user);
-            }
-        });
-        if (!stale.isEmpty()) {
-            registry.unregisterAll(id, stale);
-            LOG.info(() -> "Removed " + stale.size() + " stale registry entries of node " + id);
-        }
-    }
-
-    /**
-     * One tick of the ping round: forgets sessions whose connection closed unreported, closes sessions that
-     * never answered their first ping within the auth timeout, or silent past the idle timeout, or stalled past the
-     * send timeout, and pings the sessions of this tick's slot that had no traffic both ways lately. A session's
-     * slot comes from its id, so each is considered once per ping interval, and the round's pings (and the
-     * pongs they bring back) are spread over the interval instead of leaving in one burst. Runs on the closer
-     * executor, not the scheduler, as some containers' pings block on a congested connection. The idle check
-     * is Herald's own: a container idle timeout costs a timer reschedule on every send (Tyrus).
-     */
-    private void pingSlot() {
-        int slot = Math.floorMod(pingTicks.getAndIncrement(), pingSlots);
-        long idle = TimeUnit.MILLISECONDS.toNanos(config.idleTimeoutMillis());
-        long firstAnswer = TimeUnit.MILLISECONDS.toNanos(config.authTimeoutMillis());
-        long stall = TimeUnit.MILLISECONDS.toNanos(config.sessionSendTimeoutMillis());
-        // A session with traffic both ways within (about) the last interval needs no ping: the client is alive
-        // and intermediaries saw traffic. One tick less than the interval, so that the pong to this session's
-        // last ping, heard just after it, never makes its next ping redundant; and only while the next round
-        // still comes well before the idle timeout.
-        long interval = TimeUnit.MILLISECONDS.toNanos(config.pingIntervalMillis());
-        long recent = interval * (pingSlots - 1) / pingSlots;
-        for (SessionSender s : hub.all()) {
-            if (!s.started()) {
-                continue; // still registering: connect() checks it once registered
-            }
-            if (s.isClosed() || !s.transport().isOpen()) {
-                disconnect(s); // a close the container did not report (or has yet to)
-                continue;
-            }
-            if (!s.heardSinceConnected() && s.ageNanos() > firstAnswer) {
-                s.close(CLOSE_IDLE, "no answer to the first ping within " + config.authTimeoutMillis() + " ms");
-                continue;
-            }
-            if (s.silentNanos() > idle) {
-                s.close(CLOSE_IDLE, "idle: nothing heard for " + config.idleTimeoutMillis() + " ms");
-                continue;
-            }
-            if (s.stalledNanos() > stall) {
-                s.close(SessionSender.CLOSE_TOO_SLOW, "too slow: a send took over "
-                        + config.sessionSendTimeoutMillis() + " ms");
-                continue;
-            }
-            if (Math.floorMod(s.id().hashCode(), pingSlots) != slot
-                    || s.busyWithin(recent) && s.silentNanos() + 2 * interval < idle) {
-                continue;
-            }
-            ping(s);
-        }
-    }
-
-    private static void ping(SessionSender s) {
-        try {
-            s.pinged();
-            s.transport().ping();
-        } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "Ping to " + s.id() + " failed; closing it", e);
-            s.close(1011, "ping failed");
         }
     }
 
@@ -587,11 +391,7 @@ public final class Node implements AutoCloseable {
         for (SessionSender s : hub.all()) {
             s.close(CLOSE_GOING_AWAY, "node shutting down");
         }
-        for (Connection c : List.copyOf(awaitingAuth.keySet())) {
-            if (awaitingAuth.remove(c) != null) {
-                later(() -> closeQuietly(c, CLOSE_GOING_AWAY, "node shutting down"));
-            }
-        }
+        authWaits.stop();
         try {
             registry.removeNode(id);
         } catch (RuntimeException e) {
@@ -626,30 +426,5 @@ public final class Node implements AutoCloseable {
             out[i] = ALPHABET[random.nextInt(ALPHABET.length)];
         }
         return new String(out);
-    }
-
-    /** Logs the start of an outage once and its end once, whatever the number of attempts between. */
-    private static final class Outage {
-        private final String what;
-        private long since;
-
-        Outage(String what) {
-            this.what = what;
-        }
-
-        synchronized void failed(Throwable e) {
-            if (since == 0) {
-                since = System.currentTimeMillis();
-                LOG.warning("Herald " + what + " failed: " + e + "; retrying until it is back");
-            }
-        }
-
-        synchronized void recovered() {
-            if (since != 0) {
-                long down = System.currentTimeMillis() - since;
-                since = 0;
-                LOG.info("Herald " + what + " restored after " + down + " ms");
-            }
-        }
     }
 }
