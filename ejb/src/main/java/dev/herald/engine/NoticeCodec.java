@@ -43,8 +43,8 @@ public final class NoticeCodec {
     private static final String SESSION_HEADER = "{\"v\":2,\"to\":{\"session\":\"";
     private static final String ALL_HEADER = "{\"v\":2,\"to\":{\"all\":true}}";
     private static final String HEADER_END = "\"}}";
-    private static final String TO_KINDS = "'to' must be {\"user\":id}, {\"session\":id} or {\"all\":true}";
-    private static final String TO_SHAPE = "'to' must be an object: {\"user\":id}, {\"session\":id} or {\"all\":true}";
+    static final String TO_KINDS = "'to' must be {\"user\":id}, {\"session\":id} or {\"all\":true}";
+    static final String TO_SHAPE = "'to' must be an object: {\"user\":id}, {\"session\":id} or {\"all\":true}";
 
     /**
      * The longest batched message a node publishes, in characters: notices sent together to one node start a
@@ -321,7 +321,7 @@ public final class NoticeCodec {
         return true;
     }
 
-    private static String abbreviate(String s) {
+    static String abbreviate(String s) {
         String cut = s.length() <= 40 ? s : s.substring(0, 40) + "...";
         StringBuilder out = new StringBuilder(cut.length());
         for (int i = 0; i < cut.length(); i++) {
@@ -441,7 +441,7 @@ public final class NoticeCodec {
      * {@code {"type":"notice","id":...,"event":...,"data":...,"ts":...}}, put together without a generator.
      *
      * @param event a name that passed {@link Notice#checkEvent}
-     * @param data one JSON value without raw newlines, such as {@link #json} or {@link #readNotices} give
+     * @param data one JSON value without raw newlines, such as {@link #json} or {@link RestNotices} give
      */
     public String frame(String id, long timestamp, String event, String data) {
         StringBuilder frame = new StringBuilder(64 + id.length() + event.length() + data.length())
@@ -481,24 +481,6 @@ public final class NoticeCodec {
     }
 
     /**
-     * A notice ready to stamp, its payload already compact JSON text ({@link #json}).
-     *
-     * @throws InvalidNoticeException for a missing recipient, a bad event name, or a payload holding a raw
-     *     newline (which would end the frame inside an engine message)
-     */
-    public record Draft(Recipient to, String event, String data) {
-        public Draft {
-            if (to == null) {
-                throw new InvalidNoticeException("recipient must not be null");
-            }
-            Notice.checkEvent(event);
-            if (data == null || data.isEmpty() || data.indexOf('\n') >= 0) {
-                throw new InvalidNoticeException("the payload must be one JSON value without raw newlines");
-            }
-        }
-    }
-
-    /**
      * The draft of a notice built in Java.
      *
      * @throws InvalidNoticeException when its payload is past {@link JsonInput}'s limits, which receiving nodes
@@ -516,133 +498,6 @@ public final class NoticeCodec {
      */
     public JsonValue readData(String text) {
         return input.read(text, "'data'", 0);
-    }
-
-    /**
-     * Reads the REST API's body, one notice object or an array of 1 to {@code max} of them, each
-     * {@code {"to":{...},"event":"...","data":...}} (other fields are ignored), in one pass of a streaming
-     * parser: the payloads are copied as compact JSON text, with no tree built.
-     *
-     * @throws InvalidNoticeException saying what is wrong, with the index of the notice at fault when the
-     *     body is an array (-1 when the fault is the body's shape)
-     */
-    public List<Draft> readNotices(String text, int max) {
-        List<Draft> drafts = new ArrayList<>();
-        int index = -1;
-        try (JsonParser p = input.parser(text)) {
-            JsonParser.Event first = p.hasNext() ? p.next() : null;
-            if (first == JsonParser.Event.START_OBJECT) {
-                index = 0; // a single notice is notice 0, as in an array
-                drafts.add(draft(p, index));
-            } else if (first == JsonParser.Event.START_ARRAY) {
-                index = 0;
-                // index is the notice being read: a syntax error before or inside a notice is blamed on it
-                JsonParser.Event e = p.next();
-                while (e != JsonParser.Event.END_ARRAY) {
-                    if (index == max) {
-                        throw new InvalidNoticeException(
-                                "more than herald.api.max-notices (" + max + ") notices in one request", -1);
-                    }
-                    if (e != JsonParser.Event.START_OBJECT) {
-                        throw new InvalidNoticeException("each notice must be a JSON object", index);
-                    }
-                    drafts.add(draft(p, index));
-                    index++;
-                    e = p.next();
-                }
-                if (drafts.isEmpty()) {
-                    throw new InvalidNoticeException("the array holds no notice", -1);
-                }
-            } else {
-                throw new InvalidNoticeException("the body must be a notice object or an array of them", -1);
-            }
-            index = -1; // what follows the body's value is no notice's fault
-            if (p.hasNext()) {
-                throw new InvalidNoticeException("the body holds more than one JSON value", -1);
-            }
-        } catch (InvalidNoticeException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            // a syntax error, or the parser's own limits (Herald's are lower, but a provider may differ)
-            throw new InvalidNoticeException(JsonInput.invalid("body", e).getMessage(), index);
-        }
-        return drafts;
-    }
-
-    /** Reads notice {@code index}, its {@code START_OBJECT} already read; what is wrong with it names it. */
-    private Draft draft(JsonParser p, int index) {
-        try {
-            return draft(p);
-        } catch (InvalidNoticeException e) {
-            throw new InvalidNoticeException(e.getMessage(), index);
-        }
-    }
-
-    /** Reads one notice object, its {@code START_OBJECT} already read. */
-    private Draft draft(JsonParser p) {
-        Recipient to = null;
-        String event = null;
-        String data = "null";
-        for (JsonParser.Event e = p.next(); e != JsonParser.Event.END_OBJECT; e = p.next()) {
-            String key = p.getString();
-            JsonParser.Event value = p.next();
-            switch (key) {
-                case "to" -> {
-                    if (value != JsonParser.Event.START_OBJECT) {
-                        throw new InvalidNoticeException(TO_SHAPE);
-                    }
-                    to = recipient(p);
-                }
-                case "event" -> {
-                    if (value != JsonParser.Event.VALUE_STRING) {
-                        throw new InvalidNoticeException("'event' must be a string");
-                    }
-                    event = p.getString();
-                }
-                case "data" -> data = input.copy(p, value, "'data'");
-                default -> input.skip(p, value, "'" + abbreviate(key) + "'", 0);
-            }
-        }
-        if (to == null) {
-            throw new InvalidNoticeException(TO_SHAPE);
-        }
-        if (event == null) {
-            throw new InvalidNoticeException("'event' must be a string");
-        }
-        return new Draft(to, event, data);
-    }
-
-    /** Reads {@code {"user":id}}, {@code {"session":id}} or {@code {"all":true}}, its start already read. */
-    private Recipient recipient(JsonParser p) {
-        int keys = 0;
-        String key = null;
-        JsonParser.Event value = null;
-        String id = null;
-        for (JsonParser.Event e = p.next(); e != JsonParser.Event.END_OBJECT; e = p.next()) {
-            keys++;
-            key = p.getString();
-            value = p.next();
-            id = value == JsonParser.Event.VALUE_STRING ? p.getString() : null;
-            input.skip(p, value, "'to'", 0);
-        }
-        if (keys != 1) {
-            throw new InvalidNoticeException("'to' must have exactly one of user, session or all");
-        }
-        return switch (key) {
-            case "user", "session" -> {
-                if (id == null) {
-                    throw new InvalidNoticeException("'" + key + "' must be a string");
-                }
-                yield key.equals("user") ? Recipient.user(id) : Recipient.session(id);
-            }
-            case "all" -> {
-                if (value != JsonParser.Event.VALUE_TRUE) {
-                    throw new InvalidNoticeException(TO_KINDS);
-                }
-                yield Recipient.all();
-            }
-            default -> throw new InvalidNoticeException(TO_KINDS);
-        };
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.herald.HeraldUnavailableException;
 import dev.herald.InvalidNoticeException;
 import dev.herald.Notice;
 import dev.herald.engine.Broker;
+import dev.herald.engine.Draft;
 import dev.herald.engine.Engine;
 import dev.herald.engine.NoticeCodec;
 import dev.herald.engine.SessionIds;
@@ -166,7 +167,7 @@ public final class Node implements AutoCloseable {
      * @throws HeraldUnavailableException when the engine cannot be reached in time
      */
     public String send(Notice notice) {
-        NoticeCodec.Draft draft = codec.draft(notice);
+        Draft draft = codec.draft(notice);
         String id = nextId();
         broker.publish(draft.to(), encode(id, draft));
         return id;
@@ -174,7 +175,7 @@ public final class Node implements AutoCloseable {
 
     /** Sends every notice in order, all validated before any is sent; returns their ids. */
     public List<String> sendAll(List<Notice> notices) {
-        List<NoticeCodec.Draft> drafts = new ArrayList<>(notices.size());
+        List<Draft> drafts = new ArrayList<>(notices.size());
         for (int i = 0; i < notices.size(); i++) {
             Notice notice = notices.get(i);
             if (notice == null) {
@@ -186,14 +187,14 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Sends notices whose payloads are already JSON text (as {@link NoticeCodec#readNotices} reads them), in
+     * Sends notices whose payloads are already JSON text (as {@link dev.herald.engine.RestNotices} reads them), in
      * order, all checked for size before any is sent; returns their ids.
      */
-    public List<String> sendDrafts(List<NoticeCodec.Draft> drafts) {
+    public List<String> sendDrafts(List<Draft> drafts) {
         List<Broker.Outgoing> outgoing = new ArrayList<>(drafts.size());
         List<String> ids = new ArrayList<>(drafts.size());
         for (int i = 0; i < drafts.size(); i++) {
-            NoticeCodec.Draft draft = drafts.get(i);
+            Draft draft = drafts.get(i);
             String id = nextId();
             try {
                 outgoing.add(new Broker.Outgoing(draft.to(), encode(id, draft)));
@@ -213,7 +214,7 @@ public final class Node implements AutoCloseable {
     }
 
     /** Stamps a notice with its id and this moment, as Herald's own engine message. */
-    private String encode(String noticeId, NoticeCodec.Draft draft) {
+    private String encode(String noticeId, Draft draft) {
         return codec.checkSize(codec.encodeFramed(draft.to(),
                 codec.frame(noticeId, System.currentTimeMillis(), draft.event(), draft.data())));
     }

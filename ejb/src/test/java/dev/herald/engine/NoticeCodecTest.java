@@ -120,66 +120,6 @@ class NoticeCodecTest {
         assertTrue(e.timestamp() > 0);
     }
 
-    @Test
-    void readsARestBodyIntoDraftsWithCompactPayloads() {
-        List<NoticeCodec.Draft> drafts = codec.readNotices("""
-                [ {"event": "order.shipped", "data": {"order": 42, "items": [1, 2.50, -3e2, "a\\"b\\nc\\u00e9", true,
-                    false, null, {}, []], "n": 12345678901234567890123}, "to": {"user": "alice"}, "extra": [{"x": 1}]},
-                  {"to": {"all": true}, "event": "e"},
-                  {"to": {"session": "n1-ab.3"}, "event": "e", "data": "line1\\nline2"} ]
-                """, 10);
-        assertEquals(3, drafts.size());
-        assertEquals(new NoticeCodec.Draft(Recipient.user("alice"), "order.shipped",
-                "{\"order\":42,\"items\":[1,2.50,-3E+2,\"a\\\"b\\nc\u00e9\",true,false,null,{},[]],"
-                        + "\"n\":12345678901234567890123}"), drafts.get(0));
-        assertEquals(new NoticeCodec.Draft(Recipient.all(), "e", "null"), drafts.get(1));
-        assertEquals(new NoticeCodec.Draft(Recipient.session("n1-ab.3"), "e", "\"line1\\nline2\""), drafts.get(2));
-        // the payload is the same JSON value as the tree parser reads
-        JsonObject tree = codec.readObject("{\"order\": 42, \"items\": [1, 2.50, -3e2, \"a\\\"b\\nc\\u00e9\", true, false,"
-                + " null, {}, []], \"n\": 12345678901234567890123}", "data");
-        assertEquals(tree, codec.read(drafts.get(0).data(), "data"));
-        assertEquals(List.of(new NoticeCodec.Draft(Recipient.user("bob"), "x", "7")),
-                codec.readNotices("{\"to\":{\"user\":\"bob\"},\"event\":\"x\",\"data\":7}", 1));
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {
-        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"user\":\"a\"}}]",
-        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"user\":\"a\"},\"event\":\"has space\"}]",
-        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"user\":\"\"},\"event\":\"e\"}]",
-        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"user\":7},\"event\":\"e\"}]",
-        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"all\":false},\"event\":\"e\"}]",
-        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"user\":\"a\",\"all\":true},\"event\":\"e\"}]",
-        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":\"a\",\"event\":\"e\"}]",
-        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"everyone\":true},\"event\":\"e\"}]",
-        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"user\":\"a\"},\"event\":[]}]",
-        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},\"not an object\"]",
-        "[{\"to\":{\"user\":\"a\"},\"event\":\"e\"},{\"to\":{\"user\":\"a\"},\"event\":\"e\",\"data\":[1,}]"
-    })
-    void namesTheFirstBadNoticeOfABody(String body) {
-        InvalidNoticeException e = assertThrows(InvalidNoticeException.class, () -> codec.readNotices(body, 10));
-        assertEquals(1, e.index(), e.getMessage());
-        assertTrue(!e.getMessage().isBlank());
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"", "   ", "7", "\"x\"", "null", "[]", "not json", "{\"to\":{\"all\":true},\"event\":\"e\"} {}",
-        "[{\"to\":{\"all\":true},\"event\":\"e\"},{\"to\":{\"all\":true},\"event\":\"e\"},"
-                + "{\"to\":{\"all\":true},\"event\":\"e\"}]",
-        "{\"to\":{\"all\":true},\"event\":\"e\"", "[{\"to\":{\"all\":true},\"event\":\"e\"}"})
-    void rejectsABodyOfTheWrongShape(String body) {
-        InvalidNoticeException e = assertThrows(InvalidNoticeException.class, () -> codec.readNotices(body, 2));
-        assertTrue(!e.getMessage().isBlank());
-    }
-
-    @Test
-    void theMaxNoticesMessageNamesItsSetting() {
-        InvalidNoticeException e = assertThrows(InvalidNoticeException.class, () -> codec.readNotices(
-                "[{\"to\":{\"all\":true},\"event\":\"e\"},{\"to\":{\"all\":true},\"event\":\"e\"}]", 1));
-        assertEquals("more than herald.api.max-notices (1) notices in one request", e.getMessage());
-        assertEquals(-1, e.index());
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"id-1", "n\"1", "n\\1", "caf\u00e9"})
     void framesPutTogetherReadAsTheSameJson(String id) {
@@ -193,27 +133,13 @@ class NoticeCodecTest {
     }
 
     @Test
-    void aBadSingleNoticeIsNoticeZeroAndASyntaxErrorIsBlamedOnTheNoticeItIsIn() {
-        assertEquals(0, assertThrows(InvalidNoticeException.class, () -> codec.readNotices(
-                "{\"to\":{\"user\":\"a\"},\"event\":\"bad event\"}", 10)).index());
-        assertEquals(0, assertThrows(InvalidNoticeException.class, () -> codec.readNotices(
-                "{\"to\":{\"user\":\"a\"},\"event\":\"e\",\"data\":[1,}", 10)).index());
-        assertEquals(1, assertThrows(InvalidNoticeException.class, () -> codec.readNotices(
-                "[{\"to\":{\"all\":true},\"event\":\"e\"} {\"to\":{\"all\":true},\"event\":\"e\"}]", 10)).index());
-        assertEquals(1, assertThrows(InvalidNoticeException.class, () -> codec.readNotices(
-                "[{\"to\":{\"all\":true},\"event\":\"e\"},]", 10)).index());
-        assertEquals(-1, assertThrows(InvalidNoticeException.class, () -> codec.readNotices(
-                "{\"to\":{\"all\":true},\"event\":\"e\"} 7", 10)).index());
-    }
-
-    @Test
     void aDraftRefusesWhatWouldBreakAnEngineMessage() {
         assertThrows(InvalidNoticeException.class,
-                () -> new NoticeCodec.Draft(Recipient.all(), "e", "1}\n{\"v\":2,\"to\":{\"all\":true}}\n{}"));
-        assertThrows(InvalidNoticeException.class, () -> new NoticeCodec.Draft(Recipient.all(), "bad event", "1"));
-        assertThrows(InvalidNoticeException.class, () -> new NoticeCodec.Draft(null, "e", "1"));
-        assertThrows(InvalidNoticeException.class, () -> new NoticeCodec.Draft(Recipient.all(), "e", ""));
-        assertEquals("[1]", new NoticeCodec.Draft(Recipient.all(), "e", "[1]").data());
+                () -> new Draft(Recipient.all(), "e", "1}\n{\"v\":2,\"to\":{\"all\":true}}\n{}"));
+        assertThrows(InvalidNoticeException.class, () -> new Draft(Recipient.all(), "bad event", "1"));
+        assertThrows(InvalidNoticeException.class, () -> new Draft(null, "e", "1"));
+        assertThrows(InvalidNoticeException.class, () -> new Draft(Recipient.all(), "e", ""));
+        assertEquals("[1]", new Draft(Recipient.all(), "e", "[1]").data());
     }
 
     // Herald's own JSON limits, below the parser's: one answer whatever the JSON provider does past its own.
@@ -242,23 +168,6 @@ class NoticeCodecTest {
                     () -> codec.read("{\"type\":\"ping\",\"n\":" + number + "}", "frame"));
             assertEquals("frame holds a number longer than 100 characters", e.getMessage());
         }
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"{\"to\":{\"user\":\"a\"},\"event\":\"e\",\"data\":DEEP}",
-        "{\"to\":{\"user\":\"a\"},\"event\":\"e\",\"data\":{\"n\":LONG}}",
-        "{\"to\":{\"user\":\"a\"},\"event\":\"e\",\"data\":LONG}",
-        "{\"to\":{\"user\":\"a\"},\"event\":\"e\",\"ignored\":DEEP}",
-        "{\"to\":{\"user\":\"a\",\"x\":DEEP},\"event\":\"e\"}"})
-    void aRestBodyPastTheLimitsIsRefusedWithTheIndexOfItsNotice(String template) {
-        String bad = template.replace("DEEP", nested(1000)).replace("LONG", "9".repeat(5000));
-        InvalidNoticeException e = assertThrows(InvalidNoticeException.class,
-                () -> codec.readNotices("[{\"to\":{\"all\":true},\"event\":\"ok\"}," + bad + "]", 10));
-        assertEquals(1, e.index(), e.getMessage());
-        assertTrue(e.getMessage().contains("nested more than 64 levels deep")
-                || e.getMessage().contains("number longer than 100 characters"), e.getMessage());
-        assertEquals(List.of(new NoticeCodec.Draft(Recipient.all(), "e", nested(JsonInput.MAX_DEPTH))),
-                codec.readNotices("{\"to\":{\"all\":true},\"event\":\"e\",\"data\":" + nested(64) + "}", 1));
     }
 
     @Test

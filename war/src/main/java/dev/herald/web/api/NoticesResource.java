@@ -3,6 +3,7 @@ package dev.herald.web.api;
 import dev.herald.HeraldUnavailableException;
 import dev.herald.InvalidNoticeException;
 import dev.herald.engine.NoticeCodec;
+import dev.herald.engine.RestNotices;
 import dev.herald.node.HeraldConfig;
 import dev.herald.node.HeraldNode;
 import dev.herald.node.LogLimit;
@@ -47,6 +48,7 @@ public class NoticesResource {
 
     private Node node;
     private NoticeCodec codec;
+    private RestNotices bodies;
     private byte[] apiKey;
     private static final String BEARER = "bearer ";
     /** What is read and dropped of a body refused before its sender is known: enough for small requests. */
@@ -56,6 +58,7 @@ public class NoticesResource {
     void init() {
         node = heraldNode.node();
         codec = node.codec();
+        bodies = new RestNotices(codec.json());
         HeraldConfig config = node.config();
         apiKey = config.apiKey().isEmpty() ? null : config.apiKey().getBytes(StandardCharsets.UTF_8);
     }
@@ -80,7 +83,7 @@ public class NoticesResource {
         try {
             String text = JsonBody.read(contentType, contentLength, body, node.config().apiMaxBodyBytes(),
                     "herald.api.max-body");
-            List<String> ids = node.sendDrafts(codec.readNotices(text, node.config().apiMaxNotices()));
+            List<String> ids = node.sendDrafts(bodies.read(text, node.config().apiMaxNotices()));
             StringBuilder answer = new StringBuilder(16 + ids.size() * 24).append("{\"ids\":[");
             for (int i = 0; i < ids.size(); i++) {
                 // ids are made by this node of letters, digits, '_' and '-': nothing to escape
