@@ -54,6 +54,16 @@ public interface NoticeService {
         return sendToSession(sessionId, event, text == null ? JsonValue.NULL : Json.createValue(text));
     }
 
+    /** Sends to every session subscribed to {@code channel}, on every node; returns the notice id. */
+    default String sendToChannel(String channel, String event, JsonValue data) {
+        return send(new Notice(Recipient.channel(channel), event, data));
+    }
+
+    /** Sends a text payload to every session subscribed to {@code channel}; returns the notice id. */
+    default String sendToChannel(String channel, String event, String text) {
+        return sendToChannel(channel, event, text == null ? JsonValue.NULL : Json.createValue(text));
+    }
+
     /** Sends to every session connected to any node; returns the notice id. */
     default String sendToAll(String event, JsonValue data) {
         return send(new Notice(Recipient.all(), event, data));

@@ -2,14 +2,16 @@ package dev.herald.engine;
 
 import dev.herald.Recipient;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
  * Carries notices from the node that sends them to the nodes that deliver them.
  *
  * <p>A user notice goes only to the nodes that hold a session of that user, a session notice only to the
- * node of that session, a notice to all to every node; each such node receives it once. At most once: a
- * node that is not subscribed when the notice passes does not get it. Thread safe.
+ * node of that session, a channel notice only to the nodes subscribed to that channel ({@link #subscribe}), a
+ * notice to all to every node; each such node receives it once. At most once: a node that is not subscribed
+ * when the notice passes does not get it. Thread safe.
  */
 public interface Broker extends AutoCloseable {
 
@@ -42,6 +44,17 @@ public interface Broker extends AutoCloseable {
      *     caller retries
      */
     void run(String nodeId, Consumer<String> onMessage, Runnable onReady);
+
+    /**
+     * Starts handing this node the notices of {@code channel} ({@link #run}'s handler receives them) and keeps
+     * doing so across lost subscriptions until {@link #unsubscribe}. Never blocks: the stage completes once the
+     * engine delivers the channel's notices here (with Redis, once its SUBSCRIBE is confirmed; while Redis is
+     * down, once the subscription is made again). Subscribing again is harmless.
+     */
+    CompletionStage<Void> subscribe(String channel);
+
+    /** Stops handing this node the notices of {@code channel}; never blocks. */
+    void unsubscribe(String channel);
 
     /**
      * Checks that the subscription made by {@link #run} is alive, for engines whose connections can die

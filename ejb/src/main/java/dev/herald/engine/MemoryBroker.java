@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
@@ -19,19 +21,52 @@ public final class MemoryBroker implements Broker {
 
     private final SessionRegistry registry;
     private final Map<String, Consumer<String>> handlers;
+    private final Bus bus;
     private final CountDownLatch closed = new CountDownLatch(1);
+    /** The channels this broker's node wants, kept until {@link #run} knows the node. */
+    private final Set<String> wanted = ConcurrentHashMap.newKeySet();
+    private volatile String nodeId;
+
+    /** What brokers in one JVM share: each node's handler, and the nodes subscribed to each channel. */
+    public static final class Bus {
+        final Map<String, Consumer<String>> handlers = new ConcurrentHashMap<>();
+        final Map<String, Set<String>> channels = new ConcurrentHashMap<>();
+    }
 
     public MemoryBroker(SessionRegistry registry) {
-        this(registry, new ConcurrentHashMap<>());
+        this(registry, new Bus());
     }
 
     /**
-     * A broker that shares {@code subscribers} (node id to handler) with other brokers, so that several
-     * nodes in one JVM reach each other; {@link #close()} ends only this broker's subscriptions.
+     * A broker that shares {@code bus} with other brokers, so that several nodes in one JVM reach each other;
+     * {@link #close()} ends only this broker's subscriptions.
      */
-    public MemoryBroker(SessionRegistry registry, Map<String, Consumer<String>> subscribers) {
+    public MemoryBroker(SessionRegistry registry, Bus bus) {
         this.registry = registry;
-        this.handlers = subscribers;
+        this.bus = bus;
+        this.handlers = bus.handlers;
+    }
+
+    @Override
+    public CompletionStage<Void> subscribe(String channel) {
+        wanted.add(channel);
+        String node = nodeId;
+        if (node != null) {
+            bus.channels.computeIfAbsent(channel, c -> ConcurrentHashMap.newKeySet()).add(node);
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void unsubscribe(String channel) {
+        wanted.remove(channel);
+        String node = nodeId;
+        if (node != null) {
+            bus.channels.computeIfPresent(channel, (c, nodes) -> {
+                nodes.remove(node);
+                return nodes.isEmpty() ? null : nodes;
+            });
+        }
     }
 
     @Override
@@ -100,13 +135,19 @@ public final class MemoryBroker implements Broker {
                 String node = SessionIds.nodeOf(to.id());
                 yield node == null ? Set.of() : Set.of(node);
             }
+            case CHANNEL -> {
+                Set<String> nodes = bus.channels.get(to.id());
+                yield nodes == null ? Set.of() : Set.copyOf(nodes);
+            }
             case ALL -> Set.copyOf(handlers.keySet());
         };
     }
 
     @Override
     public void run(String nodeId, Consumer<String> onMessage, Runnable onReady) {
+        this.nodeId = nodeId;
         handlers.put(nodeId, onMessage);
+        wanted.forEach(this::subscribe);
         try {
             onReady.run();
             closed.await();
@@ -114,6 +155,12 @@ public final class MemoryBroker implements Broker {
             Thread.currentThread().interrupt();
         } finally {
             handlers.remove(nodeId, onMessage);
+            for (String channel : wanted) {
+                bus.channels.computeIfPresent(channel, (c, nodes) -> {
+                    nodes.remove(nodeId);
+                    return nodes.isEmpty() ? null : nodes;
+                });
+            }
         }
     }
 

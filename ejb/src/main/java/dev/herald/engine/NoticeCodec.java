@@ -41,10 +41,14 @@ public final class NoticeCodec {
     private static final String FRAMED_PREFIX = "{\"v\":2,";
     private static final String USER_HEADER = "{\"v\":2,\"to\":{\"user\":\"";
     private static final String SESSION_HEADER = "{\"v\":2,\"to\":{\"session\":\"";
+    private static final String CHANNEL_HEADER = "{\"v\":2,\"to\":{\"channel\":\"";
     private static final String ALL_HEADER = "{\"v\":2,\"to\":{\"all\":true}}";
     private static final String HEADER_END = "\"}}";
-    static final String TO_KINDS = "'to' must be {\"user\":id}, {\"session\":id} or {\"all\":true}";
-    static final String TO_SHAPE = "'to' must be an object: {\"user\":id}, {\"session\":id} or {\"all\":true}";
+    static final String TO_KINDS =
+            "'to' must be {\"user\":id}, {\"session\":id}, {\"channel\":name} or {\"all\":true}";
+    static final String TO_SHAPE =
+            "'to' must be an object: {\"user\":id}, {\"session\":id}, {\"channel\":name} or {\"all\":true}";
+    static final String TO_ONE = "'to' must have exactly one of user, session, channel or all";
 
     /**
      * The longest batched message a node publishes, in characters: notices sent together to one node start a
@@ -60,6 +64,9 @@ public final class NoticeCodec {
     private static final int EVENT = 4;
     private static final int DATA = 8;
     private static final int TS = 16;
+    private static final int CHANNEL = 32;
+    private static final int FROM = 64;
+    /** The fields every notice frame has; {@code channel} and {@code from} are the optional ones. */
     private static final int NOTICE_FIELDS = TYPE | ID | EVENT | DATA | TS;
     /** The most fields beyond Herald's own that a received notice frame may carry. */
     private static final int MAX_ADDED_KEYS = 8;
@@ -135,6 +142,7 @@ public final class NoticeCodec {
             case ALL -> ALL_HEADER;
             case USER -> plain(to.id(), 0, to.id().length()) ? USER_HEADER + to.id() + HEADER_END : null;
             case SESSION -> plain(to.id(), 0, to.id().length()) ? SESSION_HEADER + to.id() + HEADER_END : null;
+            case CHANNEL -> CHANNEL_HEADER + to.id() + HEADER_END; // a channel name is plain
         };
         if (header != null) {
             return new StringBuilder(header.length() + 1 + frame.length()).append(header).append('\n')
@@ -203,7 +211,7 @@ public final class NoticeCodec {
             }
             Recipient to = header(message, start, newline);
             String frame = message.substring(newline + 1, end);
-            checkNoticeFrame(frame);
+            checkNoticeFrame(frame, to);
             routed.add(new Routed(to, frame));
             start = end + 1;
         }
@@ -214,13 +222,14 @@ public final class NoticeCodec {
      * Checks, in one pass of the streaming parser and without building anything, that a received version 2
      * frame is a notice frame as {@link #frame(String, long, String, String)} writes it: a JSON object with the
      * keys {@code type} ({@code "notice"}), {@code id} (a valid id), {@code event} (a valid event name),
+     * {@code channel} (only and always for a notice to a channel: that channel), {@code from} (optional, a user id),
      * {@code data} (any JSON within {@link JsonInput}'s limits) and {@code ts} (whole milliseconds), each once,
      * and nothing after it; up to {@value #MAX_ADDED_KEYS} more keys of plain names (fields a later version adds,
      * so that an upgrade node by node loses nothing) with values within the limits. Clients never see another
      * kind of frame from the engine, a repeated key (which a browser's {@code JSON.parse} would read as its last
      * value) or a payload Herald would refuse to send.
      */
-    private void checkNoticeFrame(String frame) {
+    private void checkNoticeFrame(String frame, Recipient to) {
         try (JsonParser p = input.parser(frame)) {
             if (!p.hasNext() || p.next() != JsonParser.Event.START_OBJECT) {
                 throw new InvalidNoticeException("version 2 frame must be a JSON object");
@@ -236,6 +245,8 @@ public final class NoticeCodec {
                     case "event" -> EVENT;
                     case "data" -> DATA;
                     case "ts" -> TS;
+                    case "channel" -> CHANNEL;
+                    case "from" -> FROM;
                     default -> 0;
                 };
                 if (field == 0) {
@@ -263,6 +274,12 @@ public final class NoticeCodec {
                     case ID -> Recipient.checkId("notice", stringValue(p, value, "id"));
                     case EVENT -> Notice.checkEvent(stringValue(p, value, "event"));
                     case DATA -> input.skip(p, value, "'data'", 0);
+                    case CHANNEL -> {
+                        if (to.kind() != Recipient.Kind.CHANNEL || !to.id().equals(stringValue(p, value, "channel"))) {
+                            throw new InvalidNoticeException("version 2 frame's 'channel' is not the channel it is sent to");
+                        }
+                    }
+                    case FROM -> Recipient.checkId("user", stringValue(p, value, "from"));
                     default -> {
                         if (value != JsonParser.Event.VALUE_NUMBER || !isWholeMillis(p.getString())) {
                             throw new InvalidNoticeException("version 2 frame's 'ts' must be whole milliseconds");
@@ -270,8 +287,11 @@ public final class NoticeCodec {
                     }
                 }
             }
-            if (seen != NOTICE_FIELDS) {
+            if ((seen & NOTICE_FIELDS) != NOTICE_FIELDS) {
                 throw new InvalidNoticeException("version 2 frame lacks one of type, id, event, data, ts");
+            }
+            if (to.kind() == Recipient.Kind.CHANNEL && (seen & CHANNEL) == 0) {
+                throw new InvalidNoticeException("version 2 frame to a channel lacks its 'channel'");
             }
             if (p.hasNext()) {
                 throw new InvalidNoticeException("version 2 frame holds more than one JSON value");
@@ -344,6 +364,10 @@ public final class NoticeCodec {
         if (session != null) {
             return Recipient.session(session);
         }
+        String channel = plainId(message, start, end, CHANNEL_HEADER);
+        if (channel != null) {
+            return Recipient.channel(channel);
+        }
         JsonObject header = readObject(message.substring(start, end), "header");
         if (!(header.get("to") instanceof JsonObject to)) {
             throw new InvalidNoticeException("'to' must be an object");
@@ -367,6 +391,7 @@ public final class NoticeCodec {
         switch (to.kind()) {
             case USER -> g.write("user", to.id());
             case SESSION -> g.write("session", to.id());
+            case CHANNEL -> g.write("channel", to.id());
             case ALL -> g.write("all", true);
         }
         g.writeEnd();
@@ -414,10 +439,13 @@ public final class NoticeCodec {
         return new Notice(recipient(target), requiredString(o, "event"), o.get("data"));
     }
 
-    /** Reads {@code {"user":id}}, {@code {"session":id}} or {@code {"all":true}}. */
+    /** Reads {@code {"user":id}}, {@code {"session":id}}, {@code {"channel":name}} or {@code {"all":true}}. */
     public Recipient recipient(JsonObject to) {
         if (to.size() != 1) {
-            throw new InvalidNoticeException("'to' must have exactly one of user, session or all");
+            throw new InvalidNoticeException(TO_ONE);
+        }
+        if (to.containsKey("channel")) {
+            return Recipient.channel(requiredString(to, "channel"));
         }
         if (to.containsKey("user")) {
             return Recipient.user(requiredString(to, "user"));
@@ -433,20 +461,36 @@ public final class NoticeCodec {
 
     /** The text frame a client receives for this notice. */
     public String frame(Envelope e) {
-        return frame(e.id(), e.timestamp(), e.event(), json(e.data()));
+        return frame(e.id(), e.to(), null, e.timestamp(), e.event(), json(e.data()));
+    }
+
+    /** The frame of a notice that is not to a channel, as {@link #frame(String, Recipient, String, long, String, String)}. */
+    public String frame(String id, long timestamp, String event, String data) {
+        return frame(id, null, null, timestamp, event, data);
     }
 
     /**
-     * The text frame a client receives for a notice whose payload is already compact JSON text:
-     * {@code {"type":"notice","id":...,"event":...,"data":...,"ts":...}}, put together without a generator.
+     * The text frame a client receives for a notice whose payload is already compact JSON text, put together
+     * without a generator: {@code {"type":"notice","id":...,"event":...,"data":...,"ts":...}}, with
+     * {@code "channel":name} after the id for a notice to a channel, and {@code "from":user} after that for one
+     * a client published.
      *
+     * @param to the notice's recipient; {@code null} is taken as not a channel
+     * @param from the user who published it on its channel, or {@code null}
      * @param event a name that passed {@link Notice#checkEvent}
      * @param data one JSON value without raw newlines, such as {@link #json} or {@link RestNotices} give
      */
-    public String frame(String id, long timestamp, String event, String data) {
-        StringBuilder frame = new StringBuilder(64 + id.length() + event.length() + data.length())
+    public String frame(String id, Recipient to, String from, long timestamp, String event, String data) {
+        StringBuilder frame = new StringBuilder(80 + id.length() + event.length() + data.length())
                 .append("{\"type\":\"notice\",\"id\":");
-        quote(frame, id).append(",\"event\":");
+        quote(frame, id);
+        if (to != null && to.kind() == Recipient.Kind.CHANNEL) {
+            frame.append(",\"channel\":\"").append(to.id()).append('"'); // a channel name is plain
+        }
+        if (from != null) {
+            quote(frame.append(",\"from\":"), from);
+        }
+        frame.append(",\"event\":");
         return quote(frame, event).append(",\"data\":").append(data).append(",\"ts\":").append(timestamp)
                 .append('}').toString();
     }

@@ -8,6 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.HashSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -19,7 +24,8 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * The broker on Redis pub/sub: one channel per node and one for broadcast (see {@link RedisKeys}).
+ * The broker on Redis pub/sub: one channel per node, one for broadcast, and one per Herald channel, which a node
+ * subscribes only while it has a local subscriber of it (see {@link RedisKeys}).
  *
  * <p>A user notice is one {@code EVALSHA} of a script that reads the user's sessions and publishes the message
  * once to each distinct node among them, so the sender pays one round trip and nodes without that user get
@@ -28,6 +34,10 @@ import redis.clients.jedis.exceptions.JedisException;
  * session id. The subscription runs on its own connection; {@link #keepAlive} pings it on every heartbeat and
  * closes the socket when no pong came back for longer than the subscriber timeout, so that a silently dead
  * connection (a partition, a crashed host) ends {@link #run} instead of leaving the node deaf.
+ *
+ * <p>Channel topics are (un)subscribed on the subscription's connection from the caller's thread, one command
+ * at a time under one lock, never on the subscriber thread; a lost subscription is made again with every topic
+ * still wanted, and the stages waiting for a topic complete once Redis confirms it.
  */
 public final class RedisBroker implements Broker {
 
@@ -53,6 +63,18 @@ public final class RedisBroker implements Broker {
     private final AtomicReference<JedisPubSub> subscription = new AtomicReference<>();
     private final AtomicReference<Jedis> subscriber = new AtomicReference<>();
     private volatile long lastPongNanos;
+    /** Guards every write to the subscription's connection, and the channel topics' state below. */
+    private final Object writes = new Object();
+    /** The subscription that channel topics are (un)subscribed on now; {@code null} while there is none. */
+    private JedisPubSub active;
+    /** The channel topics this node wants, kept across lost subscriptions. */
+    private final Set<String> wanted = new HashSet<>();
+    /** The channel topics subscribed on the current subscription, their commands all confirmed. */
+    private final Set<String> subscribedTopics = new HashSet<>();
+    /** Per channel topic, how many of its (UN)SUBSCRIBE commands Redis has yet to confirm. */
+    private final Map<String, AtomicInteger> outstanding = new HashMap<>();
+    /** The stages of {@link #subscribe} waiting for their topic's confirmation. */
+    private final Map<String, CompletableFuture<Void>> pending = new HashMap<>();
     private volatile boolean closed;
     private volatile String scriptSha;
 
@@ -69,6 +91,10 @@ public final class RedisBroker implements Broker {
             return switch (to.kind()) {
                 case USER -> toUser(jedis, to.id(), message);
                 case SESSION -> toSession(jedis, to.id(), message);
+                case CHANNEL -> {
+                    jedis.publish(keys.channelTopic(to.id()), message);
+                    yield 1;
+                }
                 case ALL -> {
                     jedis.publish(keys.broadcastChannel(), message);
                     yield 1;
@@ -118,8 +144,12 @@ public final class RedisBroker implements Broker {
                             handed[i] = 1;
                         }
                     }
+                    case CHANNEL -> {
+                        batches.addToShared(keys.channelTopic(to.id()), o.message());
+                        handed[i] = 1;
+                    }
                     case ALL -> {
-                        batches.addToAll(o.message());
+                        batches.addToShared(keys.broadcastChannel(), o.message());
                         handed[i] = 1;
                     }
                 }
@@ -150,30 +180,35 @@ public final class RedisBroker implements Broker {
     /**
      * The messages of one {@link #publishAll}: the notices for each node joined into one message (a new one
      * past {@value NoticeCodec#MAX_BATCH_CHARS} characters, well under Redis's output buffer limit for subscribers), and
-     * those for all into one on the broadcast channel. Node messages and the broadcast message are never
-     * pending at the same time, which keeps each receiving node's order.
+     * consecutive ones for all, or for one Herald channel, into one on that pub/sub channel. Node messages and a
+     * shared message are never pending at the same time, nor two shared ones, which keeps each receiving node's
+     * order.
      */
     private final class Batches {
         private final Pipeline pipeline;
         private final Map<String, StringBuilder> toNodes = new LinkedHashMap<>();
-        private StringBuilder toAll;
+        /** The batch for a channel many nodes may receive (broadcast, or a Herald channel's), and its channel. */
+        private StringBuilder shared;
+        private String sharedTopic;
 
         Batches(Pipeline pipeline) {
             this.pipeline = pipeline;
         }
 
         void add(String node, String message) {
-            if (toAll != null) {
+            if (shared != null) {
                 flush();
             }
             toNodes.put(node, append(toNodes.get(node), () -> keys.nodeChannel(node), message));
         }
 
-        void addToAll(String message) {
-            if (!toNodes.isEmpty()) {
+        /** A message on a channel that several nodes may receive: it follows whatever any of them is to get first. */
+        void addToShared(String topic, String message) {
+            if (!toNodes.isEmpty() || shared != null && !sharedTopic.equals(topic)) {
                 flush();
             }
-            toAll = append(toAll, keys::broadcastChannel, message);
+            shared = append(shared, () -> topic, message);
+            sharedTopic = topic;
         }
 
         /**
@@ -198,9 +233,9 @@ public final class RedisBroker implements Broker {
         private void flush() {
             toNodes.forEach((node, batch) -> pipeline.publish(keys.nodeChannel(node), batch.toString()));
             toNodes.clear();
-            if (toAll != null) {
-                pipeline.publish(keys.broadcastChannel(), toAll.toString());
-                toAll = null;
+            if (shared != null) {
+                pipeline.publish(sharedTopic, shared.toString());
+                shared = null;
             }
         }
 
@@ -251,12 +286,26 @@ public final class RedisBroker implements Broker {
         if (closed) {
             return;
         }
+        String nodeChannel = keys.nodeChannel(nodeId);
+        String broadcast = keys.broadcastChannel();
         JedisPubSub pubSub = new JedisPubSub() {
+            private int fixed;
+
             @Override
             public void onSubscribe(String channel, int subscribedChannels) {
-                if (subscribedChannels == 2) {
-                    onReady.run();
+                if (channel.equals(nodeChannel) || channel.equals(broadcast)) {
+                    if (++fixed == 2) {
+                        ready(this);
+                        onReady.run();
+                    }
+                } else {
+                    confirmed(channel, true);
                 }
+            }
+
+            @Override
+            public void onUnsubscribe(String channel, int subscribedChannels) {
+                confirmed(channel, false);
             }
 
             @Override
@@ -271,23 +320,112 @@ public final class RedisBroker implements Broker {
         };
         try (Jedis jedis = new Jedis(uri, subscriberTimeoutMillis)) {
             lastPongNanos = System.nanoTime();
+            synchronized (writes) {
+                active = null;
+                outstanding.clear();
+                subscribedTopics.clear();
+            }
             subscription.set(pubSub);
             subscriber.set(jedis);
             if (closed) {
                 return;
             }
             scriptSha = null;
-            jedis.subscribe(pubSub, keys.nodeChannel(nodeId), keys.broadcastChannel());
+            jedis.subscribe(pubSub, nodeChannel, broadcast);
         } catch (JedisException e) {
             if (!closed) {
                 throw new HeraldUnavailableException("Redis subscription lost: " + e.getMessage(), e);
             }
         } finally {
+            synchronized (writes) {
+                if (active == pubSub) {
+                    active = null;
+                }
+            }
             subscription.compareAndSet(pubSub, null);
             subscriber.set(null);
         }
         if (!closed) {
             throw new HeraldUnavailableException("Redis subscription ended", null);
+        }
+    }
+
+    /**
+     * The node's own channels are subscribed on {@code pubSub}: from now on channel topics are (un)subscribed
+     * on it as they are wanted, starting with every one wanted now (after a lost subscription, all of them).
+     */
+    private void ready(JedisPubSub pubSub) {
+        synchronized (writes) {
+            active = pubSub;
+            List<String> topics = List.copyOf(wanted);
+            if (!topics.isEmpty()) {
+                topics.forEach(t -> outstanding.computeIfAbsent(t, k -> new AtomicInteger()).incrementAndGet());
+                pubSub.subscribe(topics.toArray(String[]::new));
+            }
+        }
+    }
+
+    /**
+     * Redis confirmed a SUBSCRIBE ({@code subscribed}) or an UNSUBSCRIBE of {@code topic}. Confirmations come in
+     * the order of the commands; once none of this topic's is outstanding, the topic is subscribed exactly when
+     * it is wanted (the last command sent for it), and the stages waiting for it complete.
+     */
+    private void confirmed(String topic, boolean subscribed) {
+        CompletableFuture<Void> done = null;
+        synchronized (writes) {
+            AtomicInteger left = outstanding.get(topic);
+            if (left != null && left.decrementAndGet() > 0) {
+                return;
+            }
+            outstanding.remove(topic);
+            if (subscribed && wanted.contains(topic)) {
+                subscribedTopics.add(topic);
+                done = pending.remove(topic);
+            } else {
+                subscribedTopics.remove(topic);
+            }
+        }
+        if (done != null) {
+            done.complete(null);
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> subscribe(String channel) {
+        String topic = keys.channelTopic(channel);
+        synchronized (writes) {
+            if (wanted.add(topic) && active != null) {
+                send(active, topic, true);
+            }
+            if (subscribedTopics.contains(topic) && !outstanding.containsKey(topic)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return pending.computeIfAbsent(topic, t -> new CompletableFuture<>());
+        }
+    }
+
+    @Override
+    public void unsubscribe(String channel) {
+        String topic = keys.channelTopic(channel);
+        synchronized (writes) {
+            if (wanted.remove(topic) && active != null) {
+                send(active, topic, false);
+            }
+            pending.remove(topic); // nobody waits for it: the node unsubscribes after its last local subscriber
+        }
+    }
+
+    /** Sends one SUBSCRIBE or UNSUBSCRIBE on the subscription's connection; a failure ends the subscription. */
+    private void send(JedisPubSub pubSub, String topic, boolean subscribe) {
+        outstanding.computeIfAbsent(topic, k -> new AtomicInteger()).incrementAndGet();
+        try {
+            if (subscribe) {
+                pubSub.subscribe(topic);
+            } else {
+                pubSub.unsubscribe(topic);
+            }
+        } catch (JedisException e) {
+            disconnectSubscriber(); // the loop makes the subscription again, with every wanted topic
         }
     }
 
@@ -302,7 +440,9 @@ public final class RedisBroker implements Broker {
             return;
         }
         try {
-            pubSub.ping();
+            synchronized (writes) {
+                pubSub.ping();
+            }
         } catch (JedisException e) {
             disconnectSubscriber();
         }

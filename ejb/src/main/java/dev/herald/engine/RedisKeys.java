@@ -12,6 +12,8 @@ package dev.herald.engine;
  * <li>{@code herald:nodes}: set of node ids that have registered
  * <li>channel {@code herald:node:NODE}: notices for that node's sessions
  * <li>channel {@code herald:broadcast}: notices every node handles
+ * <li>channel {@code herald:{c:NAME}}: notices of channel NAME, subscribed by the nodes with a local subscriber;
+ *     the hash tag keeps it, and later the channel's stream, in one slot (Redis Cluster's sharded pub/sub)
  * </ul>
  */
 public final class RedisKeys {
@@ -49,5 +51,10 @@ public final class RedisKeys {
 
     public String broadcastChannel() {
         return prefix + "broadcast";
+    }
+
+    /** The pub/sub channel of Herald channel {@code name}. */
+    public String channelTopic(String name) {
+        return prefix + "{c:" + name + "}";
     }
 }

@@ -114,7 +114,10 @@ public final class RestNotices {
         return new Draft(to, event, data);
     }
 
-    /** Reads {@code {"user":id}}, {@code {"session":id}} or {@code {"all":true}}, its start already read. */
+    /**
+     * Reads {@code {"user":id}}, {@code {"session":id}}, {@code {"channel":name}} or {@code {"all":true}}, its
+     * start already read.
+     */
     private Recipient recipient(JsonParser p) {
         int keys = 0;
         String key = null;
@@ -128,14 +131,18 @@ public final class RestNotices {
             input.skip(p, value, "'to'", 0);
         }
         if (keys != 1) {
-            throw new InvalidNoticeException("'to' must have exactly one of user, session or all");
+            throw new InvalidNoticeException(NoticeCodec.TO_ONE);
         }
         return switch (key) {
-            case "user", "session" -> {
+            case "user", "session", "channel" -> {
                 if (id == null) {
                     throw new InvalidNoticeException("'" + key + "' must be a string");
                 }
-                yield key.equals("user") ? Recipient.user(id) : Recipient.session(id);
+                yield switch (key) {
+                    case "user" -> Recipient.user(id);
+                    case "session" -> Recipient.session(id);
+                    default -> Recipient.channel(id);
+                };
             }
             case "all" -> {
                 if (value != JsonParser.Event.VALUE_TRUE) {

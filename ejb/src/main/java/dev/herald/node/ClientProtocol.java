@@ -1,7 +1,12 @@
 package dev.herald.node;
 
+import dev.herald.ChannelAuthorizer;
+import dev.herald.HeraldUnavailableException;
 import dev.herald.InvalidNoticeException;
+import dev.herald.Recipient;
+import dev.herald.engine.Draft;
 import dev.herald.engine.NoticeCodec;
+import java.util.concurrent.CompletionStage;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -10,20 +15,36 @@ import java.util.logging.Logger;
 
 /**
  * What a client may say once connected, and what it is answered: the auth frame that opens a connection, then
- * {@code {"type":"ping"}}, answered with {@code pong}; anything else (a second {@code auth} included) gets an
- * {@code error} frame and the connection stays open. Refused frames are logged in one line, at most one line per
- * {@value LogLimit#INTERVAL_SECONDS} s. Stateless and thread safe: a session's own state is its
- * {@link SessionSender}.
+ * {@code ping} (answered with {@code pong}), {@code subscribe} and {@code unsubscribe} a channel (answered with
+ * {@code subscribed} once this node delivers the channel's notices, and {@code unsubscribed}), and {@code publish}
+ * on a channel (answered with {@code published} and the notice's id; the notice carries the publisher's user id
+ * as {@code from}). A channel name is checked before the {@link ChannelAuthorizer} is asked. Anything else, a
+ * second {@code auth} included, and every refusal, gets an {@code error} frame, and the connection stays open.
+ * Refused frames are logged in one line, at most one line per {@value LogLimit#INTERVAL_SECONDS} s. Stateless and
+ * thread safe: a session's own state is its {@link SessionSender}.
  */
 final class ClientProtocol {
 
     private static final Logger LOG = Logger.getLogger(Node.class.getName());
 
-    private final NoticeCodec codec;
-    private final LogLimit refusals = new LogLimit(LOG, Level.INFO);
+    /** Sends a notice that a client published: stamps it, with {@code from}, and returns its id. */
+    @FunctionalInterface
+    interface Publisher {
+        String publish(String from, Draft draft);
+    }
 
-    ClientProtocol(NoticeCodec codec) {
+    private final NoticeCodec codec;
+    private final LocalChannels channels;
+    private final ChannelAuthorizer authorizer;
+    private final Publisher publisher;
+    private final LogLimit refusals = new LogLimit(LOG, Level.INFO);
+    private final LogLimit authorizerFailures = new LogLimit(LOG, Level.WARNING);
+
+    ClientProtocol(NoticeCodec codec, LocalChannels channels, ChannelAuthorizer authorizer, Publisher publisher) {
         this.codec = codec;
+        this.channels = channels;
+        this.authorizer = authorizer;
+        this.publisher = publisher;
     }
 
     /**
@@ -62,11 +83,106 @@ final class ClientProtocol {
             refuse(session, "bad_frame", "a frame must be a JSON object with a string 'type'");
         } else if ("ping".equals(type)) {
             session.pong();
+        } else if ("subscribe".equals(type)) {
+            subscribe(session, frame.asJsonObject());
+        } else if ("unsubscribe".equals(type)) {
+            unsubscribe(session, frame.asJsonObject());
+        } else if ("publish".equals(type)) {
+            publish(session, frame.asJsonObject());
         } else if ("auth".equals(type)) {
             refuse(session, "bad_frame", "this connection is already authenticated; to change user or token, reconnect");
         } else {
             refuse(session, "unknown_type", "unknown frame type '" + LogLimit.printable(type, 40) + "'");
         }
+    }
+
+    private void subscribe(SessionSender session, JsonObject frame) {
+        String channel = channelOf(session, frame, ChannelAuthorizer.Action.SUBSCRIBE);
+        if (channel == null) {
+            return;
+        }
+        CompletionStage<Void> delivered = channels.join(session, channel);
+        if (delivered == null) {
+            refuse(session, "limit", channel, session.isClosed() ? "the session is closed"
+                    : "a session may be subscribed to at most herald.session.max-channels channels");
+            return;
+        }
+        delivered.whenComplete((ok, error) -> {
+            if (error == null) {
+                session.reply(codec.frame("subscribed", "channel", channel));
+            } else {
+                refuse(session, "unavailable", channel, "could not subscribe: try again");
+            }
+        });
+    }
+
+    private void unsubscribe(SessionSender session, JsonObject frame) {
+        String channel = validChannel(session, frame);
+        if (channel == null) {
+            return;
+        }
+        channels.leave(session, channel);
+        session.reply(codec.frame("unsubscribed", "channel", channel));
+    }
+
+    private void publish(SessionSender session, JsonObject frame) {
+        String channel = channelOf(session, frame, ChannelAuthorizer.Action.PUBLISH);
+        if (channel == null) {
+            return;
+        }
+        String id;
+        try {
+            if (!(frame.get("event") instanceof JsonString event)) {
+                throw new InvalidNoticeException("a publish frame needs a string 'event'");
+            }
+            JsonValue data = frame.getOrDefault("data", JsonValue.NULL);
+            // A 'from' in the frame is not passed on: the server sets it.
+            id = publisher.publish(session.user(), new Draft(Recipient.channel(channel), event.getString(),
+                    codec.json(data)));
+        } catch (InvalidNoticeException e) {
+            refuse(session, "bad_frame", channel, e.getMessage());
+            return;
+        } catch (HeraldUnavailableException e) {
+            refuse(session, "unavailable", channel, "could not publish now: try again");
+            return;
+        }
+        session.reply(codec.frame("published", "channel", channel, "id", id));
+    }
+
+    /** The frame's valid channel name, or {@code null} once a {@code bad_channel} error was sent. */
+    private String validChannel(SessionSender session, JsonObject frame) {
+        if (!(frame.get("channel") instanceof JsonString name)) {
+            refuse(session, "bad_channel", null, "the frame needs a string 'channel'");
+            return null;
+        }
+        try {
+            return Recipient.checkChannel(name.getString());
+        } catch (InvalidNoticeException e) {
+            refuse(session, "bad_channel", LogLimit.printable(name.getString(), Recipient.MAX_CHANNEL_LENGTH),
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    /** The frame's channel, valid and allowed for {@code action}, or {@code null} once an error was sent. */
+    private String channelOf(SessionSender session, JsonObject frame, ChannelAuthorizer.Action action) {
+        String channel = validChannel(session, frame);
+        if (channel == null) {
+            return null;
+        }
+        boolean allowed;
+        try {
+            allowed = authorizer.allows(session.user(), channel, action);
+        } catch (RuntimeException e) {
+            authorizerFailures.log(() -> "The channel authorizer failed on " + action + " of " + channel + " by "
+                    + LogLimit.printable(session.user(), 64) + ", which refuses it: " + e);
+            allowed = false;
+        }
+        if (!allowed) {
+            refuse(session, "forbidden", channel, "not allowed to " + action.name().toLowerCase() + " on this channel");
+            return null;
+        }
+        return channel;
     }
 
     /** The {@code type} of a client frame: a JSON object with a string {@code type}; {@code null} for anything else. */
@@ -77,8 +193,15 @@ final class ClientProtocol {
 
     /** Answers a client frame that Herald does not take with an error frame, and logs it (rate limited). */
     private void refuse(SessionSender session, String code, String message) {
+        refuse(session, code, null, message);
+    }
+
+    /** The same, naming the channel the frame was about when there is one. */
+    private void refuse(SessionSender session, String code, String channel, String message) {
         refusals.log(() -> "Session " + session.id() + " of " + LogLimit.printable(session.user(), 64)
-                + " sent a frame refused with " + code + ": " + LogLimit.printable(message, 200));
-        session.reply(codec.frame("error", "code", code, "message", message));
+                + " sent a frame refused with " + code + (channel == null ? "" : " on " + channel) + ": "
+                + LogLimit.printable(message, 200));
+        session.reply(channel == null ? codec.frame("error", "code", code, "message", message)
+                : codec.frame("error", "code", code, "channel", channel, "message", message));
     }
 }

@@ -43,6 +43,8 @@ public final class HeraldConfig {
     private final int frameBufferBytes;
     private final int maxNoticeBytes;
     private final Set<String> allowedOrigins;
+    private final int sessionMaxChannels;
+    private final List<String> openChannelPrefixes;
     private final int idleTimeoutMillis;
     private final int authTimeoutMillis;
     private final int pingIntervalMillis;
@@ -75,6 +77,8 @@ public final class HeraldConfig {
         d.put("herald.session.queue-limit", "1024");
         d.put("herald.session.buffer-limit", "1048576");
         d.put("herald.session.send-timeout", "10000");
+        d.put("herald.session.max-channels", "128");
+        d.put("herald.channels.open", "");
         d.put("herald.notice.max-bytes", "65536");
         d.put("herald.demo", "false");
         return Collections.unmodifiableMap(d);
@@ -117,6 +121,13 @@ public final class HeraldConfig {
         sessionQueueLimit = r.integer("herald.session.queue-limit", 1, 1 << 20);
         sessionBufferLimit = r.integer("herald.session.buffer-limit", 1024, 1 << 30);
         sessionSendTimeoutMillis = r.integer("herald.session.send-timeout", 100, 3_600_000);
+        sessionMaxChannels = r.integer("herald.session.max-channels", 1, 65_536);
+        openChannelPrefixes = List.copyOf(r.list("herald.channels.open"));
+        for (String prefix : openChannelPrefixes) {
+            if (!prefix.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || "._-:/@=".indexOf(c) >= 0))) {
+                throw r.invalid("herald.channels.open", "'" + prefix + "' is not the start of a channel name");
+            }
+        }
         demo = r.bool("herald.demo");
         if (demo && jwtSecret.isEmpty()) {
             throw r.invalid("herald.demo", "needs herald.jwt.secret to sign the demo page's tokens");
@@ -223,6 +234,19 @@ public final class HeraldConfig {
      */
     public Set<String> allowedOrigins() {
         return allowedOrigins;
+    }
+
+    /** The most channels one session may be subscribed to. */
+    public int sessionMaxChannels() {
+        return sessionMaxChannels;
+    }
+
+    /**
+     * Without an application's {@link dev.herald.ChannelAuthorizer}: the starts of the channel names that any
+     * authenticated client may subscribe to, publish on and read the presence of; empty means none.
+     */
+    public List<String> openChannelPrefixes() {
+        return openChannelPrefixes;
     }
 
     public int idleTimeoutMillis() {

@@ -1,5 +1,6 @@
 package dev.herald.node;
 
+import dev.herald.ChannelAuthorizer;
 import dev.herald.engine.Engine;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -14,6 +15,8 @@ import jakarta.enterprise.concurrent.ContextService;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.concurrent.ManagedThreadFactory;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import java.util.concurrent.ThreadFactory;
 import java.util.logging.Logger;
 
@@ -44,6 +47,10 @@ public class HeraldNode {
     @Resource
     private ManagedExecutorService executor;
 
+    /** The application's channel authorizer, if it provides one (see {@link ChannelAuthorizer}). */
+    @Inject
+    private Instance<ChannelAuthorizer> authorizers;
+
     private Node node;
 
     @PostConstruct
@@ -61,7 +68,17 @@ public class HeraldNode {
         ThreadFactory subscriberThreads = config.rawFrames()
                 ? GrizzlyWorkerThreads.orElse(threads, context, threads, scheduler, executor)
                 : threads;
-        node = new Node(config, engine, subscriberThreads, scheduler, executor);
+        ChannelAuthorizer authorizer = null;
+        if (authorizers.isResolvable()) {
+            authorizer = authorizers.get();
+            LOG.info("Channels are authorized by the application's " + authorizer.getClass().getName());
+        } else if (authorizers.isAmbiguous()) {
+            throw new IllegalStateException("more than one ChannelAuthorizer bean: Herald needs exactly one");
+        } else {
+            LOG.info(() -> "No ChannelAuthorizer bean: clients may use the channels that herald.channels.open opens "
+                    + (config.openChannelPrefixes().isEmpty() ? "(none)" : config.openChannelPrefixes().toString()));
+        }
+        node = new Node(config, engine, authorizer, subscriberThreads, scheduler, executor);
         node.start();
     }
 

@@ -1,5 +1,6 @@
 package dev.herald.node;
 
+import dev.herald.ChannelAuthorizer;
 import dev.herald.HeraldUnavailableException;
 import dev.herald.InvalidNoticeException;
 import dev.herald.Notice;
@@ -60,6 +61,7 @@ public final class Node implements AutoCloseable {
     private final NoticeCodec codec;
     private final Hub hub = new Hub();
     private final NoticeRouter router;
+    private final LocalChannels channels;
     private final ClientProtocol protocol;
     private final AuthWaits authWaits;
     private final PingRound pings;
@@ -88,13 +90,21 @@ public final class Node implements AutoCloseable {
         }
     }
 
+    /** A node whose channels are those {@code herald.channels.open} opens (no application authorizer). */
+    public Node(HeraldConfig config, Engine engine, ThreadFactory threads, ScheduledExecutorService scheduler,
+            Executor closer) {
+        this(config, engine, null, threads, scheduler, closer);
+    }
+
     /**
+     * @param authorizer the application's channel authorizer, or {@code null} for the channels that
+     *     {@code herald.channels.open} opens
      * @param threads makes the long-lived subscriber thread
      * @param scheduler runs the heartbeat and pings
      * @param closer closes connections, which may block
      */
-    public Node(HeraldConfig config, Engine engine, ThreadFactory threads, ScheduledExecutorService scheduler,
-            Executor closer) {
+    public Node(HeraldConfig config, Engine engine, ChannelAuthorizer authorizer, ThreadFactory threads,
+            ScheduledExecutorService scheduler, Executor closer) {
         this.config = config;
         this.engine = engine;
         this.broker = engine.broker();
@@ -103,7 +113,9 @@ public final class Node implements AutoCloseable {
         this.sessionIds = new SessionIds(id);
         this.codec = new NoticeCodec(JsonProvider.provider(), config.maxNoticeBytes());
         this.router = new NoticeRouter(codec, hub);
-        this.protocol = new ClientProtocol(codec);
+        this.channels = new LocalChannels(hub, broker, config.sessionMaxChannels());
+        this.protocol = new ClientProtocol(codec, channels,
+                authorizer != null ? authorizer : new OpenChannels(config.openChannelPrefixes()), this::publish);
         this.authWaits = new AuthWaits(config.authTimeoutMillis(), this::onCloser);
         this.pings = new PingRound(config, hub, this::disconnect);
         this.liveness = new Liveness(id, config.nodeTtlMillis(), registry, broker, hub, () -> stopped.getCount() > 0);
@@ -215,8 +227,19 @@ public final class Node implements AutoCloseable {
 
     /** Stamps a notice with its id and this moment, as Herald's own engine message. */
     private String encode(String noticeId, Draft draft) {
+        return encode(noticeId, null, draft);
+    }
+
+    private String encode(String noticeId, String from, Draft draft) {
         return codec.checkSize(codec.encodeFramed(draft.to(),
-                codec.frame(noticeId, System.currentTimeMillis(), draft.event(), draft.data())));
+                codec.frame(noticeId, draft.to(), from, System.currentTimeMillis(), draft.event(), draft.data())));
+    }
+
+    /** Sends a notice a client published on a channel, with its user as {@code from}; returns its id. */
+    private String publish(String from, Draft draft) {
+        String id = nextId();
+        broker.publish(draft.to(), encode(id, from, draft));
+        return id;
     }
 
     /**
@@ -323,6 +346,7 @@ public final class Node implements AutoCloseable {
     /** Forgets a session that closed: locally and in the engine; idempotent. */
     public void disconnect(SessionSender session) {
         if (hub.remove(session)) {
+            channels.leaveAll(session);
             try {
                 registry.unregister(id, session.user(), session.id());
             } catch (HeraldUnavailableException e) {

@@ -58,6 +58,7 @@ public final class NoticeRouter {
                         SessionSender session = hub.get(routed.to().id());
                         yield session == null ? List.of() : List.of(session);
                     }
+                    case CHANNEL -> hub.ofChannel(routed.to().id());
                     case ALL -> hub.all();
                 };
                 for (SessionSender session : targets) {

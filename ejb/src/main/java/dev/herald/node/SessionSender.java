@@ -67,6 +67,8 @@ public final class SessionSender {
     /** Pongs owed: answers to pings, sent after what waits in the queue, never a queue entry each. */
     private volatile int pongs;
     private volatile boolean started;
+    /** The channels this session is subscribed to; {@code null} when none (most sessions). */
+    private String[] channels;
     /** The burst whose first frame was let in last (see {@link #offer(String, int)}). */
     private volatile int burst;
     private volatile long sendStartedNanos;
@@ -102,6 +104,46 @@ public final class SessionSender {
         started = true;
         busy = 0;
         drain();
+    }
+
+    /** The result of {@link #addChannel}. */
+    enum Added { ADDED, ALREADY, LIMIT }
+
+    /** Records a subscription to {@code channel}, unless the session holds {@code max} already. */
+    synchronized Added addChannel(String channel, int max) {
+        String[] current = channels == null ? new String[0] : channels;
+        if (java.util.Arrays.asList(current).contains(channel)) {
+            return Added.ALREADY;
+        }
+        if (current.length >= max) {
+            return Added.LIMIT;
+        }
+        String[] grown = java.util.Arrays.copyOf(current, current.length + 1);
+        grown[current.length] = channel;
+        channels = grown;
+        return Added.ADDED;
+    }
+
+    /** Forgets the subscription to {@code channel}; returns whether there was one. */
+    synchronized boolean removeChannel(String channel) {
+        if (channels == null || !java.util.Arrays.asList(channels).contains(channel)) {
+            return false;
+        }
+        String[] kept = java.util.Arrays.stream(channels).filter(c -> !c.equals(channel)).toArray(String[]::new);
+        channels = kept.length == 0 ? null : kept;
+        return true;
+    }
+
+    /** Forgets every subscription and returns them: the session is going. */
+    synchronized java.util.List<String> takeChannels() {
+        java.util.List<String> all = channels == null ? java.util.List.of() : java.util.List.of(channels);
+        channels = null;
+        return all;
+    }
+
+    /** The channels this session is subscribed to now. */
+    synchronized java.util.List<String> channels() {
+        return channels == null ? java.util.List.of() : java.util.List.of(channels);
     }
 
     /** Whether this sender sends: it was not made held, or {@link #start} was called. */

@@ -275,7 +275,7 @@ class NoticeCodecTest {
 
     @Test
     void acceptsFieldsThatALaterVersionAddsToANoticeFrameSoThatAnUpgradeLosesNothing() {
-        String later = "{\"type\":\"notice\",\"id\":\"a\",\"channel\":\"room:lobby\",\"event\":\"e\",\"data\":1,"
+        String later = "{\"type\":\"notice\",\"id\":\"a\",\"seq\":3,\"event\":\"e\",\"data\":1,"
                 + "\"ts\":1,\"offset\":7,\"epoch\":\"x1\"}";
         assertEquals(List.of(new NoticeCodec.Routed(Recipient.all(), later)), codec.route(HEADER + later));
         StringBuilder many = new StringBuilder("{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1,\"ts\":1");
@@ -283,5 +283,40 @@ class NoticeCodecTest {
             many.append(",\"k").append(i).append("\":1");
         }
         assertThrows(InvalidNoticeException.class, () -> codec.route(HEADER + many + "}"), "at most 8 added fields");
+    }
+
+    @Test
+    void carriesAChannelNoticeInEveryFormatAndRefusesAFrameWhoseChannelIsNotItsRecipients() {
+        Recipient room = Recipient.channel("room:lobby");
+        String frame = codec.frame("i", room, "alice", 1L, "e", "1");
+        assertEquals("{\"type\":\"notice\",\"id\":\"i\",\"channel\":\"room:lobby\",\"from\":\"alice\",\"event\":\"e\","
+                + "\"data\":1,\"ts\":1}", frame);
+        String message = codec.encodeFramed(room, frame);
+        assertEquals("{\"v\":2,\"to\":{\"channel\":\"room:lobby\"}}\n" + frame, message);
+        assertEquals(List.of(new NoticeCodec.Routed(room, frame)), codec.route(message));
+        Envelope v1 = new Envelope("x", 2L, room, "e", Json.createValue(3));
+        assertEquals(List.of(new NoticeCodec.Routed(room, codec.frame(v1))), codec.route(codec.encode(v1)));
+        assertTrue(codec.frame(v1).contains("\"channel\":\"room:lobby\""));
+        String userFrame = codec.frame("i", Recipient.user("bob"), null, 1L, "e", "1");
+        assertThrows(InvalidNoticeException.class, () -> codec.route("{\"v\":2,\"to\":{\"channel\":\"room:lobby\"}}\n"
+                + userFrame), "a channel notice frame names its channel");
+        assertThrows(InvalidNoticeException.class, () -> codec.route("{\"v\":2,\"to\":{\"channel\":\"room:other\"}}\n"
+                + frame), "and the channel it is sent to");
+        assertThrows(InvalidNoticeException.class, () -> codec.route(HEADER + frame), "not a broadcast");
+        assertThrows(InvalidNoticeException.class, () -> codec.route("{\"v\":2,\"to\":{\"channel\":\"bad name\"}}\n"
+                + frame));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "has space", "room:{tag}", "caf\u00e9", "a\u0000b", "quote\""})
+    void refusesAnInvalidChannelName(String name) {
+        assertThrows(InvalidNoticeException.class, () -> Recipient.channel(name));
+    }
+
+    @Test
+    void acceptsChannelNamesOfTheDocumentedCharactersUpTo200() {
+        assertEquals("room:lobby/sub.1_a-b@x=y", Recipient.channel("room:lobby/sub.1_a-b@x=y").id());
+        assertEquals(200, Recipient.channel("c".repeat(200)).id().length());
+        assertThrows(InvalidNoticeException.class, () -> Recipient.channel("c".repeat(201)));
     }
 }

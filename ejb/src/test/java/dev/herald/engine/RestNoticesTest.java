@@ -114,4 +114,13 @@ class RestNoticesTest {
         assertEquals(List.of(new Draft(Recipient.all(), "e", nested(JsonInput.MAX_DEPTH))),
                 rest.read("{\"to\":{\"all\":true},\"event\":\"e\",\"data\":" + nested(64) + "}", 1));
     }
+
+    @Test
+    void readsANoticeToAChannel() {
+        assertEquals(List.of(new Draft(Recipient.channel("room:lobby"), "e", "1")),
+                rest.read("{\"to\":{\"channel\":\"room:lobby\"},\"event\":\"e\",\"data\":1}", 1));
+        InvalidNoticeException e = assertThrows(InvalidNoticeException.class,
+                () -> rest.read("{\"to\":{\"channel\":\"no spaces\"},\"event\":\"e\"}", 1));
+        assertEquals(0, e.index());
+    }
 }

@@ -58,6 +58,7 @@ abstract class NodeContract {
         settings.put("herald.node.heartbeat", String.valueOf(HEARTBEAT));
         settings.put("herald.node.ttl", String.valueOf(TTL));
         settings.put("herald.session.queue-limit", "100");
+        settings.put("herald.channels.open", "room:");
         HeraldConfig config = HeraldConfig.from(settings::get);
         ScheduledExecutorService pool = Executors.newScheduledThreadPool(2);
         pools.add(pool);
@@ -274,5 +275,116 @@ abstract class NodeContract {
         alice.release();
         await().atMost(Duration.ofSeconds(5)).until(() -> alice.notices().size() == 3000);
         assertEquals("n2999", alice.notices().get(2999).getString("event"));
+    }
+
+    // Channels: a channel's notices reach its subscribers on every node, and only the nodes that have some.
+
+    /** Subscribes a session the way a client does, and waits for its {@code subscribed}. */
+    static void subscribe(Node node, SessionSender session, FakeTransport t, String channel) {
+        long before = framesOf(t, "subscribed", channel);
+        node.receive(session, "{\"type\":\"subscribe\",\"channel\":\"" + channel + "\"}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> framesOf(t, "subscribed", channel) > before);
+    }
+
+    static long framesOf(FakeTransport t, String type, String channel) {
+        return t.frames().stream().filter(f -> type.equals(f.getString("type", null))
+                && channel.equals(f.getString("channel", null))).count();
+    }
+
+    @Test
+    void deliversAChannelNoticeToEverySubscribedSessionOnEveryNodeOnceAndToNoOtherSession() {
+        FakeTransport a1 = new FakeTransport();
+        FakeTransport b1 = new FakeTransport();
+        FakeTransport b2 = new FakeTransport();
+        FakeTransport outsider = new FakeTransport();
+        subscribe(a, a.connect("alice", a1), a1, "room:lobby");
+        subscribe(b, b.connect("bob", b1), b1, "room:lobby");
+        SessionSender bob2 = b.connect("bob", b2);
+        subscribe(b, bob2, b2, "room:lobby");
+        subscribe(b, bob2, b2, "room:lobby"); // again: subscribed again, still one delivery
+        b.connect("carol", outsider);
+        a.send(notice(Recipient.channel("room:lobby"), "chat"));
+        barrier("after-chat", a1, b1, b2, outsider);
+        for (FakeTransport t : List.of(a1, b1, b2)) {
+            assertEquals(List.of("chat", "after-chat"), events(t));
+            assertEquals("room:lobby", t.notices().get(0).getString("channel"));
+        }
+        assertEquals(List.of("after-chat"), events(outsider));
+    }
+
+    @Test
+    void nothingOfAChannelReachesASessionOnceItsUnsubscribed() {
+        FakeTransport alice = new FakeTransport();
+        FakeTransport bob = new FakeTransport();
+        SessionSender s = b.connect("alice", alice);
+        subscribe(b, s, alice, "room:quiet");
+        subscribe(b, b.connect("bob", bob), bob, "room:quiet");
+        b.receive(s, "{\"type\":\"unsubscribe\",\"channel\":\"room:quiet\"}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> framesOf(alice, "unsubscribed", "room:quiet") == 1);
+        a.send(notice(Recipient.channel("room:quiet"), "after-unsubscribe"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> events(bob).contains("after-unsubscribe"));
+        barrier("later", alice, bob);
+        assertEquals(List.of("later"), events(alice));
+    }
+
+    @Test
+    void aNodeWithoutSubscribersOfAChannelReceivesNoneOfItsNoticesAndStopsAfterItsLastLeaves() {
+        FakeTransport onA = new FakeTransport();
+        FakeTransport onB = new FakeTransport();
+        subscribe(a, a.connect("alice", onA), onA, "room:a-only");
+        SessionSender bob = b.connect("bob", onB);
+        subscribe(b, bob, onB, "room:both");
+        long receivedOnB = b.router().received();
+        for (int i = 0; i < 5; i++) {
+            a.send(notice(Recipient.channel("room:a-only"), "only-a-" + i));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> events(onA).contains("only-a-4"));
+        a.send(notice(Recipient.channel("room:both"), "to-b"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> events(onB).contains("to-b"));
+        assertEquals(receivedOnB + 1, b.router().received(), "node b got the notice of its channel, none of the other");
+        b.receive(bob, "{\"type\":\"unsubscribe\",\"channel\":\"room:both\"}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> framesOf(onB, "unsubscribed", "room:both") == 1);
+        long afterLeave = b.router().received();
+        a.send(notice(Recipient.channel("room:both"), "nobody-on-b"));
+        a.send(notice(Recipient.channel("room:a-only"), "marker"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> events(onA).contains("marker"));
+        await("no channel message reaches b any more").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                .until(() -> b.router().received() == afterLeave);
+    }
+
+    @Test
+    void aClientPublishReachesTheChannelWithTheServerSetFromAndIsAnsweredWithItsId() {
+        FakeTransport alice = new FakeTransport();
+        FakeTransport bob = new FakeTransport();
+        SessionSender s = a.connect("alice", alice);
+        subscribe(a, s, alice, "room:talk");
+        subscribe(b, b.connect("bob", bob), bob, "room:talk");
+        a.receive(s, "{\"type\":\"publish\",\"channel\":\"room:talk\",\"event\":\"chat.message\","
+                + "\"data\":{\"text\":\"hi\"},\"from\":\"mallory\"}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> events(bob).contains("chat.message")
+                && events(alice).contains("chat.message"));
+        JsonObject received = bob.notices().get(0);
+        assertEquals("alice", received.getString("from"), "set by the server, not taken from the frame");
+        assertEquals("hi", received.getJsonObject("data").getString("text"));
+        JsonObject published = alice.frames().stream().filter(f -> "published".equals(f.getString("type"))).findFirst()
+                .orElseThrow();
+        assertEquals(received.getString("id"), published.getString("id"));
+        assertEquals("room:talk", published.getString("channel"));
+    }
+
+    @Test
+    void aClosedSessionLeavesItsChannelsAndTheNodeUnsubscribesAfterTheLast() {
+        FakeTransport alice = new FakeTransport();
+        FakeTransport watcher = new FakeTransport();
+        SessionSender s = b.connect("alice", alice);
+        subscribe(b, s, alice, "room:gone");
+        subscribe(a, a.connect("watcher", watcher), watcher, "room:gone");
+        b.disconnect(s);
+        long before = b.router().received();
+        a.send(notice(Recipient.channel("room:gone"), "after-close"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> events(watcher).contains("after-close"));
+        await("node b holds no subscription of the channel").during(Duration.ofMillis(300))
+                .atMost(Duration.ofSeconds(2)).until(() -> b.router().received() == before);
+        assertTrue(b.hub().ofChannel("room:gone").isEmpty());
     }
 }

@@ -454,4 +454,66 @@ class NodeTest {
             probing.close();
         }
     }
+
+    /** The error frames a transport got, as "code channel". */
+    private static List<String> errors(FakeTransport t) {
+        return t.frames().stream().filter(f -> "error".equals(f.getString("type")))
+                .map(f -> f.getString("code") + " " + f.getString("channel", "-")).toList();
+    }
+
+    private Node channelNode(String maxChannels, dev.herald.ChannelAuthorizer authorizer) {
+        return new Node(HeraldConfig.from(Map.of("herald.channels.open", "room:",
+                "herald.session.max-channels", maxChannels)::get),
+                new Engine(new MemoryBroker(registry), registry, "memory", () -> { }), authorizer, Thread::new, pool,
+                Runnable::run);
+    }
+
+    @Test
+    void refusesABadChannelNameBeforeAskingForPermissionAndAChannelThatIsNotOpenAndKeepsTheConnection() {
+        Node n = channelNode("128", null);
+        try {
+            n.start();
+            FakeTransport t = new FakeTransport();
+            SessionSender s = n.connect("alice", t);
+            n.receive(s, "{\"type\":\"subscribe\",\"channel\":\"has space\"}");
+            n.receive(s, "{\"type\":\"subscribe\",\"channel\":\"secret:plans\"}");
+            n.receive(s, "{\"type\":\"subscribe\"}");
+            n.receive(s, "{\"type\":\"publish\",\"channel\":\"secret:plans\",\"event\":\"e\"}");
+            n.receive(s, "{\"type\":\"publish\",\"channel\":\"room:x\",\"event\":\"bad event\"}");
+            n.receive(s, "{\"type\":\"subscribe\",\"channel\":\"room:x\"}");
+            assertEquals(List.of("bad_channel has space", "forbidden secret:plans", "bad_channel -",
+                    "forbidden secret:plans", "bad_frame room:x"), errors(t));
+            assertEquals(1, t.frames().stream().filter(f -> "subscribed".equals(f.getString("type"))).count());
+            assertTrue(!s.isClosed());
+        } finally {
+            n.close();
+        }
+    }
+
+    @Test
+    void refusesASubscriptionPastTheSessionsLimitAndAsksTheApplicationsAuthorizerWhichRefusesWhenItThrows() {
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Node n = channelNode("2", (user, channel, action) -> {
+            asked.add(user + " " + action + " " + channel);
+            if (channel.startsWith("boom")) {
+                throw new IllegalStateException("authorizer down");
+            }
+            return !channel.startsWith("room:"); // the application's rule, not herald.channels.open
+        });
+        try {
+            n.start();
+            FakeTransport t = new FakeTransport();
+            SessionSender s = n.connect("alice", t);
+            for (String channel : List.of("team:a", "team:b", "team:c", "room:x", "boom")) {
+                n.receive(s, "{\"type\":\"subscribe\",\"channel\":\"" + channel + "\"}");
+            }
+            assertEquals(List.of("limit team:c", "forbidden room:x", "forbidden boom"), errors(t));
+            assertEquals("alice SUBSCRIBE team:a", asked.get(0));
+            n.receive(s, "{\"type\":\"unsubscribe\",\"channel\":\"team:a\"}");
+            n.receive(s, "{\"type\":\"subscribe\",\"channel\":\"team:c\"}");
+            assertEquals(List.of("team:b", "team:c"), s.channels());
+        } finally {
+            n.close();
+        }
+    }
 }

@@ -72,7 +72,7 @@ class RedisOutageIT {
 
     private Node node(String name) throws InterruptedException {
         HeraldConfig config = HeraldConfig.from(Map.of("herald.node.name", name, "herald.node.heartbeat", "100",
-                "herald.node.ttl", "1000")::get);
+                "herald.node.ttl", "1000", "herald.channels.open", "room:")::get);
         Node node = new Node(config, Engine.redis(redis.url(), "herald:", TIMEOUT, 4, 1000), Thread::new, pool,
                 Runnable::run);
         node.start();
@@ -118,6 +118,32 @@ class RedisOutageIT {
         long subscriptionWarnings = warnings.stream()
                 .filter(r -> r.getMessage().startsWith("Herald subscription failed")).count();
         assertEquals(2, subscriptionWarnings, "one warning per node per outage, not per attempt: " + messages());
+    }
+
+    @Test
+    void everyChannelSubscriptionComesBackByItselfAfterARedisRestart() {
+        FakeTransport alice = new FakeTransport();
+        SessionSender s = b.connect("alice", alice);
+        for (String channel : List.of("room:one", "room:two")) {
+            b.receive(s, "{\"type\":\"subscribe\",\"channel\":\"" + channel + "\"}");
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> alice.frames().stream()
+                .filter(f -> "subscribed".equals(f.getString("type"))).count() == 2);
+
+        redis.kill();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !b.isReceiving());
+        redis.startAgain();
+
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            try {
+                a.send(new Notice(Recipient.channel("room:one"), "one", JsonValue.NULL));
+                a.send(new Notice(Recipient.channel("room:two"), "two", JsonValue.NULL));
+            } catch (HeraldUnavailableException stillDown) {
+                return false;
+            }
+            List<String> events = alice.notices().stream().map(n -> n.getString("event")).toList();
+            return events.contains("one") && events.contains("two");
+        });
     }
 
     private List<String> messages() {

@@ -53,7 +53,7 @@ class ClusterIT {
         Map<String, String> settings = Map.of("herald.redis.url", redis.url(), "herald.jwt.secret", SECRET,
                 "herald.api.key", KEY, "herald.node.heartbeat", String.valueOf(HEARTBEAT),
                 "herald.node.ttl", String.valueOf(TTL), "herald.redis.timeout", "1000",
-                "herald.notice.max-bytes", "100000", "herald.ws.auth-timeout", "3000");
+                "herald.notice.max-bytes", "100000", "herald.ws.auth-timeout", "3000", "herald.channels.open", "room:");
         a = ServerNode.start("node-a", settings);
         b = ServerNode.start("node-b", settings);
         a.awaitUp();
@@ -362,6 +362,72 @@ class ClusterIT {
                 await().atMost(Duration.ofSeconds(5)).until(() -> jedis.hlen("herald:{u:" + user + "}:sessions") == 0);
             }
         }
+    }
+
+    static long received(ServerNode node) {
+        return Long.parseLong(Http.get(node.uri("/herald/api/health")).body().replaceAll(".*\"received\":(\\d+).*", "$1"));
+    }
+
+    /** Subscribes the client to {@code channel} and waits for its {@code subscribed}. */
+    static void subscribe(WsClient client, String channel) {
+        client.send("{\"type\":\"subscribe\",\"channel\":\"" + channel + "\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.ofType("subscribed").stream()
+                .anyMatch(f -> channel.equals(f.getString("channel"))));
+    }
+
+    @Test
+    @Order(14)
+    void aChannelNoticeReachesEverySubscribedSessionOnBothNodesOnceAndOnlyTheNodesWithSubscribers() {
+        WsClient alice = connect(a, "sam");
+        WsClient bob = connect(b, "tess");
+        WsClient carol = connect(b, "uma");
+        subscribe(alice, "room:lobby");
+        subscribe(bob, "room:lobby");
+        subscribe(bob, "room:b-only");
+        publish(b, "{\"to\":{\"channel\":\"room:lobby\"},\"event\":\"lobby.news\",\"data\":1}");
+        alice.send("{\"type\":\"publish\",\"channel\":\"room:lobby\",\"event\":\"chat.message\",\"data\":\"hi\"}");
+        bob.awaitEvent("chat.message");
+        alice.awaitEvent("chat.message");
+        try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) { // the documented format, from another service
+            jedis.publish("herald:{c:room:lobby}", "{\"v\":1,\"id\":\"ext-1\",\"to\":{\"channel\":\"room:lobby\"},"
+                    + "\"event\":\"from.redis\",\"data\":2}");
+        }
+        bob.awaitEvent("from.redis");
+        alice.awaitEvent("from.redis");
+        long receivedOnA = received(a);
+        publish(a, "{\"to\":{\"channel\":\"room:b-only\"},\"event\":\"b.only\"}");
+        bob.awaitEvent("b.only");
+        barrier("after-channels", alice, bob, carol);
+        assertEquals(List.of("lobby.news", "chat.message", "from.redis", "after-channels"), alice.events());
+        assertEquals(List.of("lobby.news", "chat.message", "from.redis", "b.only", "after-channels"), bob.events());
+        assertEquals(List.of("after-channels"), carol.events(), "not subscribed: nothing of the channels");
+        JsonObject chat = bob.ofType("notice").get(1);
+        assertEquals("sam", chat.getString("from"));
+        assertEquals("room:lobby", chat.getString("channel"));
+        assertEquals(chat.getString("id"), alice.ofType("published").get(0).getString("id"));
+        assertEquals(receivedOnA + 1, received(a), "node a got only the marker, not the channel it has no subscriber of");
+    }
+
+    @Test
+    @Order(15)
+    void refusalsOfChannelFramesLeaveTheConnectionOpenAndNothingArrivesAfterUnsubscribed() {
+        WsClient vic = connect(a, "vic");
+        WsClient wendy = connect(b, "wendy");
+        vic.send("{\"type\":\"subscribe\",\"channel\":\"bad name\"}");
+        vic.send("{\"type\":\"subscribe\",\"channel\":\"secret:x\"}");
+        vic.send("{\"type\":\"publish\",\"channel\":\"secret:x\",\"event\":\"e\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> vic.ofType("error").size() == 3);
+        assertEquals(List.of("bad_channel", "forbidden", "forbidden"),
+                vic.ofType("error").stream().map(e -> e.getString("code")).toList());
+        subscribe(vic, "room:brief");
+        subscribe(wendy, "room:brief");
+        vic.send("{\"type\":\"unsubscribe\",\"channel\":\"room:brief\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !vic.ofType("unsubscribed").isEmpty());
+        publish(b, "{\"to\":{\"channel\":\"room:brief\"},\"event\":\"too.late\"}");
+        wendy.awaitEvent("too.late");
+        barrier("after-brief", vic, wendy);
+        assertEquals(List.of("after-brief"), vic.events());
+        assertTrue(!vic.isClosed());
     }
 
     @Test
