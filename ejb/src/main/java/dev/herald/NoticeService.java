@@ -54,6 +54,19 @@ public interface NoticeService {
         return sendToSession(sessionId, event, text == null ? JsonValue.NULL : Json.createValue(text));
     }
 
+    /**
+     * Subscribes every session of {@code user} connected now, on every node, to {@code channel}, without asking
+     * the {@link ChannelAuthorizer}; each session gets {@code subscribed} once its node delivers the channel (or an
+     * {@code error} with code {@code limit}). Sessions the user opens later are not subscribed. Returns once the
+     * engine has the request (one round trip); a user with no session is not an error.
+     *
+     * @throws InvalidNoticeException for an empty user id or an invalid channel name
+     */
+    void subscribe(String user, String channel);
+
+    /** Unsubscribes every session of {@code user} on every node from {@code channel}; each gets {@code unsubscribed}. */
+    void unsubscribe(String user, String channel);
+
     /** Sends to every session subscribed to {@code channel}, on every node; returns the notice id. */
     default String sendToChannel(String channel, String event, JsonValue data) {
         return send(new Notice(Recipient.channel(channel), event, data));

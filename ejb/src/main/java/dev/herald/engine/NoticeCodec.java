@@ -128,6 +128,50 @@ public final class NoticeCodec {
         return out.toString();
     }
 
+    /**
+     * A request that the nodes holding {@code user}'s sessions subscribe them to {@code channel} (or unsubscribe
+     * them): version 3, {@code {"v":3,"op":"subscribe"|"unsubscribe","user":id,"channel":name}}.
+     */
+    public record Control(boolean subscribe, String user, String channel) {
+        public Control {
+            Recipient.checkId("user", user);
+            Recipient.checkChannel(channel);
+        }
+    }
+
+    private static final String CONTROL_PREFIX = "{\"v\":3,";
+    private static final int MAX_CONTROL_CHARS = 1024;
+
+    /** Encodes a control request (see {@link Control}). */
+    public String encode(Control c) {
+        StringWriter out = new StringWriter(96);
+        try (JsonGenerator g = generators.createGenerator(out)) {
+            g.writeStartObject().write("v", 3).write("op", c.subscribe() ? "subscribe" : "unsubscribe")
+                    .write("user", c.user()).write("channel", c.channel()).writeEnd();
+        }
+        return out.toString();
+    }
+
+    /**
+     * The control request this message is, or {@code null} when it is not one (it is a notice message then).
+     *
+     * @throws InvalidNoticeException when it claims version 3 and is not a valid control request
+     */
+    public Control control(String message) {
+        if (message == null || !message.startsWith(CONTROL_PREFIX)) {
+            return null;
+        }
+        if (message.length() > MAX_CONTROL_CHARS) {
+            throw new InvalidNoticeException("control message longer than " + MAX_CONTROL_CHARS + " characters");
+        }
+        JsonObject o = readObject(message, "control message");
+        String op = o.get("op") instanceof JsonString s ? s.getString() : "";
+        if (!op.equals("subscribe") && !op.equals("unsubscribe")) {
+            throw new InvalidNoticeException("control message's 'op' must be subscribe or unsubscribe");
+        }
+        return new Control(op.equals("subscribe"), requiredString(o, "user"), requiredString(o, "channel"));
+    }
+
     /** A message decoded for delivery: who it is for, and the client frame to send them. */
     public record Routed(Recipient to, String frame) {
     }

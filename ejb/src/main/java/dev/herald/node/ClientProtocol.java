@@ -101,6 +101,11 @@ final class ClientProtocol {
         if (channel == null) {
             return;
         }
+        subscribeOnServer(session, channel);
+    }
+
+    /** Subscribes {@code session} to a valid {@code channel} without asking the authorizer, and answers it. */
+    void subscribeOnServer(SessionSender session, String channel) {
         CompletionStage<Void> delivered = channels.join(session, channel);
         if (delivered == null) {
             refuse(session, "limit", channel, session.isClosed() ? "the session is closed"

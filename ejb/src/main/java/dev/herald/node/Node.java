@@ -4,6 +4,7 @@ import dev.herald.ChannelAuthorizer;
 import dev.herald.HeraldUnavailableException;
 import dev.herald.InvalidNoticeException;
 import dev.herald.Notice;
+import dev.herald.Recipient;
 import dev.herald.engine.Broker;
 import dev.herald.engine.Draft;
 import dev.herald.engine.Engine;
@@ -112,7 +113,7 @@ public final class Node implements AutoCloseable {
         this.id = config.nodeName() + "-" + randomSuffix();
         this.sessionIds = new SessionIds(id);
         this.codec = new NoticeCodec(JsonProvider.provider(), config.maxNoticeBytes());
-        this.router = new NoticeRouter(codec, hub);
+        this.router = new NoticeRouter(codec, hub, control -> later(() -> onControl(control)));
         this.channels = new LocalChannels(hub, broker, config.sessionMaxChannels());
         this.protocol = new ClientProtocol(codec, channels,
                 authorizer != null ? authorizer : new OpenChannels(config.openChannelPrefixes()), this::publish);
@@ -233,6 +234,29 @@ public final class Node implements AutoCloseable {
     private String encode(String noticeId, String from, Draft draft) {
         return codec.checkSize(codec.encodeFramed(draft.to(),
                 codec.frame(noticeId, draft.to(), from, System.currentTimeMillis(), draft.event(), draft.data())));
+    }
+
+    /**
+     * Subscribes every session of {@code user} connected now, on every node, to {@code channel} (or unsubscribes
+     * them), without asking the authorizer: one control request to the nodes that hold the user.
+     *
+     * @throws dev.herald.InvalidNoticeException for an invalid user id or channel name
+     * @throws HeraldUnavailableException when the engine cannot be reached in time
+     */
+    public void subscribe(String user, String channel, boolean subscribe) {
+        broker.publish(Recipient.user(user), codec.encode(new NoticeCodec.Control(subscribe, user, channel)));
+    }
+
+    /** Carries out a control request for this node's sessions of its user; off the subscriber thread. */
+    private void onControl(NoticeCodec.Control control) {
+        for (SessionSender session : hub.ofUser(control.user())) {
+            if (control.subscribe()) {
+                protocol.subscribeOnServer(session, control.channel());
+            } else {
+                channels.leave(session, control.channel());
+                session.reply(codec.frame("unsubscribed", "channel", control.channel()));
+            }
+        }
     }
 
     /** Sends a notice a client published on a channel, with its user as {@code from}; returns its id. */

@@ -5,6 +5,7 @@ import dev.herald.engine.NoticeCodec;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -31,15 +32,29 @@ public final class NoticeRouter {
     private final AtomicInteger bursts = new AtomicInteger();
     private final LogLimit badMessages = new LogLimit(LOG, Level.WARNING);
 
+    private final Consumer<NoticeCodec.Control> controls;
+
+    /** A router that drops control requests (tests of routing alone). */
     public NoticeRouter(NoticeCodec codec, Hub hub) {
+        this(codec, hub, control -> { });
+    }
+
+    /** @param controls takes each valid control request (a server-side subscribe), on the subscriber thread */
+    public NoticeRouter(NoticeCodec codec, Hub hub, Consumer<NoticeCodec.Control> controls) {
         this.codec = codec;
         this.hub = hub;
+        this.controls = controls;
     }
 
     /** Routes one engine message, which may carry several notices; never throws. */
     public void route(String message) {
         List<NoticeCodec.Routed> notices;
         try {
+            NoticeCodec.Control control = codec.control(message);
+            if (control != null) {
+                controls.accept(control);
+                return;
+            }
             notices = codec.route(message);
         } catch (RuntimeException e) {
             long n = dropped.incrementAndGet();

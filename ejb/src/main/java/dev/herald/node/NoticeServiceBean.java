@@ -43,6 +43,16 @@ public class NoticeServiceBean implements NoticeService {
     }
 
     @Override
+    public void subscribe(String user, String channel) {
+        node.subscribe(user, channel, true);
+    }
+
+    @Override
+    public void unsubscribe(String user, String channel) {
+        node.subscribe(user, channel, false);
+    }
+
+    @Override
     public List<String> sendAll(List<Notice> notices) {
         if (notices == null) {
             throw new dev.herald.InvalidNoticeException("notices must not be null");

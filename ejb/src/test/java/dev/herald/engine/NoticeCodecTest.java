@@ -319,4 +319,17 @@ class NoticeCodecTest {
         assertEquals(200, Recipient.channel("c".repeat(200)).id().length());
         assertThrows(InvalidNoticeException.class, () -> Recipient.channel("c".repeat(201)));
     }
+
+    @Test
+    void encodesAndReadsAControlRequestAndTellsItFromANoticeMessage() {
+        NoticeCodec.Control c = new NoticeCodec.Control(true, "al\"ice", "room:x");
+        assertEquals(c, codec.control(codec.encode(c)));
+        assertEquals(null, codec.control(codec.encode(new Envelope("i", 1L, Recipient.all(), "e", JsonValue.NULL))));
+        for (String bad : List.of("{\"v\":3,\"op\":\"delete\",\"user\":\"a\",\"channel\":\"room:x\"}",
+                "{\"v\":3,\"op\":\"subscribe\",\"user\":\"\",\"channel\":\"room:x\"}",
+                "{\"v\":3,\"op\":\"subscribe\",\"user\":\"a\",\"channel\":\"bad name\"}",
+                "{\"v\":3,\"op\":\"subscribe\",\"user\":\"a\",\"channel\":\"" + "x".repeat(2000) + "\"}")) {
+            assertThrows(InvalidNoticeException.class, () -> codec.control(bad), bad);
+        }
+    }
 }

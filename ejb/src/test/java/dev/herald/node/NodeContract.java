@@ -387,4 +387,29 @@ abstract class NodeContract {
                 .atMost(Duration.ofSeconds(2)).until(() -> b.router().received() == before);
         assertTrue(b.hub().ofChannel("room:gone").isEmpty());
     }
+
+    @Test
+    void subscribesEveryCurrentSessionOfAUserOnEveryNodeFromTheServerWithoutAskingTheAuthorizer() {
+        FakeTransport alice1 = new FakeTransport();
+        FakeTransport alice2 = new FakeTransport();
+        FakeTransport bob = new FakeTransport();
+        a.connect("alice", alice1);
+        b.connect("alice", alice2);
+        b.connect("bob", bob);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.registry().sessionsOf("alice").size() == 2);
+        a.subscribe("alice", "team:ops", true); // not an open channel: the server does not ask
+        await().atMost(Duration.ofSeconds(5)).until(() -> framesOf(alice1, "subscribed", "team:ops") == 1
+                && framesOf(alice2, "subscribed", "team:ops") == 1);
+        b.send(notice(Recipient.channel("team:ops"), "ops.alert"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> events(alice1).contains("ops.alert")
+                && events(alice2).contains("ops.alert"));
+        b.subscribe("alice", "team:ops", false);
+        await().atMost(Duration.ofSeconds(5)).until(() -> framesOf(alice1, "unsubscribed", "team:ops") == 1
+                && framesOf(alice2, "unsubscribed", "team:ops") == 1);
+        a.send(notice(Recipient.channel("team:ops"), "too.late"));
+        barrier("after-ops", alice1, alice2, bob);
+        assertEquals(List.of("ops.alert", "after-ops"), events(alice1));
+        assertEquals(List.of("ops.alert", "after-ops"), events(alice2));
+        assertEquals(List.of("after-ops"), events(bob));
+    }
 }

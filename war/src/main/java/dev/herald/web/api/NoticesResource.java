@@ -4,7 +4,6 @@ import dev.herald.HeraldUnavailableException;
 import dev.herald.InvalidNoticeException;
 import dev.herald.engine.NoticeCodec;
 import dev.herald.engine.RestNotices;
-import dev.herald.node.HeraldConfig;
 import dev.herald.node.HeraldNode;
 import dev.herald.node.LogLimit;
 import dev.herald.node.Node;
@@ -19,8 +18,6 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -46,21 +43,18 @@ public class NoticesResource {
     @Inject
     HeraldNode heraldNode;
 
+    @Inject
+    ApiKey key;
+
     private Node node;
     private NoticeCodec codec;
     private RestNotices bodies;
-    private byte[] apiKey;
-    private static final String BEARER = "bearer ";
-    /** What is read and dropped of a body refused before its sender is known: enough for small requests. */
-    private static final long UNAUTHENTICATED_SWALLOW = 64 * 1024;
 
     @PostConstruct
     void init() {
         node = heraldNode.node();
         codec = node.codec();
         bodies = new RestNotices(codec.json());
-        HeraldConfig config = node.config();
-        apiKey = config.apiKey().isEmpty() ? null : config.apiKey().getBytes(StandardCharsets.UTF_8);
     }
 
     @POST
@@ -68,17 +62,9 @@ public class NoticesResource {
     public Response publish(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength, InputStream body) {
-        if (apiKey == null) {
-            JsonBody.swallow(body, UNAUTHENTICATED_SWALLOW);
-            return Problems.of(codec, Response.Status.FORBIDDEN, "the publish API is off: set herald.api.key");
-        }
-        if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
-                || !MessageDigest.isEqual(apiKey,
-                        authorization.substring(BEARER.length()).trim().getBytes(StandardCharsets.UTF_8))) {
-            JsonBody.swallow(body, UNAUTHENTICATED_SWALLOW);
-            return Response.fromResponse(Problems.of(codec, Response.Status.UNAUTHORIZED,
-                    "missing or wrong Authorization: Bearer <herald.api.key>"))
-                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build();
+        Response refused = key.refuseUnlessAuthorized(authorization, body);
+        if (refused != null) {
+            return refused;
         }
         try {
             String text = JsonBody.read(contentType, contentLength, body, node.config().apiMaxBodyBytes(),
@@ -105,4 +91,5 @@ public class NoticesResource {
             ).header(HttpHeaders.RETRY_AFTER, "1").build();
         }
     }
+
 }

@@ -431,6 +431,30 @@ class ClusterIT {
     }
 
     @Test
+    @Order(16)
+    void aServerSideSubscriptionThroughRestReachesTheUsersSessionsOnBothNodes() {
+        WsClient onA = connect(a, "xena");
+        WsClient onB = connect(b, "xena");
+        String body = "{\"user\":\"xena\",\"channel\":\"team:ops\",\"subscribed\":true}";
+        HttpResponse<String> subscribed = Http.post(a.uri("/herald/api/subscriptions"), KEY, body);
+        assertEquals(202, subscribed.statusCode(), subscribed.body());
+        for (WsClient c : List.of(onA, onB)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.ofType("subscribed").stream()
+                    .anyMatch(f -> "team:ops".equals(f.getString("channel"))));
+        }
+        publish(b, "{\"to\":{\"channel\":\"team:ops\"},\"event\":\"ops.alert\"}");
+        onA.awaitEvent("ops.alert");
+        onB.awaitEvent("ops.alert");
+        assertEquals(202, Http.post(b.uri("/herald/api/subscriptions"), KEY, body.replace("true", "false")).statusCode());
+        for (WsClient c : List.of(onA, onB)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> !c.ofType("unsubscribed").isEmpty());
+        }
+        HttpResponse<String> bad = Http.post(a.uri("/herald/api/subscriptions"), KEY, body.replace("team:ops", "a b"));
+        assertEquals(400, bad.statusCode(), bad.body());
+        assertEquals(401, Http.post(a.uri("/herald/api/subscriptions"), "wrong-key-wrong-key", body).statusCode());
+    }
+
+    @Test
     @Order(20)
     void afterARedisRestartTheSubscriptionComesBackAndLaterNoticesArrive() {
         WsClient heidiA = connect(a, "heidi");
