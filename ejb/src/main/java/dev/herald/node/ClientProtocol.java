@@ -126,6 +126,11 @@ final class ClientProtocol {
         if (channel == null) {
             return;
         }
+        unsubscribeOnServer(session, channel);
+    }
+
+    /** Unsubscribes {@code session} from a valid {@code channel}, and answers it. */
+    void unsubscribeOnServer(SessionSender session, String channel) {
         channels.leave(session, channel);
         session.reply(codec.frame("unsubscribed", "channel", channel));
     }

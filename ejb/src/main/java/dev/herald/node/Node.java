@@ -70,6 +70,7 @@ public final class Node implements AutoCloseable {
     private final ThreadFactory threads;
     private final ScheduledExecutorService scheduler;
     private final Executor closer;
+    private final Closer closing = this::onCloser;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Outage subscription = new Outage("subscription");
     private final CountDownLatch subscribed = new CountDownLatch(1);
@@ -117,7 +118,7 @@ public final class Node implements AutoCloseable {
         this.channels = new LocalChannels(hub, broker, config.sessionMaxChannels());
         this.protocol = new ClientProtocol(codec, channels,
                 authorizer != null ? authorizer : new OpenChannels(config.openChannelPrefixes()), this::publish);
-        this.authWaits = new AuthWaits(config.authTimeoutMillis(), this::onCloser);
+        this.authWaits = new AuthWaits(config.authTimeoutMillis(), closing);
         this.pings = new PingRound(config, hub, this::disconnect);
         this.liveness = new Liveness(id, config.nodeTtlMillis(), registry, broker, hub, () -> stopped.getCount() > 0);
         this.threads = threads;
@@ -253,8 +254,7 @@ public final class Node implements AutoCloseable {
             if (control.subscribe()) {
                 protocol.subscribeOnServer(session, control.channel());
             } else {
-                channels.leave(session, control.channel());
-                session.reply(codec.frame("unsubscribed", "channel", control.channel()));
+                protocol.unsubscribeOnServer(session, control.channel());
             }
         }
     }
@@ -362,9 +362,7 @@ public final class Node implements AutoCloseable {
      * that executor refuses it (the container is stopping).
      */
     public void later(Runnable task) {
-        if (!onCloser(task)) {
-            task.run();
-        }
+        closing.later(task);
     }
 
     /** Forgets a session that closed: locally and in the engine; idempotent. */

@@ -239,12 +239,12 @@ public final class SessionSender {
                 close(CLOSE_TOO_SLOW, "too slow: " + limit + " frames waiting");
                 return false;
             }
-            if (queuedChars >= charLimit) {
-                close(CLOSE_TOO_SLOW, "too slow: " + charLimit + " characters waiting");
+            if (charLimitReached()) {
                 return false;
             }
         }
-        return add(frame);
+        QUEUED.incrementAndGet(this);
+        return add(frame, frame);
     }
 
     /**
@@ -255,16 +255,18 @@ public final class SessionSender {
      * @return {@code false} when the session is closed or was just closed for being too slow
      */
     public boolean reply(String frame) {
-        if (closed != 0) {
+        if (closed != 0 || charLimitReached()) {
             return false;
         }
-        if (queuedChars >= charLimit) {
-            close(CLOSE_TOO_SLOW, "too slow: " + charLimit + " characters waiting");
+        return add(new Reply(frame), frame);
+    }
+
+    /** Whether {@code charLimit} characters wait already; then the session is closed as too slow. */
+    private boolean charLimitReached() {
+        if (queuedChars < charLimit) {
             return false;
         }
-        QUEUED_CHARS.addAndGet(this, frame.length());
-        queue.add(new Reply(frame));
-        drain();
+        close(CLOSE_TOO_SLOW, "too slow: " + charLimit + " characters waiting");
         return true;
     }
 
@@ -287,10 +289,10 @@ public final class SessionSender {
     private record Reply(String frame) {
     }
 
-    private boolean add(String frame) {
-        QUEUED.incrementAndGet(this);
+    /** Queues {@code entry}, a notice frame or a {@link Reply} of {@code frame}, and starts sending if idle. */
+    private boolean add(Object entry, String frame) {
         QUEUED_CHARS.addAndGet(this, frame.length());
-        queue.add(frame);
+        queue.add(entry);
         drain();
         return true;
     }

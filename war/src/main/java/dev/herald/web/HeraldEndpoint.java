@@ -161,6 +161,11 @@ public class HeraldEndpoint {
             return; // the rest of a frame that was refused: the container reads it to the end
         }
         int max = node.config().maxFrameBytes();
+        if ((parts == null ? 0 : parts.length()) + part.length() > max) {
+            parts = null;
+            refuse(session, CLOSE_TOO_BIG, "frame larger than " + max + " characters (herald.ws.max-frame)");
+            return;
+        }
         String text;
         if (parts == null && last) {
             text = part;
@@ -168,21 +173,12 @@ public class HeraldEndpoint {
             if (parts == null) {
                 parts = new StringBuilder(Math.min(max, 2 * part.length()));
             }
-            if (parts.length() + part.length() > max) {
-                parts = null;
-                refuse(session, CLOSE_TOO_BIG, "frame larger than " + max + " characters (herald.ws.max-frame)");
-                return;
-            }
             parts.append(part);
             if (!last) {
                 return;
             }
             text = parts.toString();
             parts = null;
-        }
-        if (text.length() > max) {
-            refuse(session, CLOSE_TOO_BIG, "frame larger than " + max + " characters (herald.ws.max-frame)");
-            return;
         }
         SessionSender s = sender;
         if (s != null) {

@@ -16,6 +16,7 @@ import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.herald.InvalidNoticeException;
 import dev.herald.Recipient;
+import dev.herald.node.LogLimit;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Duration;
@@ -112,13 +113,7 @@ public final class TokenVerifier {
         }
 
         private static String safe(String message) {
-            String text = message == null ? "token refused" : message;
-            StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_MESSAGE_LENGTH + 3));
-            for (int i = 0; i < text.length() && out.length() < MAX_MESSAGE_LENGTH; i++) {
-                char c = text.charAt(i);
-                out.append(Character.isISOControl(c) || c == '\u2028' || c == '\u2029' ? '?' : c);
-            }
-            return text.length() > MAX_MESSAGE_LENGTH ? out.append("...").toString() : out.toString();
+            return LogLimit.printable(message == null ? "token refused" : message, MAX_MESSAGE_LENGTH);
         }
     }
 }

@@ -86,9 +86,7 @@ public class NoticesResource {
                     : Problems.of(codec, Response.Status.BAD_REQUEST, e.getMessage());
         } catch (HeraldUnavailableException e) {
             LOG.warning(() -> "Publish API: " + e.getMessage());
-            return Response.fromResponse(Problems.of(codec, Response.Status.SERVICE_UNAVAILABLE,
-                    "Redis is unavailable: the notices were not sent, or not all of them")
-            ).header(HttpHeaders.RETRY_AFTER, "1").build();
+            return Problems.unavailable(codec, "Redis is unavailable: the notices were not sent, or not all of them");
         }
     }
 

@@ -74,12 +74,10 @@ public class SubscriptionsResource {
                     .type(MediaType.APPLICATION_JSON_TYPE).build();
         } catch (JsonBody.Refused e) {
             return Problems.of(node.codec(), e.status, e.getMessage());
-        } catch (InvalidNoticeException | ClassCastException e) {
-            return Problems.of(node.codec(), Response.Status.BAD_REQUEST,
-                    e instanceof InvalidNoticeException ? e.getMessage() : "'user' and 'channel' must be strings");
+        } catch (InvalidNoticeException e) {
+            return Problems.of(node.codec(), Response.Status.BAD_REQUEST, e.getMessage());
         } catch (HeraldUnavailableException e) {
-            return Response.fromResponse(Problems.of(node.codec(), Response.Status.SERVICE_UNAVAILABLE,
-                    "Redis is unavailable: nothing was subscribed")).header(HttpHeaders.RETRY_AFTER, "1").build();
+            return Problems.unavailable(node.codec(), "Redis is unavailable: nothing was subscribed");
         }
     }
 }
