@@ -45,6 +45,10 @@ public final class HeraldConfig {
     private final Set<String> allowedOrigins;
     private final int sessionMaxChannels;
     private final List<String> openChannelPrefixes;
+    private final List<String> joinLeavePrefixes;
+    private final int leaveGraceMillis;
+    private final int presenceMaxUsers;
+    private final int fanoutInlineMax;
     private final int idleTimeoutMillis;
     private final int authTimeoutMillis;
     private final int pingIntervalMillis;
@@ -79,6 +83,10 @@ public final class HeraldConfig {
         d.put("herald.session.send-timeout", "10000");
         d.put("herald.session.max-channels", "128");
         d.put("herald.channels.open", "");
+        d.put("herald.channels.join-leave", "");
+        d.put("herald.channels.leave-grace", "2000");
+        d.put("herald.presence.max-users", "1000");
+        d.put("herald.fanout.inline-max", "256");
         d.put("herald.notice.max-bytes", "65536");
         d.put("herald.demo", "false");
         return Collections.unmodifiableMap(d);
@@ -122,12 +130,11 @@ public final class HeraldConfig {
         sessionBufferLimit = r.integer("herald.session.buffer-limit", 1024, 1 << 30);
         sessionSendTimeoutMillis = r.integer("herald.session.send-timeout", 100, 3_600_000);
         sessionMaxChannels = r.integer("herald.session.max-channels", 1, 65_536);
-        openChannelPrefixes = List.copyOf(r.list("herald.channels.open"));
-        for (String prefix : openChannelPrefixes) {
-            if (!prefix.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || "._-:/@=".indexOf(c) >= 0))) {
-                throw r.invalid("herald.channels.open", "'" + prefix + "' is not the start of a channel name");
-            }
-        }
+        openChannelPrefixes = r.channelPrefixes("herald.channels.open");
+        joinLeavePrefixes = r.channelPrefixes("herald.channels.join-leave");
+        leaveGraceMillis = r.integer("herald.channels.leave-grace", 0, 60_000);
+        presenceMaxUsers = r.integer("herald.presence.max-users", 1, 1_000_000);
+        fanoutInlineMax = r.integer("herald.fanout.inline-max", 0, 1 << 30);
         demo = r.bool("herald.demo");
         if (demo && jwtSecret.isEmpty()) {
             throw r.invalid("herald.demo", "needs herald.jwt.secret to sign the demo page's tokens");
@@ -249,6 +256,35 @@ public final class HeraldConfig {
         return openChannelPrefixes;
     }
 
+    /**
+     * Without an application's {@link dev.herald.ChannelAuthorizer}: the starts of the channel names whose
+     * subscribers are told when a user joins and leaves; empty means none.
+     */
+    public List<String> joinLeavePrefixes() {
+        return joinLeavePrefixes;
+    }
+
+    /**
+     * How long a user's leave of a channel waits for another session of theirs to join it again (a page reload),
+     * so that the other subscribers see neither the leave nor the join; presence drops the session at once.
+     */
+    public int leaveGraceMillis() {
+        return leaveGraceMillis;
+    }
+
+    /** The most users a presence answer lists; the session and user counts are always whole. */
+    public int presenceMaxUsers() {
+        return presenceMaxUsers;
+    }
+
+    /**
+     * The most local deliveries (sessions times notices) of one engine message that the subscriber thread makes
+     * itself; a bigger message, and every message after it while it is in progress, goes to the fan-out thread.
+     */
+    public int fanoutInlineMax() {
+        return fanoutInlineMax;
+    }
+
     public int idleTimeoutMillis() {
         return idleTimeoutMillis;
     }
@@ -314,6 +350,17 @@ public final class HeraldConfig {
 
         Reader(UnaryOperator<String> source) {
             this.source = source;
+        }
+
+        /** A list of starts of channel names, each checked against the characters of a name. */
+        List<String> channelPrefixes(String key) {
+            List<String> prefixes = List.copyOf(list(key));
+            for (String prefix : prefixes) {
+                if (!prefix.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || "._-:/@=".indexOf(c) >= 0))) {
+                    throw invalid(key, "'" + prefix + "' is not the start of a channel name");
+                }
+            }
+            return prefixes;
         }
 
         String raw(String key) {

@@ -61,6 +61,7 @@ public final class Node implements AutoCloseable {
     private final AtomicLong noticeSequence = new AtomicLong();
     private final NoticeCodec codec;
     private final Hub hub = new Hub();
+    private final FanOut fanOut;
     private final NoticeRouter router;
     private final LocalChannels channels;
     private final ClientProtocol protocol;
@@ -114,7 +115,8 @@ public final class Node implements AutoCloseable {
         this.id = config.nodeName() + "-" + randomSuffix();
         this.sessionIds = new SessionIds(id);
         this.codec = new NoticeCodec(JsonProvider.provider(), config.maxNoticeBytes());
-        this.router = new NoticeRouter(codec, hub, control -> later(() -> onControl(control)));
+        this.fanOut = new FanOut(config.fanoutInlineMax(), threads);
+        this.router = new NoticeRouter(codec, hub, control -> later(() -> onControl(control)), fanOut);
         this.channels = new LocalChannels(hub, broker, config.sessionMaxChannels());
         this.protocol = new ClientProtocol(codec, channels,
                 authorizer != null ? authorizer : new OpenChannels(config.openChannelPrefixes()), this::publish);
@@ -453,6 +455,7 @@ public final class Node implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        fanOut.close();
         LOG.info(() -> "Herald node " + id + " stopped");
     }
 
@@ -464,6 +467,7 @@ public final class Node implements AutoCloseable {
         stopped.countDown();
         tasks.forEach(t -> t.cancel(false));
         engine.close();
+        fanOut.close();
     }
 
     private static String randomSuffix() {

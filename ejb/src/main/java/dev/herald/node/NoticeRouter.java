@@ -1,6 +1,7 @@
 package dev.herald.node;
 
 import dev.herald.InvalidNoticeException;
+import dev.herald.Recipient;
 import dev.herald.engine.NoticeCodec;
 import java.util.Collection;
 import java.util.List;
@@ -18,7 +19,9 @@ import java.util.logging.Logger;
  * session as one burst (see {@link SessionSender#offer(String, int)}). A message is checked whole before any of
  * it is delivered (see {@link NoticeCodec#route}); a bad one (from a foreign publisher, say) is dropped,
  * counted, and logged in one line without a stack trace, at most one line per {@value LogLimit#INTERVAL_SECONDS}
- * s; no exception leaves {@link #route}. One failing session is closed and the others still get the notice.
+ * s; no exception leaves {@link #route}. One failing session is closed and the others still get the notice. A
+ * message for many local sessions (a broadcast, a big channel) is delivered by the {@link FanOut} thread instead,
+ * and so is every message after it while that is in progress.
  */
 public final class NoticeRouter {
 
@@ -33,17 +36,22 @@ public final class NoticeRouter {
     private final LogLimit badMessages = new LogLimit(LOG, Level.WARNING);
 
     private final Consumer<NoticeCodec.Control> controls;
+    private final FanOut fanOut;
 
-    /** A router that drops control requests (tests of routing alone). */
+    /** A router that drops control requests and delivers everything itself (tests of routing alone). */
     public NoticeRouter(NoticeCodec codec, Hub hub) {
-        this(codec, hub, control -> { });
+        this(codec, hub, control -> { }, null);
     }
 
-    /** @param controls takes each valid control request (a server-side subscribe), on the subscriber thread */
-    public NoticeRouter(NoticeCodec codec, Hub hub, Consumer<NoticeCodec.Control> controls) {
+    /**
+     * @param controls takes each valid control request (a server-side subscribe), on the subscriber thread
+     * @param fanOut delivers big messages off the subscriber thread; {@code null} to deliver everything here
+     */
+    NoticeRouter(NoticeCodec codec, Hub hub, Consumer<NoticeCodec.Control> controls, FanOut fanOut) {
         this.codec = codec;
         this.hub = hub;
         this.controls = controls;
+        this.fanOut = fanOut;
     }
 
     /** Routes one engine message, which may carry several notices; never throws. */
@@ -63,21 +71,44 @@ public final class NoticeRouter {
                     + LogLimit.printable(message, 200));
             return;
         }
+        received.addAndGet(notices.size());
         int burst = nextBurst();
+        if (fanOut == null) {
+            deliver(notices, burst);
+        } else {
+            fanOut.deliver(deliveries(notices), () -> deliver(notices, burst));
+        }
+    }
+
+    /** About how many frames {@code notices} make on this node: what decides where they are delivered. */
+    private long deliveries(List<NoticeCodec.Routed> notices) {
+        long frames = 0;
         for (NoticeCodec.Routed routed : notices) {
-            received.incrementAndGet();
+            frames += switch (routed.to().kind()) {
+                case USER, SESSION -> 1; // a user has a few sessions at most
+                case CHANNEL -> hub.ofChannel(routed.to().id()).size();
+                case ALL -> hub.size();
+            };
+        }
+        return frames;
+    }
+
+    /** Offers each notice to its recipients' sessions on this node, as they are now. */
+    private void deliver(List<NoticeCodec.Routed> notices, int burst) {
+        for (NoticeCodec.Routed routed : notices) {
             try {
+                String channel = routed.to().kind() == Recipient.Kind.CHANNEL ? routed.to().id() : null;
                 Collection<SessionSender> targets = switch (routed.to().kind()) {
                     case USER -> hub.ofUser(routed.to().id());
                     case SESSION -> {
                         SessionSender session = hub.get(routed.to().id());
                         yield session == null ? List.of() : List.of(session);
                     }
-                    case CHANNEL -> hub.ofChannel(routed.to().id());
+                    case CHANNEL -> hub.ofChannel(channel);
                     case ALL -> hub.all();
                 };
                 for (SessionSender session : targets) {
-                    offer(session, routed.frame(), burst);
+                    offer(session, channel, routed.frame(), burst);
                 }
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "Routing a notice to " + routed.to() + " failed", e);
@@ -91,9 +122,10 @@ public final class NoticeRouter {
         return burst != 0 ? burst : bursts.incrementAndGet();
     }
 
-    private void offer(SessionSender session, String frame, int burst) {
+    /** Offers a frame to one session; a notice of {@code channel} only while the session is subscribed to it. */
+    private void offer(SessionSender session, String channel, String frame, int burst) {
         try {
-            if (session.offer(frame, burst)) {
+            if (channel == null ? session.offer(frame, burst) : session.offerOnChannel(channel, frame, burst)) {
                 delivered.incrementAndGet();
             }
         } catch (RuntimeException e) {
@@ -110,6 +142,11 @@ public final class NoticeRouter {
     /** Engine messages dropped as malformed (with all their notices): too large, bad JSON, not a notice frame. */
     public long dropped() {
         return dropped.get();
+    }
+
+    /** Engine messages handed to the fan-out thread. */
+    public long fannedOut() {
+        return fanOut == null ? 0 : fanOut.handedOver();
     }
 
     /** Frames queued for local sessions. */

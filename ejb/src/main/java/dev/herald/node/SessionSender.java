@@ -124,6 +124,15 @@ public final class SessionSender {
         return Added.ADDED;
     }
 
+    /**
+     * Queues a notice of {@code channel} as {@link #offer(String, int)} does, if this session is still
+     * subscribed to it: checked under the lock that {@link #removeChannel} takes, so that nothing of a channel
+     * is queued after what answers the unsubscribe.
+     */
+    synchronized boolean offerOnChannel(String channel, String frame, int burst) {
+        return channels != null && java.util.Arrays.asList(channels).contains(channel) && offer(frame, burst);
+    }
+
     /** Forgets the subscription to {@code channel}; returns whether there was one. */
     synchronized boolean removeChannel(String channel) {
         if (channels == null || !java.util.Arrays.asList(channels).contains(channel)) {
