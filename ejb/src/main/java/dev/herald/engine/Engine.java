@@ -7,17 +7,23 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
 
 /**
- * A broker and a session registry that belong together: both in memory, or both on one Redis.
+ * A broker, a session registry and channel memberships that belong together: all in memory, or all on one Redis.
  *
  * @param broker where notices travel
  * @param registry where sessions are recorded
+ * @param members where channel memberships are recorded
  * @param description a short description for logs, without secrets
  * @param resources what {@link #close()} releases after the broker
  */
-public record Engine(Broker broker, SessionRegistry registry, String description, AutoCloseable resources)
-        implements AutoCloseable {
+public record Engine(Broker broker, SessionRegistry registry, ChannelMembers members, String description,
+        AutoCloseable resources) implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Engine.class.getName());
+
+    /** An engine whose channel memberships are in this JVM's memory (tests of the other parts). */
+    public Engine(Broker broker, SessionRegistry registry, String description, AutoCloseable resources) {
+        this(broker, registry, new MemoryChannelMembers(), description, resources);
+    }
 
     /** The single-node engine: nothing outside this JVM. */
     public static Engine memory() {
@@ -44,7 +50,7 @@ public record Engine(Broker broker, SessionRegistry registry, String description
         RedisKeys keys = new RedisKeys(prefix);
         LOG.fine(() -> "Redis pool of " + poolSize + " for " + uri.getHost() + ":" + uri.getPort());
         return new Engine(new RedisBroker(support, keys, uri, subscriberTimeoutMillis),
-                new RedisSessionRegistry(support, keys),
+                new RedisSessionRegistry(support, keys), new RedisChannelMembers(support, keys),
                 "Redis at " + uri.getHost() + ":" + (uri.getPort() < 0 ? 6379 : uri.getPort()) + " prefix " + prefix,
                 jedisPool);
     }

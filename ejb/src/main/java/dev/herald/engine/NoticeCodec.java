@@ -129,33 +129,60 @@ public final class NoticeCodec {
     }
 
     /**
-     * A request that the nodes holding {@code user}'s sessions subscribe them to {@code channel} (or unsubscribe
-     * them): version 3, {@code {"v":3,"op":"subscribe"|"unsubscribe","user":id,"channel":name}}.
+     * A version 3 control message, {@code {"v":3,"op":OP,"user":id,"channel":name}}: {@code subscribe} or
+     * {@code unsubscribe}, published to the nodes holding {@code user}'s sessions, asks them to subscribe those
+     * sessions to {@code channel} (or unsubscribe them); {@code join} or {@code leave}, published on
+     * {@code channel}, tells its subscribers that {@code user}'s first session joined it or their last left it.
      */
-    public record Control(boolean subscribe, String user, String channel) {
+    public record Control(Op op, String user, String channel) {
         public Control {
+            java.util.Objects.requireNonNull(op, "op");
             Recipient.checkId("user", user);
             Recipient.checkChannel(channel);
+        }
+
+        /** A subscribe or an unsubscribe of the user's sessions. */
+        public Control(boolean subscribe, String user, String channel) {
+            this(subscribe ? Op.SUBSCRIBE : Op.UNSUBSCRIBE, user, channel);
+        }
+
+        /** Whether this asks for a subscription (rather than its end). */
+        public boolean subscribe() {
+            return op == Op.SUBSCRIBE;
+        }
+
+        /** Whether this announces a join or a leave to the channel's subscribers. */
+        public boolean announcement() {
+            return op == Op.JOIN || op == Op.LEAVE;
+        }
+    }
+
+    /** What a control message asks or tells; its wire name is the lower-case name. */
+    public enum Op {
+        SUBSCRIBE, UNSUBSCRIBE, JOIN, LEAVE;
+
+        String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 
     private static final String CONTROL_PREFIX = "{\"v\":3,";
     private static final int MAX_CONTROL_CHARS = 1024;
 
-    /** Encodes a control request (see {@link Control}). */
+    /** Encodes a control message (see {@link Control}). */
     public String encode(Control c) {
         StringWriter out = new StringWriter(96);
         try (JsonGenerator g = generators.createGenerator(out)) {
-            g.writeStartObject().write("v", 3).write("op", c.subscribe() ? "subscribe" : "unsubscribe")
+            g.writeStartObject().write("v", 3).write("op", c.op().wire())
                     .write("user", c.user()).write("channel", c.channel()).writeEnd();
         }
         return out.toString();
     }
 
     /**
-     * The control request this message is, or {@code null} when it is not one (it is a notice message then).
+     * The control message this message is, or {@code null} when it is not one (it is a notice message then).
      *
-     * @throws InvalidNoticeException when it claims version 3 and is not a valid control request
+     * @throws InvalidNoticeException when it claims version 3 and is not a valid control message
      */
     public Control control(String message) {
         if (message == null || !message.startsWith(CONTROL_PREFIX)) {
@@ -165,11 +192,18 @@ public final class NoticeCodec {
             throw new InvalidNoticeException("control message longer than " + MAX_CONTROL_CHARS + " characters");
         }
         JsonObject o = readObject(message, "control message");
-        String op = o.get("op") instanceof JsonString s ? s.getString() : "";
-        if (!op.equals("subscribe") && !op.equals("unsubscribe")) {
-            throw new InvalidNoticeException("control message's 'op' must be subscribe or unsubscribe");
+        String wire = o.get("op") instanceof JsonString s ? s.getString() : "";
+        for (Op op : Op.values()) {
+            if (op.wire().equals(wire)) {
+                return new Control(op, requiredString(o, "user"), requiredString(o, "channel"));
+            }
         }
-        return new Control(op.equals("subscribe"), requiredString(o, "user"), requiredString(o, "channel"));
+        throw new InvalidNoticeException("control message's 'op' must be subscribe, unsubscribe, join or leave");
+    }
+
+    /** The client frame of a join or leave: {@code {"type":"join"|"leave","channel":name,"user":id}}. */
+    public String announcementFrame(Control c) {
+        return frame(c.op().wire(), "channel", c.channel(), "user", c.user());
     }
 
     /** A message decoded for delivery: who it is for, and the client frame to send them. */

@@ -10,6 +10,12 @@ package dev.herald.engine;
  * <li>{@code herald:{n:NODE}:sessions}: hash, session id -> user id
  * <li>{@code herald:{n:NODE}:alive}: string with a TTL, refreshed by the node's heartbeat
  * <li>{@code herald:nodes}: set of node ids that have registered
+ * <li>{@code herald:{c:NAME}:members}: hash, session id -> user id, the sessions subscribed to channel NAME
+ * <li>{@code herald:{c:NAME}:users}: hash, user id -> how many of their sessions are subscribed
+ * <li>{@code herald:{c:NAME}:names}: sorted set of those user ids, all of score 0, for pages in id order
+ * <li>{@code herald:{c:NAME}:left}: hash, user id -> stamp of a leave in its grace period; expires
+ * <li>{@code herald:{n:NODE}:channels}: hash, "SESSION CHANNEL" -> user id, the node's memberships
+ * <li>{@code herald:member-nodes}: set of the node ids that have recorded memberships
  * <li>channel {@code herald:node:NODE}: notices for that node's sessions
  * <li>channel {@code herald:broadcast}: notices every node handles
  * <li>channel {@code herald:{c:NAME}}: notices of channel NAME, subscribed by the nodes with a local subscriber;
@@ -34,6 +40,20 @@ public final class RedisKeys {
 
     public String nodeAlive(String nodeId) {
         return prefix + "{n:" + nodeId + "}:alive";
+    }
+
+    /** The four keys of a channel's members, in the order the membership scripts take them. */
+    public String[] channelMemberKeys(String name) {
+        String tag = prefix + "{c:" + name + "}:";
+        return new String[] {tag + "members", tag + "users", tag + "names", tag + "left"};
+    }
+
+    public String nodeChannels(String nodeId) {
+        return prefix + "{n:" + nodeId + "}:channels";
+    }
+
+    public String memberNodes() {
+        return prefix + "member-nodes";
     }
 
     public String nodes() {

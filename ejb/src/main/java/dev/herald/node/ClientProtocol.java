@@ -1,13 +1,16 @@
 package dev.herald.node;
 
 import dev.herald.ChannelAuthorizer;
+import dev.herald.ChannelPresence;
 import dev.herald.HeraldUnavailableException;
 import dev.herald.InvalidNoticeException;
+import dev.herald.Presence;
 import dev.herald.Recipient;
 import dev.herald.engine.Draft;
 import dev.herald.engine.NoticeCodec;
 import java.util.concurrent.CompletionStage;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.util.logging.Level;
@@ -18,7 +21,7 @@ import java.util.logging.Logger;
  * {@code ping} (answered with {@code pong}), {@code subscribe} and {@code unsubscribe} a channel (answered with
  * {@code subscribed} once this node delivers the channel's notices, and {@code unsubscribed}), and {@code publish}
  * on a channel (answered with {@code published} and the notice's id; the notice carries the publisher's user id
- * as {@code from}). A channel name is checked before the {@link ChannelAuthorizer} is asked. Anything else, a
+ * as {@code from}), and {@code presence} of a channel (answered with its users and counts). A channel name is checked before the {@link ChannelAuthorizer} is asked. Anything else, a
  * second {@code auth} included, and every refusal, gets an {@code error} frame, and the connection stays open.
  * Refused frames are logged in one line, at most one line per {@value LogLimit#INTERVAL_SECONDS} s. Stateless and
  * thread safe: a session's own state is its {@link SessionSender}.
@@ -37,14 +40,17 @@ final class ClientProtocol {
     private final LocalChannels channels;
     private final ChannelAuthorizer authorizer;
     private final Publisher publisher;
+    private final Presence presence;
     private final LogLimit refusals = new LogLimit(LOG, Level.INFO);
     private final LogLimit authorizerFailures = new LogLimit(LOG, Level.WARNING);
 
-    ClientProtocol(NoticeCodec codec, LocalChannels channels, ChannelAuthorizer authorizer, Publisher publisher) {
+    ClientProtocol(NoticeCodec codec, LocalChannels channels, ChannelAuthorizer authorizer, Publisher publisher,
+            Presence presence) {
         this.codec = codec;
         this.channels = channels;
         this.authorizer = authorizer;
         this.publisher = publisher;
+        this.presence = presence;
     }
 
     /**
@@ -89,6 +95,8 @@ final class ClientProtocol {
             unsubscribe(session, frame.asJsonObject());
         } else if ("publish".equals(type)) {
             publish(session, frame.asJsonObject());
+        } else if ("presence".equals(type)) {
+            presence(session, frame.asJsonObject());
         } else if ("auth".equals(type)) {
             refuse(session, "bad_frame", "this connection is already authenticated; to change user or token, reconnect");
         } else {
@@ -106,7 +114,13 @@ final class ClientProtocol {
 
     /** Subscribes {@code session} to a valid {@code channel} without asking the authorizer, and answers it. */
     void subscribeOnServer(SessionSender session, String channel) {
-        CompletionStage<Void> delivered = channels.join(session, channel);
+        CompletionStage<Void> delivered;
+        try {
+            delivered = channels.join(session, channel);
+        } catch (HeraldUnavailableException e) {
+            refuse(session, "unavailable", channel, "could not subscribe now: try again");
+            return;
+        }
         if (delivered == null) {
             refuse(session, "limit", channel, session.isClosed() ? "the session is closed"
                     : "a session may be subscribed to at most herald.session.max-channels channels");
@@ -157,6 +171,37 @@ final class ClientProtocol {
             return;
         }
         session.reply(codec.frame("published", "channel", channel, "id", id));
+    }
+
+    /**
+     * Answers {@code {"type":"presence","channel":c}} (and {@code "after":user} for the next page) with
+     * {@code {"type":"presence","channel":c,"users":[...],"userCount":N,"sessions":M}}, plus {@code "next":user}
+     * when more users follow.
+     */
+    private void presence(SessionSender session, JsonObject frame) {
+        String channel = channelOf(session, frame, ChannelAuthorizer.Action.PRESENCE);
+        if (channel == null) {
+            return;
+        }
+        JsonValue after = frame.get("after");
+        if (after != null && !(after instanceof JsonString)) {
+            refuse(session, "bad_frame", channel, "'after' must be a user id");
+            return;
+        }
+        ChannelPresence found;
+        try {
+            found = presence.channel(channel, after == null ? null : ((JsonString) after).getString());
+        } catch (HeraldUnavailableException e) {
+            refuse(session, "unavailable", channel, "could not read presence now: try again");
+            return;
+        }
+        JsonObjectBuilder answer = codec.json().createObjectBuilder().add("type", "presence").add("channel", channel)
+                .add("users", codec.json().createArrayBuilder(found.users())).add("userCount", found.userCount())
+                .add("sessions", found.sessions());
+        if (found.next() != null) {
+            answer.add("next", found.next());
+        }
+        session.reply(codec.json(answer.build()));
     }
 
     /** The frame's valid channel name, or {@code null} once a {@code bad_channel} error was sent. */

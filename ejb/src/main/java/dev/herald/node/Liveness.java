@@ -11,8 +11,8 @@ import java.util.logging.Logger;
 /**
  * This node's standing in the cluster, kept up on every heartbeat: refreshes its liveness; registers all its
  * sessions again when the registry had lost the node (Redis came back empty), until that succeeds; every
- * {@value #RECONCILE_EVERY_BEATS} beats drops registry entries of sessions it no longer holds (an unregister
- * lost in a Redis blip); purges the sessions of dead nodes; and checks the engine subscription. A failure is
+ * {@value #RECONCILE_EVERY_BEATS} beats drops registry entries and channel memberships of sessions it no longer
+ * holds (an unregister lost in a Redis blip); purges the sessions and memberships of dead nodes; and checks the engine subscription. A failure is
  * logged once per outage and retried on the next beat. Beats run one at a time.
  */
 final class Liveness {
@@ -25,6 +25,7 @@ final class Liveness {
     private final String nodeId;
     private final int ttlMillis;
     private final SessionRegistry registry;
+    private final Memberships memberships;
     private final Broker broker;
     private final Hub hub;
     private final BooleanSupplier running;
@@ -33,10 +34,12 @@ final class Liveness {
     private boolean mustRegisterAgain;
     private int beats;
 
-    Liveness(String nodeId, int ttlMillis, SessionRegistry registry, Broker broker, Hub hub, BooleanSupplier running) {
+    Liveness(String nodeId, int ttlMillis, SessionRegistry registry, Memberships memberships, Broker broker, Hub hub,
+            BooleanSupplier running) {
         this.nodeId = nodeId;
         this.ttlMillis = ttlMillis;
         this.registry = registry;
+        this.memberships = memberships;
         this.broker = broker;
         this.hub = hub;
         this.running = running;
@@ -69,6 +72,7 @@ final class Liveness {
                     sessions.put(s.id(), s.user());
                 }
                 registry.registerAll(nodeId, sessions);
+                memberships.restore(hub.all());
                 mustRegisterAgain = false;
                 known = true;
             }
@@ -79,6 +83,7 @@ final class Liveness {
             if (!purged.isEmpty()) {
                 LOG.info(() -> "Purged the sessions of dead node(s) " + purged);
             }
+            memberships.purgeDeadNodes(registry::liveNodes);
             broker.keepAlive();
             outage.recovered();
         } catch (RuntimeException e) {
@@ -100,6 +105,10 @@ final class Liveness {
         if (!stale.isEmpty()) {
             registry.unregisterAll(nodeId, stale);
             LOG.info(() -> "Removed " + stale.size() + " stale registry entries of node " + nodeId);
+        }
+        int memberships = this.memberships.reconcile(hub);
+        if (memberships > 0) {
+            LOG.info(() -> "Removed " + memberships + " stale channel memberships of node " + nodeId);
         }
     }
 }

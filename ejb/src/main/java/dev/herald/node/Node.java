@@ -64,6 +64,8 @@ public final class Node implements AutoCloseable {
     private final FanOut fanOut;
     private final NoticeRouter router;
     private final LocalChannels channels;
+    private final Memberships memberships;
+    private final NodePresence presence;
     private final ClientProtocol protocol;
     private final AuthWaits authWaits;
     private final PingRound pings;
@@ -117,12 +119,18 @@ public final class Node implements AutoCloseable {
         this.codec = new NoticeCodec(JsonProvider.provider(), config.maxNoticeBytes());
         this.fanOut = new FanOut(config.fanoutInlineMax(), threads);
         this.router = new NoticeRouter(codec, hub, control -> later(() -> onControl(control)), fanOut);
-        this.channels = new LocalChannels(hub, broker, config.sessionMaxChannels());
+        this.memberships = new Memberships(id, engine.members(), broker, codec,
+                Memberships.announcing(authorizer, config.joinLeavePrefixes()), config.leaveGraceMillis(),
+                config.presenceMaxUsers(), scheduler);
+        this.presence = new NodePresence(registry, engine.members(), config.presenceMaxUsers());
+        this.channels = new LocalChannels(hub, broker, memberships, config.sessionMaxChannels());
         this.protocol = new ClientProtocol(codec, channels,
-                authorizer != null ? authorizer : new OpenChannels(config.openChannelPrefixes()), this::publish);
+                authorizer != null ? authorizer : new OpenChannels(config.openChannelPrefixes()), this::publish,
+                presence);
         this.authWaits = new AuthWaits(config.authTimeoutMillis(), closing);
         this.pings = new PingRound(config, hub, this::disconnect);
-        this.liveness = new Liveness(id, config.nodeTtlMillis(), registry, broker, hub, () -> stopped.getCount() > 0);
+        this.liveness = new Liveness(id, config.nodeTtlMillis(), registry, memberships, broker, hub,
+                () -> stopped.getCount() > 0);
         this.threads = threads;
         this.scheduler = scheduler;
         this.closer = closer;
@@ -174,6 +182,11 @@ public final class Node implements AutoCloseable {
 
     public SessionRegistry registry() {
         return registry;
+    }
+
+    /** Who is connected and subscribed to what, across the cluster. */
+    public dev.herald.Presence presence() {
+        return presence;
     }
 
     /**

@@ -59,11 +59,15 @@ public final class NoticeRouter {
         List<NoticeCodec.Routed> notices;
         try {
             NoticeCodec.Control control = codec.control(message);
-            if (control != null) {
+            if (control == null) {
+                notices = codec.route(message);
+            } else if (control.announcement()) {
+                notices = List.of(new NoticeCodec.Routed(Recipient.channel(control.channel()),
+                        codec.announcementFrame(control)));
+            } else {
                 controls.accept(control);
                 return;
             }
-            notices = codec.route(message);
         } catch (RuntimeException e) {
             long n = dropped.incrementAndGet();
             String reason = e instanceof InvalidNoticeException ? e.getMessage() : "unreadable: " + e;

@@ -324,6 +324,10 @@ class NoticeCodecTest {
     void encodesAndReadsAControlRequestAndTellsItFromANoticeMessage() {
         NoticeCodec.Control c = new NoticeCodec.Control(true, "al\"ice", "room:x");
         assertEquals(c, codec.control(codec.encode(c)));
+        NoticeCodec.Control join = new NoticeCodec.Control(NoticeCodec.Op.JOIN, "bob", "room:x");
+        assertEquals(join, codec.control(codec.encode(join)));
+        assertTrue(join.announcement());
+        assertEquals("{\"type\":\"join\",\"channel\":\"room:x\",\"user\":\"bob\"}", codec.announcementFrame(join));
         assertEquals(null, codec.control(codec.encode(new Envelope("i", 1L, Recipient.all(), "e", JsonValue.NULL))));
         for (String bad : List.of("{\"v\":3,\"op\":\"delete\",\"user\":\"a\",\"channel\":\"room:x\"}",
                 "{\"v\":3,\"op\":\"subscribe\",\"user\":\"\",\"channel\":\"room:x\"}",

@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.ChannelPresence;
 import dev.herald.Notice;
+import dev.herald.Presence;
 import dev.herald.Recipient;
+import dev.herald.UserPresence;
 import dev.herald.engine.Engine;
 import dev.herald.testing.FakeTransport;
 import jakarta.json.Json;
@@ -17,6 +20,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
@@ -31,6 +36,7 @@ abstract class NodeContract {
 
     static final int HEARTBEAT = 50;
     static final int TTL = 300;
+    static final int GRACE = 400;
 
     private final List<ScheduledExecutorService> pools = new ArrayList<>();
     private final List<Node> nodes = new ArrayList<>();
@@ -59,6 +65,8 @@ abstract class NodeContract {
         settings.put("herald.node.ttl", String.valueOf(TTL));
         settings.put("herald.session.queue-limit", "100");
         settings.put("herald.channels.open", "room:");
+        settings.put("herald.channels.join-leave", "room:jl-");
+        settings.put("herald.channels.leave-grace", String.valueOf(GRACE));
         HeraldConfig config = HeraldConfig.from(settings::get);
         ScheduledExecutorService pool = Executors.newScheduledThreadPool(2);
         pools.add(pool);
@@ -411,5 +419,112 @@ abstract class NodeContract {
         assertEquals(List.of("ops.alert", "after-ops"), events(alice1));
         assertEquals(List.of("ops.alert", "after-ops"), events(alice2));
         assertEquals(List.of("after-ops"), events(bob));
+    }
+
+    // Presence: exact on every node as soon as the client read the frame that answers it.
+
+    static long typed(FakeTransport t, String type, String channel, String user) {
+        return t.frames().stream().filter(f -> type.equals(f.getString("type", null))
+                && channel.equals(f.getString("channel", null)) && user.equals(f.getString("user", null))).count();
+    }
+
+    @Test
+    void presenceOnAnyNodeIsRightOnceTheClientReadSubscribedOrUnsubscribedAndAfterAClose() {
+        FakeTransport alice1 = new FakeTransport();
+        FakeTransport alice2 = new FakeTransport();
+        FakeTransport bob = new FakeTransport();
+        SessionSender a1 = a.connect("alice", alice1);
+        SessionSender a2 = b.connect("alice", alice2);
+        SessionSender b1 = b.connect("bob", bob);
+        assertEquals(2, a.presence().user("alice").sessions().size(), "registered before welcome");
+        assertEquals(Set.of(a.id(), b.id()), a.presence().user("alice").sessions().stream()
+                .map(UserPresence.Session::node).collect(Collectors.toSet()));
+        assertFalse(a.presence().user("nobody").online());
+
+        subscribe(a, a1, alice1, "room:p");
+        assertEquals(new ChannelPresence("room:p", List.of("alice"), 1, 1, null), b.presence().channel("room:p"));
+        subscribe(b, a2, alice2, "room:p");
+        subscribe(b, b1, bob, "room:p");
+        assertEquals(new ChannelPresence("room:p", List.of("alice", "bob"), 2, 3, null), a.presence().channel("room:p"));
+
+        b.receive(b1, "{\"type\":\"unsubscribe\",\"channel\":\"room:p\"}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> framesOf(bob, "unsubscribed", "room:p") == 1);
+        assertEquals(new ChannelPresence("room:p", List.of("alice"), 1, 2, null), a.presence().channel("room:p"));
+
+        a.disconnect(a1);
+        assertEquals(new ChannelPresence("room:p", List.of("alice"), 1, 1, null), b.presence().channel("room:p"));
+        assertEquals(1, b.presence().user("alice").sessions().size());
+        assertEquals(new Presence.Totals(2, 2), a.presence().totals());
+    }
+
+    @Test
+    void aClientAsksForPresenceWhereAllowedAndIsRefusedElsewhere() {
+        FakeTransport alice = new FakeTransport();
+        SessionSender s = a.connect("alice", alice);
+        subscribe(a, s, alice, "room:ask");
+        a.receive(s, "{\"type\":\"presence\",\"channel\":\"room:ask\"}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> framesOf(alice, "presence", "room:ask") == 1);
+        JsonObject answer = alice.frames().stream().filter(f -> "presence".equals(f.getString("type"))).findFirst()
+                .orElseThrow();
+        assertEquals(List.of("alice"), answer.getJsonArray("users").getValuesAs(jakarta.json.JsonString.class)
+                .stream().map(jakarta.json.JsonString::getString).toList());
+        assertEquals(1, answer.getInt("sessions"));
+        assertEquals(1, answer.getInt("userCount"));
+        a.receive(s, "{\"type\":\"presence\",\"channel\":\"secret:x\"}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> alice.frames().stream().anyMatch(f ->
+                "error".equals(f.getString("type")) && "forbidden".equals(f.getString("code"))
+                        && "secret:x".equals(f.getString("channel", null))));
+    }
+
+    @Test
+    void subscribersOnEveryNodeAreToldOfAUsersFirstJoinAndLastLeaveAfterTheGrace() {
+        FakeTransport watcher = new FakeTransport();
+        FakeTransport alice1 = new FakeTransport();
+        FakeTransport alice2 = new FakeTransport();
+        subscribe(b, b.connect("watcher", watcher), watcher, "room:jl-1");
+        SessionSender s1 = a.connect("alice", alice1);
+        SessionSender s2 = a.connect("alice", alice2);
+        subscribe(a, s1, alice1, "room:jl-1");
+        await().atMost(Duration.ofSeconds(5)).until(() -> typed(watcher, "join", "room:jl-1", "alice") == 1);
+        subscribe(a, s2, alice2, "room:jl-1"); // her second session: no second join
+        a.receive(s1, "{\"type\":\"unsubscribe\",\"channel\":\"room:jl-1\"}"); // one left: no leave
+        a.disconnect(s2); // her last: a leave, after the grace
+        long left = System.nanoTime();
+        await().atMost(Duration.ofSeconds(5)).until(() -> typed(watcher, "leave", "room:jl-1", "alice") == 1);
+        assertTrue(System.nanoTime() - left >= (GRACE - 50) * 1_000_000L, "the leave waited for the grace");
+        barrier("settled", watcher);
+        assertEquals(1, typed(watcher, "join", "room:jl-1", "alice"));
+        assertEquals(1, typed(watcher, "leave", "room:jl-1", "alice"));
+        assertEquals(0, typed(watcher, "join", "room:p-none", "alice"));
+    }
+
+    @Test
+    void aUserBackWithinTheGraceOnAnotherNodeShowsNeitherLeaveNorJoin() {
+        FakeTransport watcher = new FakeTransport();
+        FakeTransport before = new FakeTransport();
+        FakeTransport after = new FakeTransport();
+        subscribe(a, a.connect("watcher", watcher), watcher, "room:jl-2");
+        SessionSender s = a.connect("alice", before);
+        subscribe(a, s, before, "room:jl-2");
+        await().atMost(Duration.ofSeconds(5)).until(() -> typed(watcher, "join", "room:jl-2", "alice") == 1);
+        a.disconnect(s); // a page reload: she comes back on the other node
+        subscribe(b, b.connect("alice", after), after, "room:jl-2");
+        await("no leave and no second join").during(Duration.ofMillis(GRACE + 300)).atMost(Duration.ofSeconds(5))
+                .until(() -> typed(watcher, "leave", "room:jl-2", "alice") == 0
+                        && typed(watcher, "join", "room:jl-2", "alice") == 1);
+    }
+
+    @Test
+    void aDeadNodesMembersLeaveItsChannelsWithinTtlPlusHeartbeatAndTheLeaveIsAnnounced() {
+        FakeTransport watcher = new FakeTransport();
+        FakeTransport bob = new FakeTransport();
+        subscribe(a, a.connect("watcher", watcher), watcher, "room:jl-3");
+        subscribe(b, b.connect("bob", bob), bob, "room:jl-3");
+        assertEquals(2, a.presence().channel("room:jl-3").userCount());
+        b.haltAsIfKilled();
+        await().atMost(Duration.ofMillis(TTL + HEARTBEAT + 5000))
+                .until(() -> a.presence().channel("room:jl-3").users().equals(List.of("watcher")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> typed(watcher, "leave", "room:jl-3", "bob") == 1);
+        assertEquals(1, a.presence().channel("room:jl-3").sessions());
     }
 }
