@@ -78,6 +78,14 @@ public interface ChannelMembers {
     Leave leave(Member member, long nowMillis, int graceMillis);
 
     /**
+     * Removes every one of {@code members} as {@link #leave} does, in one round trip (a session that closes).
+     *
+     * @param graceMillis each member's grace, in the same order
+     * @return each member's leave, in the same order
+     */
+    List<Leave> leaveAll(List<Member> members, long nowMillis, List<Integer> graceMillis);
+
+    /**
      * Whether the leave that returned {@code stamp} still stands once its grace is over (the user did not come
      * back); answers {@code true} once only.
      */

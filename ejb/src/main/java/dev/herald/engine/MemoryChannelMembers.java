@@ -72,6 +72,15 @@ public final class MemoryChannelMembers implements ChannelMembers {
     }
 
     @Override
+    public synchronized List<Leave> leaveAll(List<Member> members, long nowMillis, List<Integer> graceMillis) {
+        List<Leave> leaves = new ArrayList<>(members.size());
+        for (int i = 0; i < members.size(); i++) {
+            leaves.add(leave(members.get(i), nowMillis, graceMillis.get(i)));
+        }
+        return leaves;
+    }
+
+    @Override
     public synchronized boolean confirmLeave(String channel, String user, String stamp) {
         Channel c = channels.get(channel);
         if (c == null || c.users.containsKey(user) || !stamp.equals(c.left.get(user))) {

@@ -91,13 +91,28 @@ public final class RedisChannelMembers implements ChannelMembers {
 
     @Override
     public Leave leave(Member m, long nowMillis, int graceMillis) {
-        String stamp = nowMillis + "/" + m.session();
-        return redis.call("remove a channel membership", jedis -> {
+        return leaveAll(List.of(m), nowMillis, List.of(graceMillis)).get(0);
+    }
+
+    @Override
+    public List<Leave> leaveAll(List<Member> members, long nowMillis, List<Integer> graceMillis) {
+        if (members.isEmpty()) {
+            return List.of();
+        }
+        return redis.call("remove channel memberships", jedis -> {
             Pipeline p = jedis.pipelined();
-            p.hdel(keys.nodeChannels(m.node()), field(m));
-            Response<Object> result = leave(p, m, stamp, graceMillis);
+            List<Response<Object>> results = new ArrayList<>(members.size());
+            for (int i = 0; i < members.size(); i++) {
+                Member m = members.get(i);
+                p.hdel(keys.nodeChannels(m.node()), field(m));
+                results.add(leave(p, m, nowMillis + "/" + m.session(), graceMillis.get(i)));
+            }
             p.sync();
-            return leaveOf(result, stamp, graceMillis);
+            List<Leave> leaves = new ArrayList<>(members.size());
+            for (int i = 0; i < members.size(); i++) {
+                leaves.add(leaveOf(results.get(i), nowMillis + "/" + members.get(i).session(), graceMillis.get(i)));
+            }
+            return leaves;
         });
     }
 

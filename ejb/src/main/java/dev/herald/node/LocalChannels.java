@@ -110,9 +110,7 @@ final class LocalChannels {
                     }
                 }
             }
-            for (String channel : left) {
-                presence.leave(session, channel);
-            }
+            presence.leaveAll(session, left);
         }
     }
 }

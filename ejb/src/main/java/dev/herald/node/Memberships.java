@@ -86,25 +86,48 @@ final class Memberships {
 
     /** Forgets that {@code session} is subscribed to {@code channel}; announces its user's leave if it was the last. */
     void leave(SessionSender session, String channel) {
-        boolean announced = safely(announces, channel);
-        int grace = announced ? graceMillis : 0;
-        ChannelMembers.Leave leave;
+        leaveAll(session, List.of(channel));
+    }
+
+    /**
+     * Forgets that {@code session} is subscribed to each of {@code channels}, in one round trip; announces its
+     * user's leave of each channel where it was their last session.
+     */
+    void leaveAll(SessionSender session, List<String> channels) {
+        if (channels.isEmpty()) {
+            return;
+        }
+        List<Member> gone = new ArrayList<>(channels.size());
+        List<Integer> graces = new ArrayList<>(channels.size());
+        List<Boolean> announced = new ArrayList<>(channels.size());
+        for (String channel : channels) {
+            boolean announces = safely(this.announces, channel);
+            gone.add(member(session, channel));
+            graces.add(announces ? graceMillis : 0);
+            announced.add(announces);
+        }
+        List<ChannelMembers.Leave> leaves;
         try {
-            leave = members.leave(member(session, channel), System.currentTimeMillis(), grace);
+            leaves = members.leaveAll(gone, System.currentTimeMillis(), graces);
         } catch (HeraldUnavailableException e) {
-            // The entry goes with the next reconcile, once Redis answers.
-            failures.log(() -> "Could not record that " + session.id() + " left " + channel + ": " + e.getMessage());
+            // The entries go with the next reconcile, once Redis answers.
+            failures.log(() -> "Could not record that " + session.id() + " left " + channels + ": " + e.getMessage());
             return;
         }
-        if (!announced || !leave.last() || leave.users() >= maxUsers) {
+        for (int i = 0; i < leaves.size(); i++) {
+            ChannelMembers.Leave leave = leaves.get(i);
+            if (announced.get(i) && leave.last() && leave.users() < maxUsers) {
+                afterGrace(session.user(), channels.get(i), leave.stamp(), graces.get(i));
+            }
+        }
+    }
+
+    /** Announces a leave now, or once its grace is over if the user did not come back. */
+    private void afterGrace(String user, String channel, String stamp, int grace) {
+        if (stamp == null) {
+            announce(NoticeCodec.Op.LEAVE, user, channel);
             return;
         }
-        if (leave.stamp() == null) {
-            announce(NoticeCodec.Op.LEAVE, session.user(), channel);
-            return;
-        }
-        String user = session.user();
-        String stamp = leave.stamp();
         try {
             scheduler.schedule(() -> confirm(channel, user, stamp), grace, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {

@@ -125,4 +125,20 @@ abstract class ChannelMembersContract {
         assertEquals(Set.of(m("n1", "room:a", "alice", "n1.1"), m("n1", "room:a", "bob", "n1.2")),
                 Set.copyOf(c.membersOn("n1")));
     }
+
+    @Test
+    void aClosingSessionLeavesAllItsChannelsAtOnce() {
+        ChannelMembers c = members();
+        for (String channel : List.of("room:a", "room:b", "room:c")) {
+            c.join(m("n1", channel, "alice", "n1.1"), 0, 0);
+        }
+        c.join(m("n2", "room:b", "alice", "n2.1"), 0, 0);
+        List<ChannelMembers.Leave> leaves = c.leaveAll(List.of(m("n1", "room:a", "alice", "n1.1"),
+                m("n1", "room:b", "alice", "n1.1"), m("n1", "room:c", "alice", "n1.1")), 1000, List.of(0, 0, 500));
+        assertEquals(List.of(true, false, true), leaves.stream().map(ChannelMembers.Leave::last).toList());
+        assertNull(leaves.get(0).stamp(), "no grace, no stamp");
+        assertTrue(c.confirmLeave("room:c", "alice", leaves.get(2).stamp()));
+        assertEquals(List.of(), c.membersOn("n1"));
+        assertEquals(1, c.read("room:b", null, 10).sessions());
+    }
 }

@@ -8,6 +8,7 @@ import dev.herald.testing.RedisServer;
 import dev.herald.web.TokenVerifier;
 import jakarta.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,13 +30,15 @@ import redis.clients.jedis.args.ClientPauseMode;
  * all started here on free loopback ports: notices cross nodes and reach only where they should; a foreign
  * message on Redis, however built, reaches no client and closes no session; a burst a reading client takes in
  * time closes nothing; a client that closes while it registers ends unregistered; the subscription survives a
- * Redis restart; and a node killed with SIGKILL has its sessions purged.
+ * Redis restart; presence is right on both nodes and joins and leaves reach both; and a node killed with SIGKILL
+ * has its sessions and channel memberships purged, its users' leaves announced.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
 
     static final int HEARTBEAT = 500;
     static final int TTL = 3000;
+    static final int GRACE = 1000;
     static final String SECRET = System.getProperty("it.jwt.secret");
     static final String KEY = System.getProperty("it.api.key");
 
@@ -50,10 +53,13 @@ class ClusterIT {
     @BeforeAll
     static void startCluster() {
         redis = RedisServer.start();
-        Map<String, String> settings = Map.of("herald.redis.url", redis.url(), "herald.jwt.secret", SECRET,
-                "herald.api.key", KEY, "herald.node.heartbeat", String.valueOf(HEARTBEAT),
-                "herald.node.ttl", String.valueOf(TTL), "herald.redis.timeout", "1000",
-                "herald.notice.max-bytes", "100000", "herald.ws.auth-timeout", "3000", "herald.channels.open", "room:");
+        Map<String, String> settings = Map.ofEntries(Map.entry("herald.redis.url", redis.url()),
+                Map.entry("herald.jwt.secret", SECRET), Map.entry("herald.api.key", KEY),
+                Map.entry("herald.node.heartbeat", String.valueOf(HEARTBEAT)),
+                Map.entry("herald.node.ttl", String.valueOf(TTL)), Map.entry("herald.redis.timeout", "1000"),
+                Map.entry("herald.notice.max-bytes", "100000"), Map.entry("herald.ws.auth-timeout", "3000"),
+                Map.entry("herald.channels.open", "room:"), Map.entry("herald.channels.join-leave", "room:jl-"),
+                Map.entry("herald.channels.leave-grace", String.valueOf(GRACE)));
         a = ServerNode.start("node-a", settings);
         b = ServerNode.start("node-b", settings);
         a.awaitUp();
@@ -454,6 +460,87 @@ class ClusterIT {
         assertEquals(401, Http.post(a.uri("/herald/api/subscriptions"), "wrong-key-wrong-key", body).statusCode());
     }
 
+    /** {@code GET /herald/api/presence?...} on {@code node}, with the key; the JSON answer. */
+    static JsonObject presence(ServerNode node, String query) {
+        HttpResponse<String> r = Http.send(node.uri("/herald/api/presence?" + query), "GET", KEY, null, null);
+        assertEquals(200, r.statusCode(), r.body());
+        return jakarta.json.Json.createReader(new java.io.StringReader(r.body())).readObject();
+    }
+
+    static List<String> users(JsonObject channelPresence) {
+        return channelPresence.getJsonArray("users").getValuesAs(jakarta.json.JsonString.class).stream()
+                .map(jakarta.json.JsonString::getString).toList();
+    }
+
+    static long announced(WsClient client, String type, String channel, String user) {
+        return client.ofType(type).stream().filter(f -> channel.equals(f.getString("channel"))
+                && user.equals(f.getString("user"))).count();
+    }
+
+    @Test
+    @Order(17)
+    void presenceReadOnEitherNodeIsRightOnceTheClientReadItsFrameAndWithinASecondOfAClose() {
+        WsClient kim = connect(a, "kim");
+        WsClient kimToo = connect(b, "kim");
+        WsClient lee = connect(b, "lee");
+        JsonObject user = presence(b, "user=kim");
+        assertTrue(user.getBoolean("online"));
+        assertEquals(2, user.getJsonArray("sessions").size());
+        assertEquals(jakarta.json.Json.createObjectBuilder().add("user", "nobody").add("online", false)
+                .add("sessions", jakarta.json.Json.createArrayBuilder()).build(), presence(a, "user=nobody"));
+
+        subscribe(kim, "room:who/1");
+        JsonObject one = presence(b, "channel=" + java.net.URLEncoder.encode("room:who/1", StandardCharsets.UTF_8));
+        assertEquals(List.of("kim"), users(one));
+        assertEquals(1, one.getInt("sessions"));
+        subscribe(kimToo, "room:who/1");
+        subscribe(lee, "room:who/1");
+        JsonObject three = presence(a, "channel=room%3Awho%2F1");
+        assertEquals(List.of("kim", "lee"), users(three));
+        assertEquals(2, three.getInt("userCount"));
+        assertEquals(3, three.getInt("sessions"));
+
+        lee.send("{\"type\":\"presence\",\"channel\":\"room:who/1\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !lee.ofType("presence").isEmpty());
+        assertEquals(3, lee.ofType("presence").get(0).getInt("sessions"));
+
+        kim.close();
+        long closedAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                .until(() -> presence(b, "channel=room%3Awho%2F1").getInt("sessions") == 2);
+        long after = (System.nanoTime() - closedAt) / 1_000_000;
+        assertTrue(after <= 1000, "presence right " + after + " ms after the close");
+        assertEquals(1, presence(b, "user=kim").getJsonArray("sessions").size());
+
+        assertEquals(401, Http.send(a.uri("/herald/api/presence?user=kim"), "GET", null, null, null).statusCode());
+        assertEquals(401, Http.send(a.uri("/herald/api/presence?user=kim"), "GET", "wrong-key-wrong-key", null, null)
+                .statusCode());
+        assertEquals(400, Http.send(a.uri("/herald/api/presence?channel=a%20b"), "GET", KEY, null, null).statusCode());
+    }
+
+    @Test
+    @Order(18)
+    void joinAndLeaveReachTheSubscribersOfBothNodesAndAReloadWithinTheGraceShowsNeither() {
+        WsClient mia = connect(a, "mia");
+        WsClient ned = connect(b, "ned");
+        subscribe(mia, "room:jl-x");
+        subscribe(ned, "room:jl-x");
+        await().atMost(Duration.ofSeconds(10)).until(() -> announced(mia, "join", "room:jl-x", "ned") == 1);
+        ned.close();
+        WsClient nedAgain = connect(a, "ned"); // a page reload that lands on the other node
+        subscribe(nedAgain, "room:jl-x");
+        WsClient olga = connect(b, "olga");
+        subscribe(olga, "room:jl-x");
+        await().atMost(Duration.ofSeconds(10)).until(() -> announced(mia, "join", "room:jl-x", "olga") == 1);
+        olga.close();
+        long closedAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(10)).until(() -> announced(mia, "leave", "room:jl-x", "olga") == 1);
+        assertTrue((System.nanoTime() - closedAt) / 1_000_000 >= GRACE - 100, "the leave waited for the grace");
+        assertEquals(1, announced(nedAgain, "leave", "room:jl-x", "olga"), "across nodes too");
+        assertEquals(0, announced(mia, "leave", "room:jl-x", "ned"), "the reload showed no leave");
+        assertEquals(1, announced(mia, "join", "room:jl-x", "ned"), "nor a second join");
+    }
+
     @Test
     @Order(20)
     void afterARedisRestartTheSubscriptionComesBackAndLaterNoticesArrive() {
@@ -475,10 +562,13 @@ class ClusterIT {
 
     @Test
     @Order(21)
-    void aNodeKilledWithSigkillHasItsSessionsPurgedWithinTtlPlusHeartbeat() {
+    void aNodeKilledWithSigkillHasItsSessionsAndMembershipsPurgedWithinTtlPlusHeartbeat() {
         WsClient ivanA = connect(a, "ivan");
         connect(b, "ivan");
-        connect(b, "judy");
+        WsClient judy = connect(b, "judy");
+        subscribe(ivanA, "room:jl-kill");
+        subscribe(judy, "room:jl-kill");
+        assertEquals(List.of("ivan", "judy"), users(presence(a, "channel=room%3Ajl-kill")));
         try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
             await().atMost(Duration.ofSeconds(10)).until(() -> jedis.hlen("herald:{u:ivan}:sessions") == 2);
             assertEquals(1, jedis.hlen("herald:{u:judy}:sessions"));
@@ -490,6 +580,11 @@ class ClusterIT {
             long purgedAfter = (System.nanoTime() - killedAt) / 1_000_000;
             assertTrue(purgedAfter <= TTL + HEARTBEAT + 1500, "purged after " + purgedAfter + " ms");
             assertEquals(1, jedis.hlen("herald:{u:ivan}:sessions"), "ivan's session on node a stays");
+            await().atMost(Duration.ofMillis(TTL + HEARTBEAT + 5000)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> users(presence(a, "channel=room%3Ajl-kill")).equals(List.of("ivan")));
+            long goneAfter = (System.nanoTime() - killedAt) / 1_000_000;
+            assertTrue(goneAfter <= TTL + HEARTBEAT + 1500, "out of the channel after " + goneAfter + " ms");
+            await().atMost(Duration.ofSeconds(5)).until(() -> announced(ivanA, "leave", "room:jl-kill", "judy") == 1);
         }
         publish(a, toUser("ivan", "still.here"));
         ivanA.awaitEvent("still.here");
