@@ -637,13 +637,15 @@ public final class NoticeCodec {
         return input.readObject(text, what);
     }
 
-    /** Builds a small frame {@code {"type":type, key:value, ...}} from string pairs. */
+    /** Builds a small frame {@code {"type":type, key:value, ...}} from string pairs; a pair whose value is {@code null} is left out. */
     public String frame(String type, String... keyValues) {
         StringWriter out = new StringWriter(64);
         try (JsonGenerator g = generators.createGenerator(out)) {
             g.writeStartObject().write("type", type);
             for (int i = 0; i + 1 < keyValues.length; i += 2) {
-                g.write(keyValues[i], keyValues[i + 1]);
+                if (keyValues[i + 1] != null) {
+                    g.write(keyValues[i], keyValues[i + 1]);
+                }
             }
             g.writeEnd();
         }

@@ -21,7 +21,9 @@ import java.util.logging.Logger;
  * {@code ping} (answered with {@code pong}), {@code subscribe} and {@code unsubscribe} a channel (answered with
  * {@code subscribed} once this node delivers the channel's notices, and {@code unsubscribed}), and {@code publish}
  * on a channel (answered with {@code published} and the notice's id; the notice carries the publisher's user id
- * as {@code from}), and {@code presence} of a channel (answered with its users and counts). A channel name is checked before the {@link ChannelAuthorizer} is asked. Anything else, a
+ * as {@code from}), and {@code presence} of a channel (answered with its users and counts). A frame may carry a
+ * {@code ref}, which every answer to it carries back, so that a client can match answers that come out of order
+ * (a {@code subscribed} waits for the engine, a {@code published} does not). A channel name is checked before the {@link ChannelAuthorizer} is asked. Anything else, a
  * second {@code auth} included, and every refusal, gets an {@code error} frame, and the connection stays open.
  * Refused frames are logged in one line, at most one line per {@value LogLimit#INTERVAL_SECONDS} s. Stateless and
  * thread safe: a session's own state is its {@link SessionSender}.
@@ -74,86 +76,113 @@ final class ClientProtocol {
         return token.getString();
     }
 
+    /** The most characters of a {@code ref}, which a client may put in any frame to match its answer. */
+    static final int MAX_REF_LENGTH = 64;
+
+    /**
+     * One client frame being answered: its session, and the {@code ref} the client gave it, which every answer
+     * to it carries back ({@code null}: none).
+     */
+    private record Asked(SessionSender session, JsonObject frame, String ref) {
+    }
+
     /** Handles one text frame from an authenticated client. */
     void receive(SessionSender session, String text) {
         session.heard();
-        JsonValue frame;
+        JsonValue value;
         try {
-            frame = codec.read(text, "frame");
+            value = codec.read(text, "frame");
         } catch (InvalidNoticeException e) {
-            refuse(session, "bad_frame", e.getMessage());
+            refuse(new Asked(session, null, null), "bad_frame", null, e.getMessage());
             return;
         }
-        String type = typeOf(frame);
+        String type = typeOf(value);
         if (type == null) {
-            refuse(session, "bad_frame", "a frame must be a JSON object with a string 'type'");
-        } else if ("ping".equals(type)) {
-            session.pong();
-        } else if ("subscribe".equals(type)) {
-            subscribe(session, frame.asJsonObject());
-        } else if ("unsubscribe".equals(type)) {
-            unsubscribe(session, frame.asJsonObject());
-        } else if ("publish".equals(type)) {
-            publish(session, frame.asJsonObject());
-        } else if ("presence".equals(type)) {
-            presence(session, frame.asJsonObject());
-        } else if ("auth".equals(type)) {
-            refuse(session, "bad_frame", "this connection is already authenticated; to change user or token, reconnect");
-        } else {
-            refuse(session, "unknown_type", "unknown frame type '" + LogLimit.printable(type, 40) + "'");
+            refuse(new Asked(session, null, null), "bad_frame", null, "a frame must be a JSON object with a string 'type'");
+            return;
+        }
+        JsonObject frame = value.asJsonObject();
+        JsonValue ref = frame.get("ref");
+        if (ref != null && !(ref instanceof JsonString r && validRef(r.getString()))) {
+            refuse(new Asked(session, frame, null), "bad_frame", null,
+                    "'ref' must be a string of 1 to " + MAX_REF_LENGTH + " characters, none a control character");
+            return;
+        }
+        Asked asked = new Asked(session, frame, ref == null ? null : ((JsonString) ref).getString());
+        switch (type) {
+            case "ping" -> session.pong();
+            case "subscribe" -> subscribe(asked);
+            case "unsubscribe" -> unsubscribe(asked);
+            case "publish" -> publish(asked);
+            case "presence" -> presence(asked);
+            case "auth" -> refuse(asked, "bad_frame", null,
+                    "this connection is already authenticated; to change user or token, reconnect");
+            default -> refuse(asked, "unknown_type", null, "unknown frame type '" + LogLimit.printable(type, 40) + "'");
         }
     }
 
-    private void subscribe(SessionSender session, JsonObject frame) {
-        String channel = channelOf(session, frame, ChannelAuthorizer.Action.SUBSCRIBE);
-        if (channel == null) {
-            return;
+    private static boolean validRef(String ref) {
+        return !ref.isEmpty() && ref.length() <= MAX_REF_LENGTH && ref.chars().noneMatch(Character::isISOControl);
+    }
+
+    private void subscribe(Asked asked) {
+        String channel = channelOf(asked, ChannelAuthorizer.Action.SUBSCRIBE);
+        if (channel != null) {
+            subscribe(asked, channel);
         }
-        subscribeOnServer(session, channel);
     }
 
     /** Subscribes {@code session} to a valid {@code channel} without asking the authorizer, and answers it. */
     void subscribeOnServer(SessionSender session, String channel) {
+        subscribe(new Asked(session, null, null), channel);
+    }
+
+    private void subscribe(Asked asked, String channel) {
+        SessionSender session = asked.session();
         CompletionStage<Void> delivered;
         try {
             delivered = channels.join(session, channel);
         } catch (HeraldUnavailableException e) {
-            refuse(session, "unavailable", channel, "could not subscribe now: try again");
+            refuse(asked, "unavailable", channel, "could not subscribe now: try again");
             return;
         }
         if (delivered == null) {
-            refuse(session, "limit", channel, session.isClosed() ? "the session is closed"
+            refuse(asked, "limit", channel, session.isClosed() ? "the session is closed"
                     : "a session may be subscribed to at most herald.session.max-channels channels");
             return;
         }
         delivered.whenComplete((ok, error) -> {
             if (error == null) {
-                session.reply(codec.frame("subscribed", "channel", channel));
+                session.reply(codec.frame("subscribed", "channel", channel, "ref", asked.ref()));
             } else {
-                refuse(session, "unavailable", channel, "could not subscribe: try again");
+                refuse(asked, "unavailable", channel, "could not subscribe: try again");
             }
         });
     }
 
-    private void unsubscribe(SessionSender session, JsonObject frame) {
-        String channel = validChannel(session, frame);
-        if (channel == null) {
-            return;
+    private void unsubscribe(Asked asked) {
+        String channel = validChannel(asked);
+        if (channel != null) {
+            unsubscribe(asked, channel);
         }
-        unsubscribeOnServer(session, channel);
     }
 
     /** Unsubscribes {@code session} from a valid {@code channel}, and answers it. */
     void unsubscribeOnServer(SessionSender session, String channel) {
-        channels.leave(session, channel);
-        session.reply(codec.frame("unsubscribed", "channel", channel));
+        unsubscribe(new Asked(session, null, null), channel);
     }
 
-    private void publish(SessionSender session, JsonObject frame) {
-        String channel = channelOf(session, frame, ChannelAuthorizer.Action.PUBLISH);
+    private void unsubscribe(Asked asked, String channel) {
+        channels.leave(asked.session(), channel);
+        asked.session().reply(codec.frame("unsubscribed", "channel", channel, "ref", asked.ref()));
+    }
+
+    private void publish(Asked asked) {
+        String channel = channelOf(asked, ChannelAuthorizer.Action.PUBLISH);
         if (channel == null) {
             return;
         }
+        JsonObject frame = asked.frame();
         String id;
         try {
             if (!(frame.get("event") instanceof JsonString event)) {
@@ -161,16 +190,16 @@ final class ClientProtocol {
             }
             JsonValue data = frame.getOrDefault("data", JsonValue.NULL);
             // A 'from' in the frame is not passed on: the server sets it.
-            id = publisher.publish(session.user(), new Draft(Recipient.channel(channel), event.getString(),
+            id = publisher.publish(asked.session().user(), new Draft(Recipient.channel(channel), event.getString(),
                     codec.json(data)));
         } catch (InvalidNoticeException e) {
-            refuse(session, "bad_frame", channel, e.getMessage());
+            refuse(asked, "bad_frame", channel, e.getMessage());
             return;
         } catch (HeraldUnavailableException e) {
-            refuse(session, "unavailable", channel, "could not publish now: try again");
+            refuse(asked, "unavailable", channel, "could not publish now: try again");
             return;
         }
-        session.reply(codec.frame("published", "channel", channel, "id", id));
+        asked.session().reply(codec.frame("published", "channel", channel, "id", id, "ref", asked.ref()));
     }
 
     /**
@@ -178,21 +207,24 @@ final class ClientProtocol {
      * {@code {"type":"presence","channel":c,"users":[...],"userCount":N,"sessions":M}}, plus {@code "next":user}
      * when more users follow.
      */
-    private void presence(SessionSender session, JsonObject frame) {
-        String channel = channelOf(session, frame, ChannelAuthorizer.Action.PRESENCE);
+    private void presence(Asked asked) {
+        String channel = channelOf(asked, ChannelAuthorizer.Action.PRESENCE);
         if (channel == null) {
             return;
         }
-        JsonValue after = frame.get("after");
+        JsonValue after = asked.frame().get("after");
         if (after != null && !(after instanceof JsonString)) {
-            refuse(session, "bad_frame", channel, "'after' must be a user id");
+            refuse(asked, "bad_frame", channel, "'after' must be a user id");
             return;
         }
         ChannelPresence found;
         try {
             found = presence.channel(channel, after == null ? null : ((JsonString) after).getString());
         } catch (HeraldUnavailableException e) {
-            refuse(session, "unavailable", channel, "could not read presence now: try again");
+            refuse(asked, "unavailable", channel, "could not read presence now: try again");
+            return;
+        } catch (InvalidNoticeException e) {
+            refuse(asked, "bad_frame", channel, e.getMessage());
             return;
         }
         JsonObjectBuilder answer = codec.json().createObjectBuilder().add("type", "presence").add("channel", channel)
@@ -201,40 +233,44 @@ final class ClientProtocol {
         if (found.next() != null) {
             answer.add("next", found.next());
         }
-        session.reply(codec.json(answer.build()));
+        if (asked.ref() != null) {
+            answer.add("ref", asked.ref());
+        }
+        asked.session().reply(codec.json(answer.build()));
     }
 
     /** The frame's valid channel name, or {@code null} once a {@code bad_channel} error was sent. */
-    private String validChannel(SessionSender session, JsonObject frame) {
-        if (!(frame.get("channel") instanceof JsonString name)) {
-            refuse(session, "bad_channel", null, "the frame needs a string 'channel'");
+    private String validChannel(Asked asked) {
+        if (!(asked.frame().get("channel") instanceof JsonString name)) {
+            refuse(asked, "bad_channel", null, "the frame needs a string 'channel'");
             return null;
         }
         try {
             return Recipient.checkChannel(name.getString());
         } catch (InvalidNoticeException e) {
-            refuse(session, "bad_channel", LogLimit.printable(name.getString(), Recipient.MAX_CHANNEL_LENGTH),
+            refuse(asked, "bad_channel", LogLimit.printable(name.getString(), Recipient.MAX_CHANNEL_LENGTH),
                     e.getMessage());
             return null;
         }
     }
 
     /** The frame's channel, valid and allowed for {@code action}, or {@code null} once an error was sent. */
-    private String channelOf(SessionSender session, JsonObject frame, ChannelAuthorizer.Action action) {
-        String channel = validChannel(session, frame);
+    private String channelOf(Asked asked, ChannelAuthorizer.Action action) {
+        String channel = validChannel(asked);
         if (channel == null) {
             return null;
         }
+        String user = asked.session().user();
         boolean allowed;
         try {
-            allowed = authorizer.allows(session.user(), channel, action);
+            allowed = authorizer.allows(user, channel, action);
         } catch (RuntimeException e) {
             authorizerFailures.log(() -> "The channel authorizer failed on " + action + " of " + channel + " by "
-                    + LogLimit.printable(session.user(), 64) + ", which refuses it: " + e);
+                    + LogLimit.printable(user, 64) + ", which refuses it: " + e);
             allowed = false;
         }
         if (!allowed) {
-            refuse(session, "forbidden", channel, "not allowed to " + action.name().toLowerCase() + " on this channel");
+            refuse(asked, "forbidden", channel, "not allowed to " + action.name().toLowerCase() + " on this channel");
             return null;
         }
         return channel;
@@ -246,17 +282,15 @@ final class ClientProtocol {
                 ? type.getString() : null;
     }
 
-    /** Answers a client frame that Herald does not take with an error frame, and logs it (rate limited). */
-    private void refuse(SessionSender session, String code, String message) {
-        refuse(session, code, null, message);
-    }
-
-    /** The same, naming the channel the frame was about when there is one. */
-    private void refuse(SessionSender session, String code, String channel, String message) {
+    /**
+     * Answers a client frame that Herald does not take with an error frame, naming the channel the frame was about
+     * when there is one ({@code channel} may be {@code null}), and logs it (rate limited).
+     */
+    private void refuse(Asked asked, String code, String channel, String message) {
+        SessionSender session = asked.session();
         refusals.log(() -> "Session " + session.id() + " of " + LogLimit.printable(session.user(), 64)
                 + " sent a frame refused with " + code + (channel == null ? "" : " on " + channel) + ": "
                 + LogLimit.printable(message, 200));
-        session.reply(channel == null ? codec.frame("error", "code", code, "message", message)
-                : codec.frame("error", "code", code, "channel", channel, "message", message));
+        session.reply(codec.frame("error", "code", code, "channel", channel, "message", message, "ref", asked.ref()));
     }
 }

@@ -16,6 +16,8 @@ import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
 import java.util.concurrent.ThreadFactory;
 import java.util.logging.Logger;
@@ -46,6 +48,13 @@ public class HeraldNode {
 
     @Resource
     private ManagedExecutorService executor;
+
+    @Inject
+    private BeanManager beans;
+
+    /** Fires the session and publish events to the application's observers. */
+    @Inject
+    private Event<Object> events;
 
     /** The application's channel authorizer, if it provides one (see {@link ChannelAuthorizer}). */
     @Inject
@@ -79,6 +88,7 @@ public class HeraldNode {
                     + (config.openChannelPrefixes().isEmpty() ? "(none)" : config.openChannelPrefixes().toString()));
         }
         node = new Node(config, engine, authorizer, subscriberThreads, scheduler, executor);
+        node.events(CdiEvents.of(beans, events, executor));
         node.start();
     }
 

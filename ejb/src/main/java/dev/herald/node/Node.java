@@ -78,6 +78,7 @@ public final class Node implements AutoCloseable {
     private final Outage subscription = new Outage("subscription");
     private final CountDownLatch subscribed = new CountDownLatch(1);
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    private volatile NodeEvents events = NodeEvents.NONE;
     private volatile long backoffMillis = INITIAL_BACKOFF_MILLIS;
     private volatile boolean receiving;
     private Thread subscriber;
@@ -134,6 +135,11 @@ public final class Node implements AutoCloseable {
         this.threads = threads;
         this.scheduler = scheduler;
         this.closer = closer;
+    }
+
+    /** Tells {@code events} of sessions opening and closing and of clients' publishes; call before {@link #start}. */
+    public void events(NodeEvents events) {
+        this.events = events;
     }
 
     /** Starts the subscription loop, the heartbeat and the pings; returns at once, even if Redis is down. */
@@ -278,6 +284,7 @@ public final class Node implements AutoCloseable {
     private String publish(String from, Draft draft) {
         String id = nextId();
         broker.publish(draft.to(), encode(id, from, draft));
+        events.published(new dev.herald.ClientPublished(from, draft.to().id(), id, draft.event(), draft.data()));
         return id;
     }
 
@@ -315,6 +322,7 @@ public final class Node implements AutoCloseable {
             disconnect(session);
             return session;
         }
+        events.opened(new dev.herald.SessionOpened(user, session.id(), id));
         session.start();
         PingRound.ping(session); // a live client answers at once: see PingRound
         return session;
@@ -382,7 +390,18 @@ public final class Node implements AutoCloseable {
 
     /** Forgets a session that closed: locally and in the engine; idempotent. */
     public void disconnect(SessionSender session) {
+        disconnect(session, session.closeCode() != 0 ? session.closeCode() : 1006);
+    }
+
+    /**
+     * Forgets a session that closed with {@code closeCode}: locally and in the engine, and tells the
+     * {@link NodeEvents} of sessions that were opened; idempotent.
+     */
+    public void disconnect(SessionSender session, int closeCode) {
         if (hub.remove(session)) {
+            if (session.started()) {
+                events.closed(new dev.herald.SessionClosed(session.user(), session.id(), id, closeCode));
+            }
             channels.leaveAll(session);
             try {
                 registry.unregister(id, session.user(), session.id());

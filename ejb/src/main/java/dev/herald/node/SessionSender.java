@@ -63,6 +63,7 @@ public final class SessionSender {
     private volatile int queued;
     private volatile long queuedChars;
     private volatile int busy;
+    /** 0 while open; then the code {@link #close} was given (never 0). */
     private volatile int closed;
     /** Pongs owed: answers to pings, sent after what waits in the queue, never a queue entry each. */
     private volatile int pongs;
@@ -217,6 +218,11 @@ public final class SessionSender {
         return closed != 0;
     }
 
+    /** The code this sender was closed with by {@link #close}; 0 while it is open or closed by the client. */
+    public int closeCode() {
+        return closed;
+    }
+
     /** How many frames wait to be sent. */
     public int queued() {
         return queued;
@@ -308,7 +314,7 @@ public final class SessionSender {
 
     /** Closes the session with {@code code}, off the caller's thread; later offers are refused. */
     public void close(int code, String reason) {
-        if (CLOSED.compareAndSet(this, 0, 1)) {
+        if (CLOSED.compareAndSet(this, 0, code != 0 ? code : 1000)) {
             queue.clear();
             queued = 0;
             queuedChars = 0;

@@ -527,4 +527,41 @@ abstract class NodeContract {
         await().atMost(Duration.ofSeconds(5)).until(() -> typed(watcher, "leave", "room:jl-3", "bob") == 1);
         assertEquals(1, a.presence().channel("room:jl-3").sessions());
     }
+
+    @Test
+    void tellsItsEventsOfSessionsOpenedAndClosedWithTheirCodeAndOfClientPublishes() {
+        List<Object> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        a.events(new NodeEvents() {
+            @Override
+            public void opened(dev.herald.SessionOpened event) {
+                heard.add(event);
+            }
+
+            @Override
+            public void closed(dev.herald.SessionClosed event) {
+                heard.add(event);
+            }
+
+            @Override
+            public void published(dev.herald.ClientPublished event) {
+                heard.add(event);
+            }
+        });
+        FakeTransport alice = new FakeTransport();
+        SessionSender s = a.connect("alice", alice);
+        subscribe(a, s, alice, "room:ev");
+        a.receive(s, "{\"type\":\"publish\",\"channel\":\"room:ev\",\"event\":\"chat\",\"data\":{\"t\":1}}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> events(alice).contains("chat"));
+        String id = alice.notices().get(0).getString("id");
+        s.close(SessionSender.CLOSE_TOO_SLOW, "test");
+        a.disconnect(s);
+        a.disconnect(s); // idempotent: one event
+        SessionSender other = a.connect("bob", new FakeTransport());
+        a.disconnect(other, 1000);
+        assertEquals(List.of(new dev.herald.SessionOpened("alice", s.id(), a.id()),
+                new dev.herald.ClientPublished("alice", "room:ev", id, "chat", "{\"t\":1}"),
+                new dev.herald.SessionClosed("alice", s.id(), a.id(), 4429),
+                new dev.herald.SessionOpened("bob", other.id(), a.id()),
+                new dev.herald.SessionClosed("bob", other.id(), a.id(), 1000)), heard);
+    }
 }

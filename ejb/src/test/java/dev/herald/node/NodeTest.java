@@ -516,4 +516,30 @@ class NodeTest {
             n.close();
         }
     }
+
+    @Test
+    void everyAnswerToAFrameCarriesTheRefTheClientGaveItAndABadRefIsRefused() {
+        Node n = channelNode("128", null);
+        try {
+            n.start();
+            FakeTransport t = new FakeTransport();
+            SessionSender s = n.connect("alice", t);
+            n.receive(s, "{\"type\":\"subscribe\",\"channel\":\"room:x\",\"ref\":\"r1\"}");
+            n.receive(s, "{\"type\":\"publish\",\"channel\":\"room:x\",\"event\":\"e\",\"ref\":\"r2\"}");
+            n.receive(s, "{\"type\":\"presence\",\"channel\":\"room:x\",\"ref\":\"r3\"}");
+            n.receive(s, "{\"type\":\"subscribe\",\"channel\":\"secret:x\",\"ref\":\"r4\"}");
+            n.receive(s, "{\"type\":\"unsubscribe\",\"channel\":\"room:x\",\"ref\":\"r5\"}");
+            n.receive(s, "{\"type\":\"subscribe\",\"channel\":\"room:y\",\"ref\":7}");
+            n.receive(s, "{\"type\":\"subscribe\",\"channel\":\"room:y\",\"ref\":\"" + "r".repeat(65) + "\"}");
+            n.receive(s, "{\"type\":\"subscribe\",\"channel\":\"room:z\"}");
+            List<String> answers = t.frames().stream().filter(f -> !"welcome".equals(f.getString("type"))
+                    && !"notice".equals(f.getString("type")))
+                    .map(f -> f.getString("type") + " " + f.getString("ref", "-")).toList();
+            assertEquals(List.of("subscribed r1", "published r2", "presence r3", "error r4", "unsubscribed r5",
+                    "error -", "error -", "subscribed -"), answers);
+            assertEquals(List.of("room:z"), s.channels(), "a frame with a bad ref is not carried out");
+        } finally {
+            n.close();
+        }
+    }
 }

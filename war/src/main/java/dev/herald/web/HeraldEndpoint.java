@@ -239,7 +239,7 @@ public class HeraldEndpoint {
         }
         SessionSender s = sender;
         if (s != null) {
-            node.disconnect(s);
+            node.disconnect(s, s.closeCode() != 0 ? s.closeCode() : reason.getCloseCode().getCode());
         }
     }
 

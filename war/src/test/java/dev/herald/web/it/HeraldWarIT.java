@@ -12,6 +12,8 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import dev.herald.web.TokenVerifier;
 import dev.herald.web.it.probe.ProbeBean;
+import dev.herald.web.it.probe.ProbeAuthorizer;
+import dev.herald.web.it.probe.ProbeObserver;
 import dev.herald.web.it.probe.ProbeServlet;
 import java.io.File;
 import java.net.URI;
@@ -54,7 +56,7 @@ class HeraldWarIT {
     @Deployment(testable = false)
     static WebArchive herald() {
         return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("herald.war")))
-                .addClasses(ProbeServlet.class, ProbeBean.class);
+                .addClasses(ProbeServlet.class, ProbeBean.class, ProbeObserver.class, ProbeAuthorizer.class);
     }
 
     URI http(String path) {
@@ -418,5 +420,49 @@ class HeraldWarIT {
         assertEquals(status, response.statusCode(), response.body());
         assertTrue(response.body().startsWith("{\"error\":") && response.body().contains(messagePart), response.body());
         assertTrue(!response.body().contains("Exception") && !response.body().contains("<"), response.body());
+    }
+
+    /** The CDI events the deployment's observer heard that mention {@code text}. */
+    List<String> heard(String text) {
+        return java.util.Arrays.stream(Http.get(http("/probe")).body().split("\n")).filter(l -> l.contains(text))
+                .toList();
+    }
+
+    @Test
+    void theApplicationsAuthorizerDecidesAndItsObserversHearOfSessionsAndPublishesOffTheConnectionsThread() {
+        String session;
+        String id;
+        try (WsClient rita = connect("rita"); WsClient bob = connect("bob")) {
+            session = rita.awaitSessionId();
+            rita.send("{\"type\":\"subscribe\",\"channel\":\"probe:talk\"}");
+            rita.send("{\"type\":\"subscribe\",\"channel\":\"room:not-open\"}");
+            rita.send("{\"type\":\"subscribe\",\"channel\":\"probe:boom\"}");
+            rita.send("{\"type\":\"publish\",\"channel\":\"probe:bob-speaks\",\"event\":\"e\"}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> rita.ofType("error").size() == 3
+                    && !rita.ofType("subscribed").isEmpty());
+            assertEquals(List.of("forbidden:room:not-open", "forbidden:probe:boom", "forbidden:probe:bob-speaks"),
+                    rita.ofType("error").stream().map(e -> e.getString("code") + ":" + e.getString("channel")).toList());
+            bob.send("{\"type\":\"publish\",\"channel\":\"probe:bob-speaks\",\"event\":\"e\"}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !bob.ofType("published").isEmpty());
+            rita.send("{\"type\":\"publish\",\"channel\":\"probe:talk\",\"event\":\"chat.message\","
+                    + "\"data\":{\"text\":\"hi\"}}");
+            rita.awaitEvent("chat.message"); // an observer that throws changed nothing
+            id = rita.ofType("published").get(0).getString("id");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> heard("SessionClosed[user=rita").size() == 1);
+        List<String> opened = heard("SessionOpened[user=rita");
+        assertEquals(1, opened.size(), opened.toString());
+        assertTrue(opened.get(0).startsWith("SessionOpened[user=rita, session=" + session + ", node="), opened.get(0));
+        List<String> published = heard("ClientPublished[user=rita");
+        assertEquals(1, published.size(), published.toString());
+        assertTrue(published.get(0).startsWith("ClientPublished[user=rita, channel=probe:talk, id=" + id
+                + ", event=chat.message, data={\"text\":\"hi\"}]"), published.get(0));
+        List<String> closed = heard("SessionClosed[user=rita");
+        assertTrue(closed.get(0).startsWith("SessionClosed[user=rita, session=" + session + ", node="), closed.get(0));
+        assertTrue(closed.get(0).contains("closeCode=1000]"), closed.get(0));
+        for (String event : List.of(opened.get(0), published.get(0), closed.get(0))) {
+            assertTrue(!event.contains("herald-subscriber") && !event.contains("http") && !event.contains("XNIO")
+                    && !event.contains("Grizzly") && !event.contains("default task"), "not on a connection's or the subscriber's thread: " + event);
+        }
     }
 }

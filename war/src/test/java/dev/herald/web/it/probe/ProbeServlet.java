@@ -19,6 +19,13 @@ public class ProbeServlet extends HttpServlet {
     @EJB
     ProbeBean probe;
 
+    /** The CDI events {@link ProbeObserver} heard, one per line. */
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setContentType("text/plain");
+        resp.getWriter().write(String.join("\n", ProbeObserver.HEARD));
+    }
+
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         if (req.getParameter("count") != null) {
