@@ -10,6 +10,21 @@
  *   });
  *   herald.connect();
  *
+ * Channels (each subscription is restored after every reconnect):
+ *
+ *   const lobby = herald.subscribe("room:lobby", {
+ *     onNotice: (notice) => show(notice.from, notice.data),   // the channel's notices (default: options.onNotice)
+ *     onJoin: (user) => ..., onLeave: (user) => ...,          // where the channel announces them
+ *     onSubscribed: () => ...,                                // after each (re)subscription
+ *     onError: (error) => ...,                                // {code: "forbidden" | "bad_channel" | ..., message}
+ *   });
+ *   await herald.publish("room:lobby", "chat.message", { text: "hi" });   // resolves to the notice id
+ *   await herald.presence("room:lobby");   // {users, userCount, sessions, next}
+ *   herald.unsubscribe("room:lobby");      // or lobby.unsubscribe()
+ *
+ * publish and presence reject with {code, message} when refused, or with code "disconnected" when the connection
+ * is not open or closes before the answer.
+ *
  * The token is sent as the first frame, {"type":"auth","token":...}; with no token (the page's own login
  * session authenticates the upgrade request instead) nothing is sent.
  *
@@ -37,6 +52,91 @@
       this.stopped = false;
       this.socket = null;
       this.sessionId = null;
+      this.channels = new Map(); // channel -> its handlers, kept across reconnects
+      this.pending = new Map();  // ref -> {resolve, reject} of a publish or presence waiting for its answer
+      this.subscribing = new Map(); // ref -> channel of a subscribe waiting for its answer
+      this.refs = 0;
+    }
+
+    subscribe(channel, handlers) {
+      this.channels.set(channel, Object.assign({}, handlers));
+      this.sendSubscribe(channel);
+      return { channel: channel, unsubscribe: () => this.unsubscribe(channel) };
+    }
+
+    unsubscribe(channel) {
+      if (this.channels.delete(channel)) {
+        this.sendIfOpen({ type: "unsubscribe", channel: channel });
+      }
+    }
+
+    publish(channel, event, data) {
+      return this.ask({ type: "publish", channel: channel, event: event, data: data === undefined ? null : data })
+          .then((answer) => answer.id);
+    }
+
+    presence(channel, after) {
+      const frame = { type: "presence", channel: channel };
+      if (after) {
+        frame.after = after;
+      }
+      return this.ask(frame).then((answer) => ({ users: answer.users, userCount: answer.userCount,
+          sessions: answer.sessions, next: answer.next }));
+    }
+
+    // Sends a frame with a ref of its own; the answer that carries it back settles the promise.
+    ask(frame) {
+      return new Promise((resolve, reject) => {
+        if (!this.isOpen()) {
+          reject({ code: "disconnected", message: "not connected" });
+          return;
+        }
+        const ref = "r" + (++this.refs);
+        this.pending.set(ref, { resolve: resolve, reject: reject });
+        frame.ref = ref;
+        this.socket.send(JSON.stringify(frame));
+      });
+    }
+
+    isOpen() {
+      return this.socket !== null && this.socket.readyState === WebSocket.OPEN && this.sessionId !== null;
+    }
+
+    // A subscribe's ref names its channel, so that a refusal of it is told apart from one of a publish.
+    sendSubscribe(channel) {
+      if (this.isOpen()) {
+        const ref = "s" + (++this.refs);
+        this.subscribing.set(ref, channel);
+        this.socket.send(JSON.stringify({ type: "subscribe", channel: channel, ref: ref }));
+      }
+    }
+
+    sendIfOpen(frame) {
+      if (this.isOpen()) {
+        this.socket.send(JSON.stringify(frame));
+      }
+    }
+
+    failPending(why) {
+      const waiting = Array.from(this.pending.values());
+      this.pending.clear();
+      waiting.forEach((p) => p.reject({ code: "disconnected", message: why }));
+    }
+
+    channelHandler(channel, name) {
+      const handlers = channel === undefined ? undefined : this.channels.get(channel);
+      return handlers && handlers[name];
+    }
+
+    call(fn, arg, what) {
+      if (!fn) {
+        return;
+      }
+      try {
+        fn(arg);
+      } catch (e) {
+        console.error("Herald: " + what + " failed", e);
+      }
     }
 
     connect() {
@@ -86,6 +186,9 @@
           return;
         }
         this.socket = null;
+        this.sessionId = null;
+        this.failPending("closed " + event.code);
+        this.subscribing.clear();
         this.options.onStatus("closed", { code: event.code, reason: event.reason });
         if (this.stopped) {
           return;
@@ -115,10 +218,24 @@
         }
         switch (f.type) {
           case "notice":
-            try {
-              this.options.onNotice(f);
-            } catch (e) {
-              console.error("Herald: onNotice failed", e);
+            this.call(this.channelHandler(f.channel, "onNotice") || this.options.onNotice, f, "onNotice");
+            break;
+          case "subscribed":
+            this.subscribing.delete(f.ref);
+            this.call(this.channelHandler(f.channel, "onSubscribed"), f.channel, "onSubscribed");
+            break;
+          case "join":
+            this.call(this.channelHandler(f.channel, "onJoin"), f.user, "onJoin");
+            break;
+          case "leave":
+            this.call(this.channelHandler(f.channel, "onLeave"), f.user, "onLeave");
+            break;
+          case "published":
+          case "presence":
+            if (this.pending.has(f.ref)) {
+              const p = this.pending.get(f.ref);
+              this.pending.delete(f.ref);
+              p.resolve(f);
             }
             break;
           case "welcome":
@@ -129,12 +246,31 @@
             this.sessionId = f.session;
             this.attempt = 0;
             this.options.onStatus("open", f);
+            this.channels.forEach((handlers, channel) => this.sendSubscribe(channel));
             break;
           case "pong":
             clearTimeout(this.pongTimer);
             break;
           case "error":
-            console.warn("Herald: server says", f.code, f.message);
+            if (this.pending.has(f.ref)) {
+              const p = this.pending.get(f.ref);
+              this.pending.delete(f.ref);
+              p.reject({ code: f.code, message: f.message });
+            } else if (this.subscribing.has(f.ref)) {
+              // Refused for good (forbidden, bad_channel, limit): not asked again at the next reconnect;
+              // "unavailable" (Redis down) is.
+              const channel = this.subscribing.get(f.ref);
+              this.subscribing.delete(f.ref);
+              const handlers = this.channels.get(channel);
+              if (f.code !== "unavailable") {
+                this.channels.delete(channel);
+              }
+              this.call(handlers && handlers.onError, { code: f.code, message: f.message }, "onError");
+            } else if (this.channelHandler(f.channel, "onError")) {
+              this.call(this.channelHandler(f.channel, "onError"), { code: f.code, message: f.message }, "onError");
+            } else {
+              console.warn("Herald: server says", f.code, f.channel || "", f.message);
+            }
             break;
           default:
             break;

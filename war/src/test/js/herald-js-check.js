@@ -1,9 +1,10 @@
 // Drives herald.js in headless Chromium against a deployed herald.war; exits 0 when every check passed.
-//   node herald-js-check.js BASE_URL TOKEN API_KEY      (BASE_URL ends with the context root, e.g. .../herald/)
+//   node herald-js-check.js BASE_URL TOKEN API_KEY FRIEND_TOKEN   (BASE_URL ends with the context root, e.g. .../herald/)
+// TOKEN is browser-user's, FRIEND_TOKEN browser-friend's. The deployment's test authorizer opens probe: channels.
 // Chromium: $CHROMIUM, else /usr/bin/chromium. Every wait is bounded; the whole run stops within 90 s.
 const { chromium } = require("playwright-core");
 
-const [base, token, apiKey] = process.argv.slice(2);
+const [base, token, apiKey, friendToken] = process.argv.slice(2);
 const WAIT = { timeout: 15000 };
 
 function check(condition, what) {
@@ -11,6 +12,24 @@ function check(condition, what) {
     throw new Error("check failed: " + what);
   }
   console.log("ok - " + what);
+}
+
+async function publishRest(notice) {
+  const response = await fetch(base + "api/notices", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: "Bearer " + apiKey },
+    body: JSON.stringify(notice),
+  });
+  check(response.status === 202, "REST publish accepted: " + response.status);
+}
+
+async function recorded(page, kind, channel) {
+  return page.evaluate(([k, c]) => window.events.filter((e) => e.kind === k && e.channel === c), [kind, channel]);
+}
+
+async function until(page, kind, channel, count) {
+  await page.waitForFunction(([k, c, n]) => window.events.filter((e) => e.kind === k && e.channel === c).length >= n,
+      [kind, channel, count], WAIT);
 }
 
 async function statuses(page) {
@@ -58,6 +77,44 @@ async function main() {
         "a welcome that is not the first frame does not change the session id");
     check((await statuses(page)).filter((s) => s.status === "open").length === 1, "nor reports a new connection");
 
+    // Channels: subscribe, notices from REST and from the client's own publish, presence, refusals, join and leave.
+    await page.evaluate(() => window.herald.subscribe("probe:chat", window.recording("probe:chat")));
+    await until(page, "subscribed", "probe:chat", 1);
+    await publishRest({ to: { channel: "probe:chat" }, event: "room.news", data: { n: 2 } });
+    await until(page, "channel", "probe:chat", 1);
+    check((await recorded(page, "channel", "probe:chat"))[0].event === "room.news",
+        "a channel notice reaches the channel's onNotice");
+    check(!(await page.evaluate(() => window.events.some((e) => e.kind === "notice" && e.event === "room.news"))),
+        "and not the connection's onNotice");
+    const id = await page.evaluate(() => window.herald.publish("probe:chat", "chat.message", { text: "hi" }));
+    await until(page, "channel", "probe:chat", 2);
+    const mine = (await recorded(page, "channel", "probe:chat"))[1];
+    check(mine.id === id && mine.from === "browser-user" && mine.data.text === "hi",
+        "publish resolves to the id of the notice the subscribers get, from the server-set user");
+    const who = await page.evaluate(() => window.herald.presence("probe:chat"));
+    check(JSON.stringify(who.users) === '["browser-user"]' && who.sessions === 1 && who.userCount === 1,
+        "presence resolves to the channel's users and counts: " + JSON.stringify(who));
+    const refusedPublish = await page.evaluate(() => window.herald.publish("probe:bob-speaks", "e", 1)
+        .then(() => "published", (e) => e.code));
+    check(refusedPublish === "forbidden", "a refused publish rejects with its code: " + refusedPublish);
+    await page.evaluate(() => window.herald.subscribe("secret:plans", window.recording("secret:plans")));
+    await until(page, "error", "secret:plans", 1);
+    check((await recorded(page, "error", "secret:plans"))[0].code === "forbidden", "a refused subscribe calls onError");
+
+    await page.evaluate(() => window.herald.subscribe("probe:jl-room", window.recording("probe:jl-room")));
+    await until(page, "subscribed", "probe:jl-room", 1);
+    const friend = await browser.newPage();
+    await friend.goto(base + "herald-test.html#token=" + encodeURIComponent(friendToken));
+    await friend.waitForFunction(() => window.events.some((e) => e.status === "open"), null, WAIT);
+    await friend.evaluate(() => window.herald.subscribe("probe:jl-room", window.recording("probe:jl-room")));
+    await until(page, "join", "probe:jl-room", 2); // its own join first, as every subscriber's
+    check((await recorded(page, "join", "probe:jl-room")).map((e) => e.user).join() === "browser-user,browser-friend",
+        "onJoin names who joined");
+    await friend.evaluate(() => window.herald.unsubscribe("probe:jl-room"));
+    await until(page, "leave", "probe:jl-room", 1);
+    check((await recorded(page, "leave", "probe:jl-room"))[0].user === "browser-friend", "onLeave names who left");
+    await friend.close();
+
     // A dropped connection: herald.js reconnects after a backoff, fetching the token again, and gets a new session.
     await page.evaluate(() => window.herald.socket.close(4000, "test drop"));
     await page.waitForFunction(() => window.events.filter((e) => e.status === "open").length === 2, null, WAIT);
@@ -66,6 +123,21 @@ async function main() {
     check(await page.evaluate(() => window.tokenCalls) === 2, "the token function ran again for the reconnect");
     check((await statuses(page)).some((s) => s.status === "waiting"), "it waited (backoff) before reconnecting");
     check(sockets.length === 2 && JSON.parse(sockets[1].sent[0]).type === "auth", "the new connection authenticated first");
+
+    // Every subscription comes back by itself after the reconnect; a refused one is not asked for again.
+    await until(page, "subscribed", "probe:chat", 2);
+    await publishRest({ to: { channel: "probe:chat" }, event: "after.reconnect" });
+    await page.waitForFunction(() => window.events.some((e) => e.kind === "channel" && e.event === "after.reconnect"),
+        null, WAIT);
+    check(true, "a channel notice reaches the page after the reconnect");
+    check(!sockets[1].sent.some((f) => f.includes("secret:plans")), "a refused subscription is not asked again");
+    await page.evaluate(() => window.herald.unsubscribe("probe:chat"));
+    await page.waitForFunction(() => window.herald.channels.size === 1, null, WAIT);
+    await publishRest({ to: { channel: "probe:chat" }, event: "after.unsubscribe" });
+    await publishRest({ to: { user: "browser-user" }, event: "marker" });
+    await page.waitForFunction(() => window.events.some((e) => e.event === "marker"), null, WAIT);
+    check(!(await page.evaluate(() => window.events.some((e) => e.event === "after.unsubscribe"))),
+        "nothing of a channel after unsubscribe");
 
     // A fixed token that the server refuses: closed with 4401 and no retry.
     const refused = await browser.newPage();

@@ -42,18 +42,20 @@ class HeraldJsIT {
     @Deployment(testable = false)
     static WebArchive herald() {
         return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("herald.war")))
-                .addAsWebResource("browser/herald-test.html", "herald-test.html");
+                .addAsWebResource("browser/herald-test.html", "herald-test.html")
+                .addClasses(dev.herald.web.it.probe.ProbeAuthorizer.class);
     }
 
     @Test
-    void heraldJsAuthenticatesInItsFirstFrameReceivesNoticesReconnectsAndStopsOnARefusedToken() throws Exception {
+    void heraldJsAuthenticatesInItsFirstFrameReceivesNoticesUsesChannelsReconnectsRestoringThemAndStopsOnARefusedToken() throws Exception {
         String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
         assertTrue(Files.isExecutable(Path.of(chromium)),
                 "the herald.js test needs Chromium at " + chromium + ": apt-get install chromium, or set CHROMIUM");
         installPlaywright();
         String token = HeraldWarIT.TOKENS.sign("browser-user", Duration.ofMinutes(5));
         String root = base.toString().endsWith("/") ? base.toString() : base + "/";
-        Result check = run(List.of("node", "herald-js-check.js", root, token, HeraldWarIT.KEY), 120);
+        String friend = HeraldWarIT.TOKENS.sign("browser-friend", Duration.ofMinutes(5));
+        Result check = run(List.of("node", "herald-js-check.js", root, token, HeraldWarIT.KEY, friend), 120);
         System.out.println(check.output);
         assertEquals(0, check.exit, "herald-js-check.js failed:\n" + check.output);
         assertTrue(check.output.contains("all herald.js checks passed"), check.output);
