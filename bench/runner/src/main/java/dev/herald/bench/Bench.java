@@ -44,6 +44,8 @@ public final class Bench {
     /** Members of the rooms of scenario C; connection i is in room s(i/10) and in room l(i/500). */
     static final int SMALL_ROOM = 10;
     static final int LARGE_ROOM = 500;
+    /** The start of Herald's room channels: room s3 is channel bench:s3. */
+    static final String ROOM_PREFIX = "bench:";
 
     private final boolean quick;
     private final List<String> targets;
@@ -163,7 +165,8 @@ public final class Bench {
         int offset = kind == ServerProcess.Kind.PAYARA ? 1000 : 2000;
         try (RedisProcess redis = RedisProcess.start(work)) {
             Map<String, String> props = Map.of("herald.redis.url", redis.url(), "herald.jwt.secret", SECRET,
-                    "herald.api.key", KEY, "herald.api.max-body", "8388608", "herald.node.name", "bench");
+                    "herald.api.key", KEY, "herald.api.max-body", "8388608", "herald.node.name", "bench",
+                    "herald.channels.open", ROOM_PREFIX);
             List<ServerProcess> all = new ArrayList<>();
             try {
                 ServerProcess thin = ServerProcess.start(kind, server + "-thin", servers, work, thinWar, offset,
@@ -234,7 +237,7 @@ public final class Bench {
                 }
                 if (scenarios.contains("C")) {
                     for (Target t : chosen) {
-                        guarded(t + " C", () -> roomScenarios(t));
+                        guarded(t + " C", () -> roomScenarios(t, t.redisPid != 0 ? redis : null));
                     }
                 }
                 if (targets.contains("herald") && scenarios.contains("E")) {
@@ -294,9 +297,11 @@ public final class Bench {
 
     /**
      * Scenario C: notices to rooms of 10 and of 500 members at rising rates. Every connection is in one room
-     * of each size. A target without rooms is recorded as skipped, with the reason.
+     * of each size. A target without rooms is recorded as skipped, with the reason. With {@code redis} (Herald),
+     * also the Redis publishes per room notice, and the copies the nodes received: a room's notice should reach
+     * exactly the nodes with members (both, as members alternate between the two).
      */
-    private void roomScenarios(Target t) throws InterruptedException {
+    private void roomScenarios(Target t, RedisProcess redis) throws InterruptedException {
         if (t.wsInRooms == null) {
             log(t + " C-rooms: skipped: " + t.noRooms);
             extras.add(Json.createObjectBuilder().add("scenario", "C-rooms").add("server", t.server)
@@ -305,26 +310,46 @@ public final class Bench {
         }
         int conns = quick ? 1000 : 2000;
         try (LoadClient client = new LoadClient()) {
-            client.open(conns, t.wsInRooms, t.firstFrame, 200);
+            client.open(conns, t.wsInRooms, t.firstFrameInRooms, 200);
             awaitSessions(t, conns);
+            t.awaitRooms(conns);
             Publisher publisher = new Publisher(t.publish, t.bearer);
             int small = conns / SMALL_ROOM;
             int large = conns / LARGE_ROOM;
-            step(t, client, publisher, "warmup", conns, quick ? 500 : 1000, quick ? 3 : 6,
-                    i -> "{\"room\":\"s" + (i % small) + "\"}", SMALL_ROOM, false);
+            IntFunction<String> toSmall = i -> t.room.apply("s" + (i % small));
+            IntFunction<String> toLarge = i -> t.room.apply("l" + (i % large));
+            step(t, client, publisher, "warmup", conns, quick ? 500 : 1000, quick ? 3 : 6, toSmall, SMALL_ROOM, false);
             for (int rate : quick ? new int[] {1000} : new int[] {500, 1000, 2000, 4000, 8000, 16000}) {
-                if (!step(t, client, publisher, "C-room10", conns, rate, quick ? 3 : 6,
-                        i -> "{\"room\":\"s" + (i % small) + "\"}", SMALL_ROOM, true).pass()) {
+                Map<String, Long> before = redis == null ? null : redis.commandCalls();
+                long receivedBefore = redis == null ? 0 : t.received();
+                Step s = step(t, client, publisher, "C-room10", conns, rate, quick ? 3 : 6, toSmall, SMALL_ROOM, true);
+                if (redis != null && rate == (quick ? 1000 : 500)) {
+                    roomTraffic(t, redis, before, t.received() - receivedBefore, s);
+                }
+                if (!s.pass()) {
                     break;
                 }
             }
             for (int rate : quick ? new int[] {20} : new int[] {10, 20, 40, 80, 160, 320}) {
-                if (!step(t, client, publisher, "C-room500", conns, rate, quick ? 3 : 6,
-                        i -> "{\"room\":\"l" + (i % large) + "\"}", LARGE_ROOM, true).pass()) {
+                if (!step(t, client, publisher, "C-room500", conns, rate, quick ? 3 : 6, toLarge, LARGE_ROOM, true)
+                        .pass()) {
                     break;
                 }
             }
         }
+    }
+
+    /** Records Redis publishes and node copies per room notice of one step. */
+    private void roomTraffic(Target t, RedisProcess redis, Map<String, Long> before, long copies, Step s) {
+        Map<String, Long> after = redis.commandCalls();
+        long publishes = after.getOrDefault("publish", 0L) - before.getOrDefault("publish", 0L);
+        JsonObject c = Json.createObjectBuilder().add("scenario", "C-redis").add("server", t.server)
+                .add("target", t.name).add("notices", s.sent())
+                .add("redisPublishesPerNotice", Step.round((double) publishes / s.sent()))
+                .add("noticeCopiesPerNotice", Step.round((double) copies / s.sent()))
+                .add("nodesWithMembersPerRoom", t.nodes.size()).build();
+        extras.add(c);
+        log(t + " C: " + c);
     }
 
     /**
@@ -706,6 +731,10 @@ public final class Bench {
         final IntFunction<String> firstFrame;
         /** Connection i joined to its rooms (scenario C), or {@code null} where the target has no rooms. */
         final IntFunction<URI> wsInRooms;
+        /** The frames (one per line) connection i sends to join its rooms, or {@code null}. */
+        final IntFunction<String> firstFrameInRooms;
+        /** The JSON recipient of a notice to a room, by the room's name ({@code s3}, {@code l1}). */
+        final java.util.function.Function<String, String> room;
         /** Why the target has no rooms, when it has none. */
         final String noRooms;
         /** The Redis server the target uses (its CPU counts as the target's), or 0. */
@@ -713,8 +742,9 @@ public final class Bench {
         private final URI sessionsUri;
 
         private Target(String server, String name, List<ServerProcess> nodes, List<URI> publish, String bearer,
-                IntFunction<URI> ws, IntFunction<String> firstFrame, IntFunction<URI> wsInRooms, String noRooms,
-                long redisPid, URI sessionsUri) {
+                IntFunction<URI> ws, IntFunction<String> firstFrame, IntFunction<URI> wsInRooms,
+                IntFunction<String> firstFrameInRooms, java.util.function.Function<String, String> room,
+                String noRooms, long redisPid, URI sessionsUri) {
             this.server = server;
             this.name = name;
             this.nodes = nodes;
@@ -723,6 +753,8 @@ public final class Bench {
             this.ws = ws;
             this.firstFrame = firstFrame;
             this.wsInRooms = wsInRooms;
+            this.firstFrameInRooms = firstFrameInRooms;
+            this.room = room;
             this.noRooms = noRooms;
             this.redisPid = redisPid;
             this.sessionsUri = sessionsUri;
@@ -732,17 +764,41 @@ public final class Bench {
             return new Target(server, "thin", List.of(node), List.of(node.uri("/thin/publish")), null,
                     i -> node.ws("/thin/ws?user=u" + i), null,
                     i -> node.ws("/thin/ws?user=u" + i + "&rooms=s" + i / SMALL_ROOM + ",l" + i / LARGE_ROOM),
-                    null, 0, node.uri("/thin/publish"));
+                    null, r -> "{\"room\":\"" + r + "\"}", null, 0, node.uri("/thin/publish"));
         }
 
         static Target herald(String server, String name, List<ServerProcess> nodes, long redisPid) {
             List<URI> publish = nodes.stream().map(n -> n.uri("/herald/api/notices")).toList();
-            // Channels come with a later issue: then wsInRooms subscribes connection i to its rooms, and the
-            // notices of scenario C name them as {"room":id} (or whatever recipient channels get).
-            return new Target(server, name, List.copyOf(nodes), publish, KEY,
-                    i -> nodes.get(i % nodes.size()).ws("/herald/ws"),
-                    i -> "{\"type\":\"auth\",\"token\":\"" + token("u" + i) + "\"}", null,
-                    "Herald has no channels yet", redisPid, null);
+            IntFunction<URI> ws = i -> nodes.get(i % nodes.size()).ws("/herald/ws");
+            IntFunction<String> auth = i -> "{\"type\":\"auth\",\"token\":\"" + token("u" + i) + "\"}";
+            // Connection i subscribes to its rooms right after its auth frame, as a chat page does.
+            IntFunction<String> inRooms = i -> auth.apply(i)
+                    + "\n{\"type\":\"subscribe\",\"channel\":\"" + ROOM_PREFIX + "s" + i / SMALL_ROOM + "\"}"
+                    + "\n{\"type\":\"subscribe\",\"channel\":\"" + ROOM_PREFIX + "l" + i / LARGE_ROOM + "\"}";
+            return new Target(server, name, List.copyOf(nodes), publish, KEY, ws, auth, ws, inRooms,
+                    r -> "{\"channel\":\"" + ROOM_PREFIX + r + "\"}", null, redisPid, null);
+        }
+
+        /**
+         * Waits (at most 60 s) until every room holds all its members: on Herald, as its presence API counts
+         * them; thin joins rooms in the upgrade request, so its rooms are whole once its sessions are.
+         */
+        void awaitRooms(int conns) {
+            if (bearer == null) {
+                return;
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            for (int r = 0; r < conns / SMALL_ROOM + conns / LARGE_ROOM; r++) {
+                String name = r < conns / SMALL_ROOM ? "s" + r : "l" + (r - conns / SMALL_ROOM);
+                int members = r < conns / SMALL_ROOM ? SMALL_ROOM : LARGE_ROOM;
+                URI uri = nodes.get(0).uri("/herald/api/presence?channel=" + ROOM_PREFIX + name);
+                while (!Http.get(uri, bearer).contains("\"sessions\":" + members + "}")) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("room " + name + " not whole within 60 s");
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                }
+            }
         }
 
         /** Notices the nodes have received through the engine so far (Herald's health counters). */

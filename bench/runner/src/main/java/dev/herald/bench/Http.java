@@ -16,9 +16,17 @@ final class Http {
     }
 
     static String get(URI uri) {
+        return get(uri, null);
+    }
+
+    /** A GET with {@code Authorization: Bearer <bearer>} unless {@code bearer} is {@code null}. */
+    static String get(URI uri, String bearer) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10));
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
         try {
-            return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString()).body();
         } catch (IOException e) {
             throw new IllegalStateException(uri + ": " + e, e);
         } catch (InterruptedException e) {

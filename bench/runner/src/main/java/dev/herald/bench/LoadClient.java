@@ -87,8 +87,9 @@ final class LoadClient implements AutoCloseable {
      * Opens {@code count} connections, at most {@code parallel} at a time.
      *
      * @param uri the URI of connection {@code i}
-     * @param firstFrame the text connection {@code i} sends once its handshake is done (Herald's auth frame), or
-     *     {@code null} for none; a connection that sends one counts as open once the server's first frame came
+     * @param firstFrame the text connection {@code i} sends once its handshake is done (Herald's auth frame,
+     *     then maybe more frames, one per line), or {@code null} for none; a connection that sends one counts as
+     *     open once the server's first frame came
      * @return connections opened per second
      */
     double open(int count, IntFunction<URI> uri, IntFunction<String> firstFrame, int parallel) {
@@ -212,7 +213,10 @@ final class LoadClient implements AutoCloseable {
                 if (firstFrame == null) {
                     handshake.trySuccess(null);
                 } else {
-                    ctx.writeAndFlush(new TextWebSocketFrame(firstFrame));
+                    for (String line : firstFrame.split("\n")) { // the auth frame, then any others (subscribes)
+                        ctx.write(new TextWebSocketFrame(line));
+                    }
+                    ctx.flush();
                 }
             } else if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
                 handshake.tryFailure(new IllegalStateException("handshake timed out"));
