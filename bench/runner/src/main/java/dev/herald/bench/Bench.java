@@ -91,7 +91,7 @@ public final class Bench {
         boolean quick = false;
         String server = "both";
         Path out = null;
-        List<String> targets = List.of("thin", "herald");
+        List<String> targets = List.of("thin", "herald", "socketio");
         String profile = null;
         String scenarios = "ABCDE";
         for (int i = 0; i < args.length; i++) {
@@ -104,7 +104,8 @@ public final class Bench {
                 case "--jvm" -> System.setProperty("bench.jvm", args[++i]);
                 case "--scenarios" -> scenarios = args[++i].toUpperCase().replace(",", "");
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; usage: [--quick] [--server payara|wildfly|both] [--targets thin,herald,herald1] [--out DIR]"
+                        + "; usage: [--quick] [--server payara|wildfly|both] [--targets thin,herald,herald1,socketio]"
+                        + " [--out DIR]"
                         + " [--scenarios A,B,C,D,E,F,G] [--profile A|B:RATE:SECONDS] [--jvm \"SERVER JVM OPTIONS\"]");
             }
         }
@@ -119,9 +120,14 @@ public final class Bench {
         String load0 = Files.readString(Path.of("/proc/loadavg")).trim();
         long calibration0 = calibrationMillis();
         long start = System.nanoTime();
-        for (String s : server.equals("both") ? List.of("wildfly", "payara") : List.of(server)) {
+        boolean onServers = targets.stream().anyMatch(t -> t.startsWith("thin") || t.startsWith("herald"));
+        for (String s : !onServers ? List.<String>of() : server.equals("both") ? List.of("wildfly", "payara")
+                : List.of(server)) {
             // One server's failure (one that does not start, say) must not lose the other's results.
             bench.guarded(s, () -> bench.runOn(ServerProcess.Kind.valueOf(s.toUpperCase())));
+        }
+        if (targets.contains("socketio") && bench.profile == null) {
+            bench.guarded("socketio", bench::runSocketIo);
         }
         String load1 = Files.readString(Path.of("/proc/loadavg")).trim();
         long calibration1 = calibrationMillis();
@@ -249,6 +255,37 @@ public final class Bench {
         }
     }
 
+    /**
+     * What users would pick instead: socket.io 4 with its Redis adapter on two Node.js processes and one Redis
+     * ({@code bench/socketio}, a copy of the anchor server with rooms), driven by the same load generator over
+     * Engine.IO v4, through scenarios A, B and C.
+     */
+    private void runSocketIo() throws Exception {
+        log("=== socket.io ===");
+        Path dir = work.resolve("socketio");
+        ServerProcess.installSocketIo(Path.of("bench/socketio"), dir);
+        try (RedisProcess redis = RedisProcess.start(work)) {
+            List<ServerProcess> all = new ArrayList<>();
+            try {
+                for (String name : List.of("socketio-a", "socketio-b")) {
+                    ServerProcess node = ServerProcess.startSocketIo(name, dir, work, freePort(), redis.url());
+                    all.add(node);
+                    node.awaitUp("/api/stats", 200, 60);
+                }
+                log("servers up");
+                Target t = Target.socketio(all, redis.pid());
+                if (scenarios.contains("A") || scenarios.contains("B")) {
+                    guarded(t + " A/B", () -> deliveryScenarios(t));
+                }
+                if (scenarios.contains("C")) {
+                    guarded(t + " C", () -> roomScenarios(t, redis));
+                }
+            } finally {
+                all.forEach(ServerProcess::close);
+            }
+        }
+    }
+
     private interface Scenario {
         void run() throws Exception;
     }
@@ -324,7 +361,8 @@ public final class Bench {
                 long receivedBefore = redis == null ? 0 : t.received();
                 Step s = step(t, client, publisher, "C-room10", conns, rate, quick ? 3 : 6, toSmall, SMALL_ROOM, true);
                 if (redis != null && rate == (quick ? 1000 : 500)) {
-                    roomTraffic(t, redis, before, t.received() - receivedBefore, s);
+                    long received = t.received();
+                    roomTraffic(t, redis, before, received < 0 ? -1 : received - receivedBefore, s);
                 }
                 if (!s.pass()) {
                     break;
@@ -343,13 +381,16 @@ public final class Bench {
     private void roomTraffic(Target t, RedisProcess redis, Map<String, Long> before, long copies, Step s) {
         Map<String, Long> after = redis.commandCalls();
         long publishes = after.getOrDefault("publish", 0L) - before.getOrDefault("publish", 0L);
-        JsonObject c = Json.createObjectBuilder().add("scenario", "C-redis").add("server", t.server)
+        JsonObjectBuilder c = Json.createObjectBuilder().add("scenario", "C-redis").add("server", t.server)
                 .add("target", t.name).add("notices", s.sent())
                 .add("redisPublishesPerNotice", Step.round((double) publishes / s.sent()))
-                .add("noticeCopiesPerNotice", Step.round((double) copies / s.sent()))
-                .add("nodesWithMembersPerRoom", t.nodes.size()).build();
-        extras.add(c);
-        log(t + " C: " + c);
+                .add("nodesWithMembersPerRoom", t.nodes.size());
+        if (copies >= 0) {
+            c.add("noticeCopiesPerNotice", Step.round((double) copies / s.sent()));
+        }
+        JsonObject built = c.build();
+        extras.add(built);
+        log(t + " C: " + built);
     }
 
     /**
@@ -784,10 +825,19 @@ public final class Bench {
          * them; thin joins rooms in the upgrade request, so its rooms are whole once its sessions are.
          */
         void awaitRooms(int conns) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            if (socketIo()) {
+                while (socketIoStat("joins") < 2L * conns) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("socket.io rooms not joined within 60 s");
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                }
+                return;
+            }
             if (bearer == null) {
                 return;
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             for (int r = 0; r < conns / SMALL_ROOM + conns / LARGE_ROOM; r++) {
                 String name = r < conns / SMALL_ROOM ? "s" + r : "l" + (r - conns / SMALL_ROOM);
                 int members = r < conns / SMALL_ROOM ? SMALL_ROOM : LARGE_ROOM;
@@ -801,8 +851,37 @@ public final class Bench {
             }
         }
 
-        /** Notices the nodes have received through the engine so far (Herald's health counters). */
+        /** A socket.io target: two Node.js nodes of {@code bench/socketio/server.mjs} on one Redis. */
+        static Target socketio(List<ServerProcess> nodes, long redisPid) {
+            IntFunction<URI> ws = i -> nodes.get(i % nodes.size()).ws("/socket.io/?EIO=4&transport=websocket");
+            IntFunction<String> connect = i -> "40{\"user\":\"u" + i + "\"}"; // socket.io's CONNECT, with auth
+            IntFunction<String> inRooms = i -> connect.apply(i) + LoadClient.AFTER_CONNECT
+                    + "42[\"join\",\"s" + i / SMALL_ROOM + "\"]"
+                    + "\n42[\"join\",\"l" + i / LARGE_ROOM + "\"]";
+            return new Target("node", "socketio", List.copyOf(nodes),
+                    nodes.stream().map(n -> n.uri("/api/notices")).toList(), null, ws, connect, ws, inRooms,
+                    r -> "{\"room\":\"" + r + "\"}", null, redisPid, null);
+        }
+
+        private boolean socketIo() {
+            return name.equals("socketio");
+        }
+
+        /** A number from each socket.io node's stats, summed. */
+        private long socketIoStat(String key) {
+            long sum = 0;
+            for (ServerProcess n : nodes) {
+                String body = Http.get(n.uri("/api/stats"));
+                sum += Long.parseLong(body.replaceAll(".*\"" + key + "\":(\\d+).*", "$1"));
+            }
+            return sum;
+        }
+
+        /** Notices the nodes have received through the engine so far (Herald's health counters); -1 elsewhere. */
         long received() {
+            if (socketIo()) {
+                return -1;
+            }
             long sum = 0;
             for (ServerProcess n : nodes) {
                 sum += healthCount(n, "received");
@@ -814,6 +893,9 @@ public final class Bench {
         int sessions() {
             if (sessionsUri != null) {
                 return Integer.parseInt(Http.get(sessionsUri).trim());
+            }
+            if (socketIo()) {
+                return (int) socketIoStat("clients");
             }
             int sum = 0;
             for (ServerProcess n : nodes) {

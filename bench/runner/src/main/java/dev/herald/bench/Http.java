@@ -10,7 +10,9 @@ import java.time.Duration;
 /** A blocking GET for the runner's checks. */
 final class Http {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1: an h2c upgrade request gets no answer from Node.js servers (the socket.io target).
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     private Http() {
     }

@@ -37,7 +37,8 @@ import java.util.function.IntFunction;
  * Thousands of WebSocket connections in this one process (Netty, two event loop threads), each recording the
  * notices it receives into the current {@link Measure}. A notice's data carries {@code {"b":[step,index,
  * sendNanos]}} (non-negative numbers), found in the frame's bytes without decoding them; in frames that are
- * JSON arrays (batches) each is found. The server's pings are answered by Netty.
+ * JSON arrays (batches) each is found. The server's pings are answered by Netty, and Engine.IO's text pings
+ * ({@code 2}, socket.io's) with {@code 3}, so the same client drives a socket.io server over a plain WebSocket.
  *
  * <p>The generator shares the machine's cores with the servers it measures, so its own cost per message
  * matters: the JDK's WebSocket client took about twice the CPU per delivery of the thin server itself.
@@ -47,6 +48,11 @@ final class LoadClient implements AutoCloseable {
     /** Ping slots of 100 ms: each connection pings once every 25 s. */
     private static final int PING_SLOTS = 250;
     private static final byte[] MARK = "\"b\":[".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * In a connection's first frames, what follows this waits for the server's socket.io CONNECT answer (a frame
+     * that starts with {@code 40}): socket.io drops events that come before it.
+     */
+    static final String AFTER_CONNECT = "\n\u0001";
 
     private final EventLoopGroup group = new NioEventLoopGroup(2, r -> {
         Thread t = new Thread(r, "bench-ws");
@@ -176,6 +182,17 @@ final class LoadClient implements AutoCloseable {
         volatile long closeFrameNanos;
         volatile int closeCode;
 
+        /** Frames to send once the server's socket.io CONNECT answer came, or {@code null}. */
+        private String afterConnect;
+
+        /** Sends each line of {@code frames} as a text frame: the auth frame, then any others (subscribes). */
+        private void send(ChannelHandlerContext ctx, String frames) {
+            for (String line : frames.split("\n")) {
+                ctx.write(new TextWebSocketFrame(line));
+            }
+            ctx.flush();
+        }
+
         Connection(String firstFrame) {
             this.firstFrame = firstFrame;
         }
@@ -213,10 +230,10 @@ final class LoadClient implements AutoCloseable {
                 if (firstFrame == null) {
                     handshake.trySuccess(null);
                 } else {
-                    for (String line : firstFrame.split("\n")) { // the auth frame, then any others (subscribes)
-                        ctx.write(new TextWebSocketFrame(line));
-                    }
-                    ctx.flush();
+                    int wait = firstFrame.indexOf(AFTER_CONNECT);
+                    String now = wait < 0 ? firstFrame : firstFrame.substring(0, wait);
+                    afterConnect = wait < 0 ? null : firstFrame.substring(wait + AFTER_CONNECT.length());
+                    send(ctx, now);
                 }
             } else if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
                 handshake.tryFailure(new IllegalStateException("handshake timed out"));
@@ -244,6 +261,17 @@ final class LoadClient implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
             if (!handshake.isDone()) {
                 handshake.trySuccess(null);
+            }
+            ByteBuf text = frame.content();
+            if (text.readableBytes() == 1 && text.getByte(text.readerIndex()) == '2') {
+                ctx.writeAndFlush(new TextWebSocketFrame("3")); // Engine.IO's ping (socket.io): answer its pong
+                return;
+            }
+            if (afterConnect != null && text.readableBytes() >= 2 && text.getByte(text.readerIndex()) == '4'
+                    && text.getByte(text.readerIndex() + 1) == '0') {
+                String frames = afterConnect;
+                afterConnect = null;
+                send(ctx, frames);
             }
             Measure m = measure;
             if (m != null) {

@@ -81,28 +81,32 @@ final class Report {
                 meta.getString("loadavgAfter"), meta.get("minutes"), meta.getBoolean("quick") ? ", QUICK mode" : "",
                 meta.get("cpuCalibrationMillisBefore"), meta.get("cpuCalibrationMillisAfter")));
         md.append("Pass = at least 99.9% delivered, p99 under 100 ms, the publisher kept the rate. Herald runs on two "
-                + "nodes with Redis; thin is the reference push path on one node of the same server.\n\n");
+                + "nodes with Redis; thin is the reference push path on one node of the same server; socketio is "
+                + "socket.io 4 with its Redis adapter on two Node.js nodes (server `node`).\n\n");
+        sideBySide(md);
         for (String server : servers()) {
             md.append("## ").append(server).append("\n\n");
-            md.append("| scenario | thin sustained | herald sustained | herald / thin | thin best | herald best "
-                    + "| server CPU µs per delivery, thin / herald (median of passing steps) |\n");
-            md.append("|---|---|---|---|---|---|---|\n");
-            for (String scenario : RATED) {
-                if (steps.stream().noneMatch(st -> st.server().equals(server) && st.scenario().equals(scenario))) {
-                    continue;
+            if (!server.equals("node")) { // socket.io has no thin beside it: see the side-by-side table
+                md.append("| scenario | thin sustained | herald sustained | herald / thin | thin best | herald best "
+                        + "| server CPU µs per delivery, thin / herald (median of passing steps) |\n");
+                md.append("|---|---|---|---|---|---|---|\n");
+                for (String scenario : RATED) {
+                    if (steps.stream().noneMatch(st -> st.server().equals(server) && st.scenario().equals(scenario))) {
+                        continue;
+                    }
+                    double thin = sustained(of(server, "thin", scenario));
+                    double herald = sustained(of(server, "herald", scenario));
+                    if (of(server, "herald", scenario).isEmpty()) {
+                        md.append(String.format(Locale.ROOT, "| %s | %,.0f/s | not run | - | %,.0f/s | - | %.1f / - |%n",
+                                scenario, thin, best(of(server, "thin", scenario)),
+                                cpuPerDelivery(of(server, "thin", scenario))));
+                        continue;
+                    }
+                    md.append(String.format(Locale.ROOT, "| %s | %,.0f/s | %,.0f/s | %s | %,.0f/s | %,.0f/s | %.1f / %.1f |%n",
+                            scenario, thin, herald, thin == 0 ? "-" : Math.round(100 * herald / thin) + "%",
+                            best(of(server, "thin", scenario)), best(of(server, "herald", scenario)),
+                            cpuPerDelivery(of(server, "thin", scenario)), cpuPerDelivery(of(server, "herald", scenario))));
                 }
-                double thin = sustained(of(server, "thin", scenario));
-                double herald = sustained(of(server, "herald", scenario));
-                if (of(server, "herald", scenario).isEmpty()) {
-                    md.append(String.format(Locale.ROOT, "| %s | %,.0f/s | not run | - | %,.0f/s | - | %.1f / - |%n",
-                            scenario, thin, best(of(server, "thin", scenario)),
-                            cpuPerDelivery(of(server, "thin", scenario))));
-                    continue;
-                }
-                md.append(String.format(Locale.ROOT, "| %s | %,.0f/s | %,.0f/s | %s | %,.0f/s | %,.0f/s | %.1f / %.1f |%n",
-                        scenario, thin, herald, thin == 0 ? "-" : Math.round(100 * herald / thin) + "%",
-                        best(of(server, "thin", scenario)), best(of(server, "herald", scenario)),
-                        cpuPerDelivery(of(server, "thin", scenario)), cpuPerDelivery(of(server, "herald", scenario))));
             }
             md.append("\n| target | scenario | rate | delivered | lost | dup | deliveries/s | p50 ms | p99 ms | p999 ms "
                     + "| CPU % (each server JVM, then the load generator) | of which JIT compiler % | server CPU µs/delivery | GC pauses ms (each server JVM) | pass |\n"
@@ -127,6 +131,61 @@ final class Report {
         return md.toString();
     }
 
+    /**
+     * One table over every server and target of the run: sustained deliveries per second and the median server
+     * CPU per delivery (servers and their Redis), and Herald's CPU per delivery against socket.io's, the figure
+     * that survives a load generator sharing the machine with the servers.
+     */
+    private void sideBySide(StringBuilder md) {
+        List<String[]> columns = new ArrayList<>();
+        for (String server : servers()) {
+            for (String target : List.of("thin", "herald", "socketio")) {
+                if (steps.stream().anyMatch(st -> st.server().equals(server) && st.target().equals(target))) {
+                    columns.add(new String[] {server, target});
+                }
+            }
+        }
+        if (columns.isEmpty()) {
+            return;
+        }
+        md.append("## Side by side: sustained deliveries/s, server CPU µs per delivery\n\n| scenario |");
+        columns.forEach(c -> md.append(' ').append(c[0]).append(' ').append(c[1]).append(" |"));
+        boolean ratios = steps.stream().anyMatch(st -> st.target().equals("socketio"));
+        if (ratios) {
+            servers().stream().filter(sv -> !sv.equals("node")).forEach(sv -> md.append(" herald ").append(sv)
+                    .append(" / socketio CPU per delivery |"));
+        }
+        md.append("\n|---|");
+        columns.forEach(c -> md.append("---|"));
+        if (ratios) {
+            servers().stream().filter(sv -> !sv.equals("node")).forEach(sv -> md.append("---|"));
+        }
+        md.append('\n');
+        for (String scenario : RATED) {
+            if (steps.stream().noneMatch(st -> st.scenario().equals(scenario))) {
+                continue;
+            }
+            md.append("| ").append(scenario).append(" |");
+            for (String[] c : columns) {
+                List<Step> list = of(c[0], c[1], scenario);
+                md.append(list.isEmpty() ? " - |" : String.format(Locale.ROOT, " %,.0f/s, %.1f µs |", sustained(list),
+                        cpuPerDelivery(list)));
+            }
+            if (ratios) {
+                double socketio = cpuPerDelivery(of("node", "socketio", scenario));
+                for (String server : servers()) {
+                    if (!server.equals("node")) {
+                        double herald = cpuPerDelivery(of(server, "herald", scenario));
+                        md.append(herald == 0 || socketio == 0 ? " - |"
+                                : String.format(Locale.ROOT, " %.2fx |", herald / socketio));
+                    }
+                }
+            }
+            md.append('\n');
+        }
+        md.append('\n');
+    }
+
     private static String describe(JsonObject e) {
         if (e.getString("scenario").equals("error")) {
             return "FAILED " + e.getString("what") + ": " + e.getString("error");
@@ -143,6 +202,12 @@ final class Report {
                     + "connection per node", e.getString("target"), e.getInt("connections"),
                     e.getJsonNumber("connectPerSecond").longValue(), e.getJsonNumber("heapBytesPerConnection").longValue(),
                     e.getJsonNumber("rssBytesPerConnection").longValue());
+        }
+        if (e.getString("scenario").equals("C-redis")) {
+            return String.format(Locale.ROOT, "C rooms, %s: %s Redis publishes per room notice%s, with members on %d "
+                    + "nodes", e.getString("target"), e.get("redisPublishesPerNotice"),
+                    e.containsKey("noticeCopiesPerNotice") ? ", " + e.get("noticeCopiesPerNotice") + " copies received by "
+                            + "nodes" : "", e.getInt("nodesWithMembersPerRoom"));
         }
         return String.format(Locale.ROOT, "E growth, %d nodes: %s Redis commands, %s publishes and %s copies received "
                 + "by nodes per user notice (delivered %s, p99 %s ms)", e.getInt("nodes"), e.get("redisCommandsPerNotice"),
@@ -163,9 +228,11 @@ final class Report {
                 }
                 List<List<Step>> lines = new ArrayList<>();
                 List<String> names = new ArrayList<>();
-                for (String target : List.of("thin", "herald")) {
-                    lines.add(of(server, target, scenario));
-                    names.add(target);
+                for (String target : List.of("thin", "herald", "socketio")) {
+                    if (!of(server, target, scenario).isEmpty()) {
+                        lines.add(of(server, target, scenario));
+                        names.add(target);
+                    }
                 }
                 html.append(svg(server + " " + scenario, lines, names));
             }

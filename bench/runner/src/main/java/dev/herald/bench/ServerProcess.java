@@ -23,9 +23,12 @@ import java.util.stream.Stream;
  */
 final class ServerProcess implements AutoCloseable {
 
-    enum Kind { PAYARA, WILDFLY }
+    /** Herald's servers, and the socket.io reference (Node.js). */
+    enum Kind { PAYARA, WILDFLY, SOCKETIO }
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    // HTTP/1.1: an h2c upgrade request gets no answer from Node.js servers (the socket.io target).
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     final String name;
     final Kind kind;
@@ -83,6 +86,40 @@ final class ServerProcess implements AutoCloseable {
         }
         builder.redirectErrorStream(true).redirectOutput(log.toFile());
         return Bench.started(new ServerProcess(name, kind, port, builder.start(), log));
+    }
+
+    /**
+     * Starts the socket.io reference server ({@code bench/socketio/server.mjs}, its npm packages installed in
+     * {@code dir}) on {@code port}, on the Redis at {@code redisUrl}.
+     */
+    static ServerProcess startSocketIo(String name, Path dir, Path work, int port, String redisUrl) throws IOException {
+        Path log = work.resolve(name + ".log");
+        ProcessBuilder builder = new ProcessBuilder("node", "--expose-gc", "server.mjs", String.valueOf(port))
+                .directory(dir.toFile());
+        builder.environment().put("REDIS_URL", redisUrl);
+        builder.environment().put("HOST", "127.0.0.1");
+        builder.redirectErrorStream(true).redirectOutput(log.toFile());
+        return Bench.started(new ServerProcess(name, Kind.SOCKETIO, port, builder.start(), log));
+    }
+
+    /**
+     * Copies {@code bench/socketio} to {@code dir} and installs its pinned npm packages there, unless they are
+     * installed already.
+     */
+    static void installSocketIo(Path source, Path dir) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        for (String file : List.of("package.json", "package-lock.json", "server.mjs")) {
+            Files.copy(source.resolve(file), dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (Files.exists(dir.resolve("node_modules/socket.io/package.json"))) {
+            return;
+        }
+        Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(dir.toFile())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("npm.log").toFile()).start();
+        if (!npm.waitFor(300, TimeUnit.SECONDS) || npm.exitValue() != 0) {
+            npm.destroyForcibly();
+            throw new IllegalStateException("npm ci for the socket.io target failed; see " + dir.resolve("npm.log"));
+        }
     }
 
     static Path wildflyHome(Path servers) throws IOException {
@@ -151,9 +188,12 @@ final class ServerProcess implements AutoCloseable {
         return URI.create("ws://127.0.0.1:" + httpPort + pathAndQuery);
     }
 
-    /** The server's JVM: the process itself (Payara Micro) or the java child of standalone.sh (WildFly). */
+    /**
+     * The server's JVM: the process itself (Payara Micro) or the java child of standalone.sh (WildFly); for the
+     * socket.io reference, its Node.js process (no JIT or GC figures are read from it then).
+     */
     long jvmPid() {
-        if (kind == Kind.PAYARA) {
+        if (kind != Kind.WILDFLY) {
             return process.pid();
         }
         Optional<ProcessHandle> java = process.descendants()
