@@ -48,18 +48,16 @@ final class FanOut implements AutoCloseable {
     }
 
     /**
-     * Runs {@code delivery} of {@code deliveries} frames here, or hands it to the fan-out thread (see above).
-     * Called by one thread, the subscriber.
+     * Whether the caller is to make {@code deliveries} frames itself, now: at most {@code inlineMax} of them and
+     * nothing handed over pending (or the node stopping, when its sessions are being closed anyway). Otherwise
+     * it hands them over with {@link #handOver}. Called by one thread, the subscriber.
      */
-    void deliver(long deliveries, Runnable delivery) {
-        if (deliveries <= inlineMax && pending.get() == 0) {
-            delivery.run();
-            return;
-        }
-        if (stopped) {
-            delivery.run(); // the node is stopping: its sessions are being closed anyway
-            return;
-        }
+    boolean inline(long deliveries) {
+        return deliveries <= inlineMax && pending.get() == 0 || stopped;
+    }
+
+    /** Queues {@code delivery} for the fan-out thread, waiting for room while {@value #CAPACITY} wait. */
+    void handOver(Runnable delivery) {
         startIfNeeded();
         pending.incrementAndGet();
         handedOver.incrementAndGet();

@@ -86,7 +86,7 @@ public final class HeraldConfig {
         d.put("herald.channels.join-leave", "");
         d.put("herald.channels.leave-grace", "2000");
         d.put("herald.presence.max-users", "1000");
-        d.put("herald.fanout.inline-max", "256");
+        d.put("herald.fanout.inline-max", "1024");
         d.put("herald.notice.max-bytes", "65536");
         d.put("herald.demo", "false");
         return Collections.unmodifiableMap(d);
@@ -278,8 +278,9 @@ public final class HeraldConfig {
     }
 
     /**
-     * The most local deliveries (sessions times notices) of one engine message that the subscriber thread makes
-     * itself; a bigger message, and every message after it while it is in progress, goes to the fan-out thread.
+     * The most local deliveries of the channel and broadcast notices of one engine message that the subscriber
+     * thread makes itself; a bigger message, and every message after it while it is in progress, goes to the
+     * fan-out thread.
      */
     public int fanoutInlineMax() {
         return fanoutInlineMax;

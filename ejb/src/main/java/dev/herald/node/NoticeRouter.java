@@ -77,19 +77,24 @@ public final class NoticeRouter {
         }
         received.addAndGet(notices.size());
         int burst = nextBurst();
-        if (fanOut == null) {
+        if (fanOut == null || fanOut.inline(deliveries(notices))) {
             deliver(notices, burst);
         } else {
-            fanOut.deliver(deliveries(notices), () -> deliver(notices, burst));
+            fanOut.handOver(() -> deliver(notices, burst));
         }
     }
 
-    /** About how many frames {@code notices} make on this node: what decides where they are delivered. */
+    /**
+     * How many frames the channel and broadcast notices of {@code notices} make on this node: what decides where
+     * they are delivered. A notice to a user or a session makes a few frames at most, and a message holds a
+     * bounded number of notices ({@link NoticeCodec#MAX_BATCH_CHARS}), so those are not counted: what grows
+     * without bound is one notice to a big room.
+     */
     private long deliveries(List<NoticeCodec.Routed> notices) {
         long frames = 0;
         for (NoticeCodec.Routed routed : notices) {
             frames += switch (routed.to().kind()) {
-                case USER, SESSION -> 1; // a user has a few sessions at most
+                case USER, SESSION -> 0;
                 case CHANNEL -> hub.ofChannel(routed.to().id()).size();
                 case ALL -> hub.size();
             };

@@ -81,6 +81,21 @@ class FanOutTest {
     }
 
     @Test
+    void aBatchOfUserNoticesStaysOnTheSubscriberThreadHoweverManyItHolds() {
+        Recording a = session("n.1", "alice");
+        StringBuilder batch = new StringBuilder();
+        for (int i = 0; i < 5; i++) { // more notices than inlineMax (2): each makes one frame, none is a room
+            if (i > 0) {
+                batch.append('\n');
+            }
+            batch.append(codec.encodeFramed(Recipient.user("alice"), codec.frame("id-" + i, 1L, "e" + i, "null")));
+        }
+        router.route(batch.toString());
+        assertEquals(5, a.notices().size());
+        assertEquals(0, router.fannedOut());
+    }
+
+    @Test
     void aSlowBigDeliveryHoldsUpNeitherTheSubscriberNorTheOrderOfLaterMessages() throws Exception {
         Recording a = session("n.1", "alice");
         session("n.2", "bob");

@@ -6,35 +6,25 @@ import dev.herald.Notice;
 import dev.herald.Recipient;
 import dev.herald.engine.Engine;
 import dev.herald.testing.FakeTransport;
-import dev.herald.testing.RedisServer;
+import dev.herald.testing.RedisEngines;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 
 /** The node contract on a real Redis started for this class; each test has its own key prefix. */
 class RedisNodeIT extends NodeContract {
 
-    static RedisServer redis;
-    private final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + ":";
+    @RegisterExtension
+    static final RedisEngines redis = new RedisEngines();
 
-    @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        redis.close();
-    }
+    private final String prefix = RedisEngines.freshPrefix();
 
     @Test
     void sendAllPublishesOneMessagePerNodeAndNothingToNodesWithoutTheUser() {
@@ -65,7 +55,7 @@ class RedisNodeIT extends NodeContract {
     /** Calls per command so far (INFO commandstats). */
     private static Map<String, Long> commandCalls() {
         Map<String, Long> calls = new HashMap<>();
-        try (Jedis jedis = new Jedis(URI.create(redis.url()))) {
+        try (Jedis jedis = new Jedis(URI.create(redis.server().url()))) {
             Matcher m = Pattern.compile("cmdstat_(\\w+):calls=(\\d+)").matcher(jedis.info("commandstats"));
             while (m.find()) {
                 calls.put(m.group(1), Long.parseLong(m.group(2)));
@@ -76,6 +66,6 @@ class RedisNodeIT extends NodeContract {
 
     @Override
     Engine engineForNode() {
-        return Engine.redis(redis.url(), prefix, 2000, 8, TTL * 3);
+        return Engine.redis(redis.server().url(), prefix, 2000, 8, TTL * 3);
     }
 }
