@@ -543,9 +543,10 @@ class ClusterIT {
 
     @Test
     @Order(20)
-    void afterARedisRestartTheSubscriptionComesBackAndLaterNoticesArrive() {
+    void afterARedisRestartTheSubscriptionsComeBackChannelsAndPresenceIncludedAndLaterNoticesArrive() {
         WsClient heidiA = connect(a, "heidi");
         WsClient heidiB = connect(b, "heidi");
+        subscribe(heidiB, "room:restart");
 
         redis.kill();
         HttpResponse<String> refused = Http.post(a.uri("/herald/api/notices"), KEY, toUser("heidi", "while.down"));
@@ -558,6 +559,13 @@ class ClusterIT {
                     && heidiB.events().contains("after.restart");
         });
         assertTrue(heidiA.events().stream().noneMatch("while.down"::equals));
+        // Redis came back empty: node b subscribes the channel again and records its membership again by itself.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            publish(a, "{\"to\":{\"channel\":\"room:restart\"},\"event\":\"channel.after.restart\"}");
+            return heidiB.events().contains("channel.after.restart");
+        });
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> users(presence(a, "channel=room%3Arestart")).equals(List.of("heidi")));
     }
 
     @Test
