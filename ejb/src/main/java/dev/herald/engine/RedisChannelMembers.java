@@ -102,15 +102,17 @@ public final class RedisChannelMembers implements ChannelMembers {
         return redis.call("remove channel memberships", jedis -> {
             Pipeline p = jedis.pipelined();
             List<Response<Object>> results = new ArrayList<>(members.size());
+            List<String> stamps = new ArrayList<>(members.size());
             for (int i = 0; i < members.size(); i++) {
                 Member m = members.get(i);
+                stamps.add(nowMillis + "/" + m.session());
                 p.hdel(keys.nodeChannels(m.node()), field(m));
-                results.add(leave(p, m, nowMillis + "/" + m.session(), graceMillis.get(i)));
+                results.add(leave(p, m, stamps.get(i), graceMillis.get(i)));
             }
             p.sync();
             List<Leave> leaves = new ArrayList<>(members.size());
             for (int i = 0; i < members.size(); i++) {
-                leaves.add(leaveOf(results.get(i), nowMillis + "/" + members.get(i).session(), graceMillis.get(i)));
+                leaves.add(leaveOf(results.get(i), stamps.get(i), graceMillis.get(i)));
             }
             return leaves;
         });
@@ -180,8 +182,8 @@ public final class RedisChannelMembers implements ChannelMembers {
         }
         redis.call("record channel memberships", jedis -> {
             Pipeline p = jedis.pipelined();
+            p.sadd(keys.memberNodes(), members.stream().map(Member::node).distinct().toArray(String[]::new));
             for (Member m : members) {
-                p.sadd(keys.memberNodes(), m.node());
                 p.hset(keys.nodeChannels(m.node()), field(m), m.user());
                 p.eval(JOIN, List.of(keys.channelMemberKeys(m.channel())), List.of(m.session(), m.user(), "0", "0"));
             }

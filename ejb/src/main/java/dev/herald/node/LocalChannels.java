@@ -92,10 +92,15 @@ final class LocalChannels {
         if (!session.removeChannel(channel)) {
             return false;
         }
+        leaveHub(session, channel);
+        return true;
+    }
+
+    /** Takes {@code session} out of the hub's members of {@code channel}; the node unsubscribes after the last. */
+    private void leaveHub(SessionSender session, String channel) {
         if (hub.leave(channel, session)) {
             broker.unsubscribe(channel);
         }
-        return true;
     }
 
     /** Unsubscribes a session that is going from all its channels. */
@@ -105,9 +110,7 @@ final class LocalChannels {
             synchronized (this) {
                 left = session.takeChannels();
                 for (String channel : left) {
-                    if (hub.leave(channel, session)) {
-                        broker.unsubscribe(channel);
-                    }
+                    leaveHub(session, channel);
                 }
             }
             presence.leaveAll(session, left);

@@ -59,14 +59,9 @@ final class Memberships {
 
     /** Whether {@code channel} announces joins and leaves, asking {@code authorizer} first. */
     static Predicate<String> announcing(ChannelAuthorizer authorizer, List<String> prefixes) {
-        return channel -> {
-            for (String prefix : prefixes) {
-                if (channel.startsWith(prefix)) {
-                    return true;
-                }
-            }
-            return authorizer != null && authorizer.announces(channel);
-        };
+        List<String> starts = List.copyOf(prefixes);
+        return channel -> OpenChannels.startsWithAny(starts, channel)
+                || authorizer != null && authorizer.announces(channel);
     }
 
     /**
@@ -187,15 +182,15 @@ final class Memberships {
      * returns how many. Safe against concurrent joins: a session holds a channel before the engine records it.
      */
     int reconcile(Hub hub) {
-        int removed = 0;
+        List<Member> stale = new ArrayList<>();
         for (Member m : members.membersOn(nodeId)) {
             SessionSender session = hub.get(m.session());
             if (session == null || !session.channels().contains(m.channel())) {
-                members.leave(m, System.currentTimeMillis(), 0);
-                removed++;
+                stale.add(m);
             }
         }
-        return removed;
+        members.leaveAll(stale, System.currentTimeMillis(), java.util.Collections.nCopies(stale.size(), 0));
+        return stale.size();
     }
 
     private void announce(NoticeCodec.Op op, String user, String channel) {

@@ -93,13 +93,25 @@ public final class NoticeRouter {
     private long deliveries(List<NoticeCodec.Routed> notices) {
         long frames = 0;
         for (NoticeCodec.Routed routed : notices) {
-            frames += switch (routed.to().kind()) {
-                case USER, SESSION -> 0;
-                case CHANNEL -> hub.ofChannel(routed.to().id()).size();
-                case ALL -> hub.size();
-            };
+            Recipient.Kind kind = routed.to().kind();
+            if (kind == Recipient.Kind.CHANNEL || kind == Recipient.Kind.ALL) {
+                frames += targets(routed.to()).size();
+            }
         }
         return frames;
+    }
+
+    /** The sessions of this node that {@code to} names, as they are now. */
+    private Collection<SessionSender> targets(Recipient to) {
+        return switch (to.kind()) {
+            case USER -> hub.ofUser(to.id());
+            case SESSION -> {
+                SessionSender session = hub.get(to.id());
+                yield session == null ? List.of() : List.of(session);
+            }
+            case CHANNEL -> hub.ofChannel(to.id());
+            case ALL -> hub.all();
+        };
     }
 
     /** Offers each notice to its recipients' sessions on this node, as they are now. */
@@ -107,16 +119,7 @@ public final class NoticeRouter {
         for (NoticeCodec.Routed routed : notices) {
             try {
                 String channel = routed.to().kind() == Recipient.Kind.CHANNEL ? routed.to().id() : null;
-                Collection<SessionSender> targets = switch (routed.to().kind()) {
-                    case USER -> hub.ofUser(routed.to().id());
-                    case SESSION -> {
-                        SessionSender session = hub.get(routed.to().id());
-                        yield session == null ? List.of() : List.of(session);
-                    }
-                    case CHANNEL -> hub.ofChannel(channel);
-                    case ALL -> hub.all();
-                };
-                for (SessionSender session : targets) {
+                for (SessionSender session : targets(routed.to())) {
                     offer(session, channel, routed.frame(), burst);
                 }
             } catch (RuntimeException e) {

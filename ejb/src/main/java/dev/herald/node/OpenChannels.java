@@ -17,6 +17,11 @@ final class OpenChannels implements ChannelAuthorizer {
 
     @Override
     public boolean allows(String user, String channel, Action action) {
+        return startsWithAny(prefixes, channel);
+    }
+
+    /** Whether {@code channel} starts with one of {@code prefixes} (a list of configured channel-name starts). */
+    static boolean startsWithAny(List<String> prefixes, String channel) {
         for (String prefix : prefixes) {
             if (channel.startsWith(prefix)) {
                 return true;
