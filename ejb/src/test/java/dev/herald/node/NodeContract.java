@@ -564,4 +564,19 @@ abstract class NodeContract {
                 new dev.herald.SessionOpened("bob", other.id(), a.id()),
                 new dev.herald.SessionClosed("bob", other.id(), a.id(), 1000)), heard);
     }
+
+    @Test
+    void aMembershipNoLocalSessionHoldsIsRemovedByTheNodesReconcile() throws Exception {
+        // As a leave lost in a Redis blip leaves it: recorded for node a, held by no session of a.
+        try (Engine engine = engineForNode()) {
+            engine.members().join(new dev.herald.engine.ChannelMembers.Member(a.id(), "room:stale", "ghost",
+                    a.id() + ".999"), 0, 0);
+        }
+        FakeTransport alice = new FakeTransport();
+        subscribe(a, a.connect("alice", alice), alice, "room:stale");
+        assertEquals(2, b.presence().channel("room:stale").sessions());
+        await().atMost(Duration.ofMillis(HEARTBEAT * Liveness.RECONCILE_EVERY_BEATS * 4L + 5000))
+                .until(() -> b.presence().channel("room:stale").users().equals(List.of("alice")));
+        assertEquals(1, b.presence().channel("room:stale").sessions(), "alice's own membership stays");
+    }
 }

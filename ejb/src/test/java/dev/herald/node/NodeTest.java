@@ -542,4 +542,47 @@ class NodeTest {
             n.close();
         }
     }
+
+    @Test
+    void aChannelPastThePresenceCapStopsAnnouncingAndAnAuthorizerThatFailsToSayAnnouncesNothing() {
+        dev.herald.ChannelAuthorizer authorizer = new dev.herald.ChannelAuthorizer() {
+            @Override
+            public boolean allows(String user, String channel, Action action) {
+                return true;
+            }
+
+            @Override
+            public boolean announces(String channel) {
+                if (channel.startsWith("boom:")) {
+                    throw new IllegalStateException("authorizer down");
+                }
+                return false;
+            }
+        };
+        Node n = new Node(HeraldConfig.from(Map.of("herald.channels.join-leave", "room:",
+                "herald.presence.max-users", "2", "herald.channels.leave-grace", "0")::get),
+                new Engine(new MemoryBroker(registry), registry, "memory", () -> { }), authorizer, Thread::new, pool,
+                Runnable::run);
+        try {
+            n.start();
+            FakeTransport watcher = new FakeTransport();
+            SessionSender w = n.connect("watcher", watcher);
+            n.receive(w, "{\"type\":\"subscribe\",\"channel\":\"room:big\"}");
+            n.receive(w, "{\"type\":\"subscribe\",\"channel\":\"boom:x\"}");
+            for (String user : List.of("u1", "u2", "u3")) {
+                SessionSender s = n.connect(user, new FakeTransport());
+                n.receive(s, "{\"type\":\"subscribe\",\"channel\":\"room:big\"}");
+                n.receive(s, "{\"type\":\"subscribe\",\"channel\":\"boom:x\"}");
+            }
+            n.send(new dev.herald.Notice(Recipient.channel("room:big"), "marker", jakarta.json.JsonValue.NULL));
+            await().atMost(Duration.ofSeconds(5)).until(() -> watcher.notices().size() == 1);
+            assertEquals(List.of("join room:big watcher", "join room:big u1"), watcher.frames().stream()
+                    .filter(f -> "join".equals(f.getString("type")) || "leave".equals(f.getString("type")))
+                    .map(f -> f.getString("type") + " " + f.getString("channel") + " " + f.getString("user")).toList(),
+                    "joins while the channel has at most 2 users; none on boom:x, whose authorizer failed");
+            assertEquals(2, watcher.frames().stream().filter(f -> "subscribed".equals(f.getString("type"))).count());
+        } finally {
+            n.close();
+        }
+    }
 }
