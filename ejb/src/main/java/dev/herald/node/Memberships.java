@@ -89,30 +89,39 @@ final class Memberships {
      * user's leave of each channel where it was their last session.
      */
     void leaveAll(SessionSender session, List<String> channels) {
-        if (channels.isEmpty()) {
-            return;
-        }
         List<Member> gone = new ArrayList<>(channels.size());
-        List<Integer> graces = new ArrayList<>(channels.size());
-        List<Boolean> announced = new ArrayList<>(channels.size());
         for (String channel : channels) {
-            boolean announces = safely(this.announces, channel);
             gone.add(member(session, channel));
-            graces.add(announces ? graceMillis : 0);
-            announced.add(announces);
         }
-        List<ChannelMembers.Leave> leaves;
         try {
-            leaves = members.leaveAll(gone, System.currentTimeMillis(), graces);
+            leave(gone);
         } catch (HeraldUnavailableException e) {
             // The entries go with the next reconcile, once Redis answers.
             failures.log(() -> "Could not record that " + session.id() + " left " + channels + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Removes {@code gone} in one round trip and announces each leave that was its user's last, after the grace.
+     * Whoever removes a membership announces it, so a leave is announced once whether the session's own leave or
+     * a reconcile racing with it took the entry out.
+     */
+    private void leave(List<Member> gone) {
+        if (gone.isEmpty()) {
             return;
         }
+        List<Integer> graces = new ArrayList<>(gone.size());
+        List<Boolean> announced = new ArrayList<>(gone.size());
+        for (Member m : gone) {
+            boolean announces = safely(this.announces, m.channel());
+            graces.add(announces ? graceMillis : 0);
+            announced.add(announces);
+        }
+        List<ChannelMembers.Leave> leaves = members.leaveAll(gone, System.currentTimeMillis(), graces);
         for (int i = 0; i < leaves.size(); i++) {
             ChannelMembers.Leave leave = leaves.get(i);
             if (announced.get(i) && leave.last() && leave.users() < maxUsers) {
-                afterGrace(session.user(), channels.get(i), leave.stamp(), graces.get(i));
+                afterGrace(gone.get(i).user(), gone.get(i).channel(), leave.stamp(), graces.get(i));
             }
         }
     }
@@ -178,8 +187,10 @@ final class Memberships {
     }
 
     /**
-     * Removes the engine's memberships of this node that no local session holds (a leave lost in a Redis blip);
-     * returns how many. Safe against concurrent joins: a session holds a channel before the engine records it.
+     * Removes the engine's memberships of this node that no local session holds (a leave lost in a Redis blip),
+     * announcing the leaves that makes; returns how many. Safe against concurrent joins (a session holds a channel
+     * before the engine records it) and leaves (a session drops a channel before the engine forgets it, and
+     * whichever of the two removes the entry announces).
      */
     int reconcile(Hub hub) {
         List<Member> stale = new ArrayList<>();
@@ -189,7 +200,7 @@ final class Memberships {
                 stale.add(m);
             }
         }
-        members.leaveAll(stale, System.currentTimeMillis(), java.util.Collections.nCopies(stale.size(), 0));
+        leave(stale);
         return stale.size();
     }
 

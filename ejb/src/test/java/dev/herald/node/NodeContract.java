@@ -579,4 +579,19 @@ abstract class NodeContract {
                 .until(() -> b.presence().channel("room:stale").users().equals(List.of("alice")));
         assertEquals(1, b.presence().channel("room:stale").sessions(), "alice's own membership stays");
     }
+
+    @Test
+    void aReconcileThatRemovesAUsersLastMembershipAnnouncesTheLeave() throws Exception {
+        // A session's leave may find its entry already gone: a reconcile that ran between the session dropping
+        // the channel and the engine forgetting it. Whoever removes the entry announces, or the leave is lost.
+        FakeTransport watcher = new FakeTransport();
+        subscribe(b, b.connect("watcher", watcher), watcher, "room:jl-stale");
+        try (Engine engine = engineForNode()) {
+            engine.members().join(new dev.herald.engine.ChannelMembers.Member(a.id(), "room:jl-stale", "ghost",
+                    a.id() + ".999"), 0, 0);
+        }
+        await().atMost(Duration.ofMillis(HEARTBEAT * Liveness.RECONCILE_EVERY_BEATS * 4L + GRACE + 5000))
+                .until(() -> typed(watcher, "leave", "room:jl-stale", "ghost") == 1);
+        assertEquals(List.of("watcher"), a.presence().channel("room:jl-stale").users());
+    }
 }
