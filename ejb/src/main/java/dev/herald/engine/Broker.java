@@ -11,7 +11,10 @@ import java.util.function.Consumer;
  * <p>A user notice goes only to the nodes that hold a session of that user, a session notice only to the
  * node of that session, a channel notice only to the nodes subscribed to that channel ({@link #subscribe}), a
  * notice to all to every node; each such node receives it once. At most once: a node that is not subscribed
- * when the notice passes does not get it. Thread safe.
+ * when the notice passes does not get it. A kept notice ({@link Outgoing#kept()}) is first appended to its
+ * recipient's stream in the {@link History}, in the same atomic step, and carries its offset and epoch; each
+ * stream's notices reach every node in offset order, so that a node that sees an offset skip knows it missed
+ * one. Thread safe.
  */
 public interface Broker extends AutoCloseable {
 
@@ -23,10 +26,23 @@ public interface Broker extends AutoCloseable {
      * @return how many nodes it was handed to
      * @throws dev.herald.HeraldUnavailableException when the engine cannot be reached in time
      */
-    int publish(Recipient to, String message);
+    default int publish(Recipient to, String message) {
+        return publish(new Outgoing(to, message));
+    }
 
     /**
-     * Hands several encoded notices on, in order, in as few round trips as the engine allows.
+     * Hands one notice to the nodes that should deliver it, in one engine round trip, appending it to its stream
+     * first when it is kept.
+     *
+     * @return how many nodes it was handed to
+     * @throws dev.herald.HeraldUnavailableException when the engine cannot be reached in time; a kept notice
+     *     was then appended and handed on, or neither
+     */
+    int publish(Outgoing message);
+
+    /**
+     * Hands several encoded notices on, in as few round trips as the engine allows, in order for each node
+     * and each stream (notices to different streams, or kept and not, may reach a node in another order).
      *
      * @param messages pairs of recipient and encoded message
      * @return how many nodes each was handed to, in order
@@ -67,7 +83,16 @@ public interface Broker extends AutoCloseable {
     @Override
     void close();
 
-    /** A notice's recipient and its encoded message. */
-    record Outgoing(Recipient to, String message) {
+    /**
+     * A notice's recipient and its encoded message: as {@link NoticeCodec#encodeKept} writes it when
+     * {@code kept} (the recipient is a user or a channel whose stream keeps it), else as
+     * {@link NoticeCodec#encodeFramed} or {@link NoticeCodec#encode} do.
+     */
+    record Outgoing(Recipient to, String message, boolean kept) {
+
+        /** A notice that is not kept. */
+        public Outgoing(Recipient to, String message) {
+            this(to, message, false);
+        }
     }
 }

@@ -12,23 +12,42 @@ import redis.clients.jedis.JedisPool;
  * @param broker where notices travel
  * @param registry where sessions are recorded
  * @param members where channel memberships are recorded
+ * @param history the streams of kept notices, which the broker appends to
  * @param description a short description for logs, without secrets
  * @param resources what {@link #close()} releases after the broker
  */
-public record Engine(Broker broker, SessionRegistry registry, ChannelMembers members, String description,
-        AutoCloseable resources) implements AutoCloseable {
+public record Engine(Broker broker, SessionRegistry registry, ChannelMembers members, History history,
+        String description, AutoCloseable resources) implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Engine.class.getName());
 
     /** An engine whose channel memberships are in this JVM's memory (tests of the other parts). */
     public Engine(Broker broker, SessionRegistry registry, String description, AutoCloseable resources) {
-        this(broker, registry, new MemoryChannelMembers(), description, resources);
+        this(broker, registry, new MemoryChannelMembers(),
+                broker instanceof MemoryBroker m ? m.history() : new MemoryHistory(), description, resources);
+    }
+
+    /** An engine on a {@link MemoryBroker}, whose streams are that broker's. */
+    public Engine(MemoryBroker broker, SessionRegistry registry, ChannelMembers members, String description,
+            AutoCloseable resources) {
+        this(broker, registry, members, broker.history(), description, resources);
+    }
+
+    /** The streams' retention: what the broker keeps of each notice to a user or a channel. */
+    public History.Retention retention() {
+        return history instanceof MemoryHistory m ? m.retention() : ((RedisHistory) history).retention();
     }
 
     /** The single-node engine: nothing outside this JVM. */
     public static Engine memory() {
+        return memory(History.Retention.DEFAULT);
+    }
+
+    /** The single-node engine, keeping notices as {@code retention} says. */
+    public static Engine memory(History.Retention retention) {
         MemorySessionRegistry registry = new MemorySessionRegistry();
-        return new Engine(new MemoryBroker(registry), registry, "in-memory (single node)", () -> { });
+        return new Engine(new MemoryBroker(registry, new MemoryBroker.Bus(new MemoryHistory(retention))), registry,
+                new MemoryChannelMembers(), "in-memory (single node)", () -> { });
     }
 
     /**
@@ -38,6 +57,12 @@ public record Engine(Broker broker, SessionRegistry registry, ChannelMembers mem
      * @param subscriberTimeoutMillis read timeout of the subscription connection
      */
     public static Engine redis(String url, String prefix, int timeoutMillis, int poolSize, int subscriberTimeoutMillis) {
+        return redis(url, prefix, timeoutMillis, poolSize, subscriberTimeoutMillis, History.Retention.DEFAULT);
+    }
+
+    /** An engine on the Redis at {@code url} whose streams keep notices as {@code retention} says. */
+    public static Engine redis(String url, String prefix, int timeoutMillis, int poolSize, int subscriberTimeoutMillis,
+            History.Retention retention) {
         URI uri = URI.create(url);
         GenericObjectPoolConfig<Jedis> pool = new GenericObjectPoolConfig<>();
         pool.setMaxTotal(poolSize);
@@ -49,8 +74,9 @@ public record Engine(Broker broker, SessionRegistry registry, ChannelMembers mem
         RedisSupport support = new RedisSupport(jedisPool);
         RedisKeys keys = new RedisKeys(prefix);
         LOG.fine(() -> "Redis pool of " + poolSize + " for " + uri.getHost() + ":" + uri.getPort());
-        return new Engine(new RedisBroker(support, keys, uri, subscriberTimeoutMillis),
-                new RedisSessionRegistry(support, keys), new RedisChannelMembers(support, keys),
+        RedisHistory history = new RedisHistory(support, keys, retention);
+        return new Engine(new RedisBroker(support, keys, uri, subscriberTimeoutMillis, history),
+                new RedisSessionRegistry(support, keys), new RedisChannelMembers(support, keys), history,
                 "Redis at " + uri.getHost() + ":" + (uri.getPort() < 0 ? 6379 : uri.getPort()) + " prefix " + prefix,
                 jedisPool);
     }

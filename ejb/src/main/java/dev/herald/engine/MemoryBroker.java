@@ -1,6 +1,7 @@
 package dev.herald.engine;
 
 import dev.herald.Recipient;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,10 +28,19 @@ public final class MemoryBroker implements Broker {
     private final Set<String> wanted = ConcurrentHashMap.newKeySet();
     private volatile String nodeId;
 
-    /** What brokers in one JVM share: each node's handler, and the nodes subscribed to each channel. */
+    /** What brokers in one JVM share: each node's handler, the nodes subscribed to each channel, the streams. */
     public static final class Bus {
         final Map<String, Consumer<String>> handlers = new ConcurrentHashMap<>();
         final Map<String, Set<String>> channels = new ConcurrentHashMap<>();
+        final MemoryHistory history;
+
+        public Bus() {
+            this(new MemoryHistory());
+        }
+
+        public Bus(MemoryHistory history) {
+            this.history = history;
+        }
     }
 
     public MemoryBroker(SessionRegistry registry) {
@@ -69,8 +79,50 @@ public final class MemoryBroker implements Broker {
         }
     }
 
+    /** The streams this broker appends kept notices to. */
+    public MemoryHistory history() {
+        return bus.history;
+    }
+
     @Override
-    public int publish(Recipient to, String message) {
+    public int publish(Outgoing o) {
+        if (o.kept()) {
+            return publishKept(o.to(), List.of(o))[0];
+        }
+        return handOn(o.to(), o.message());
+    }
+
+    /**
+     * Appends kept notices of one stream and hands them on as one message per node, under the stream's lock so
+     * that every node gets them in offset order; returns how many nodes each was handed to.
+     */
+    private int[] publishKept(Recipient to, List<Outgoing> kept) {
+        List<String> headers = new ArrayList<>(kept.size());
+        List<String> rests = new ArrayList<>(kept.size());
+        for (Outgoing o : kept) {
+            int newline = o.message().indexOf('\n');
+            headers.add(o.message().substring(0, newline));
+            rests.add(o.message().substring(newline + 1));
+        }
+        int[] handed = new int[1];
+        bus.history.append(to, rests, frames -> {
+            StringBuilder message = new StringBuilder();
+            for (int i = 0; i < frames.size(); i++) {
+                String next = headers.get(i) + '\n' + frames.get(i);
+                if (message.length() > 0 && message.length() + 1 + next.length() > NoticeCodec.MAX_BATCH_CHARS) {
+                    handOn(to, message.toString());
+                    message.setLength(0);
+                }
+                message.append(message.length() == 0 ? "" : "\n").append(next);
+            }
+            handed[0] = handOn(to, message.toString());
+        });
+        int[] each = new int[kept.size()];
+        java.util.Arrays.fill(each, handed[0]);
+        return each;
+    }
+
+    private int handOn(Recipient to, String message) {
         Set<String> nodes = nodesOf(to);
         int handed = 0;
         for (String node : nodes) {
@@ -91,9 +143,14 @@ public final class MemoryBroker implements Broker {
     @Override
     public int[] publishAll(List<Outgoing> messages) {
         int[] handed = new int[messages.size()];
+        Map<Recipient, List<Integer>> kept = new LinkedHashMap<>();
         Map<String, StringBuilder> batches = new LinkedHashMap<>();
         for (int i = 0; i < handed.length; i++) {
             Outgoing o = messages.get(i);
+            if (o.kept()) {
+                kept.computeIfAbsent(o.to(), t -> new ArrayList<>()).add(i);
+                continue;
+            }
             for (String node : nodesOf(o.to())) {
                 if (!handlers.containsKey(node)) {
                     continue;
@@ -108,6 +165,12 @@ public final class MemoryBroker implements Broker {
             }
         }
         batches.forEach((node, batch) -> deliver(node, batch.toString()));
+        kept.forEach((to, indexes) -> {
+            int[] each = publishKept(to, indexes.stream().map(messages::get).toList());
+            for (int j = 0; j < each.length; j++) {
+                handed[indexes.get(j)] = each[j];
+            }
+        });
         return handed;
     }
 

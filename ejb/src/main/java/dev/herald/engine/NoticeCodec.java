@@ -66,6 +66,17 @@ public final class NoticeCodec {
     private static final int TS = 16;
     private static final int CHANNEL = 32;
     private static final int FROM = 64;
+    private static final int OFFSET = 128;
+    private static final int EPOCH = 256;
+    /** The longest epoch name a frame may carry. */
+    public static final int MAX_EPOCH_LENGTH = 32;
+    /** How every notice frame starts; a kept notice's offset and epoch come right after it. */
+    public static final String NOTICE_START = "{\"type\":\"notice\",";
+    /**
+     * The characters a kept notice's frame may gain when its stream numbers it: what a node leaves free under
+     * {@code herald.notice.max-bytes} when it checks one.
+     */
+    public static final int KEPT_RESERVE = 80;
     /** The fields every notice frame has; {@code channel} and {@code from} are the optional ones. */
     private static final int NOTICE_FIELDS = TYPE | ID | EVENT | DATA | TS;
     /** The most fields beyond Herald's own that a received notice frame may carry. */
@@ -102,8 +113,18 @@ public final class NoticeCodec {
      * @throws InvalidNoticeException when it is longer
      */
     public String checkSize(String message) {
-        if (message.length() > maxNoticeChars) {
-            throw new InvalidNoticeException("notice is " + message.length()
+        return checkSize(message, 0);
+    }
+
+    /**
+     * Checks that one notice's engine message, once it grows by up to {@code reserve} characters, is within
+     * {@code herald.notice.max-bytes}.
+     *
+     * @throws InvalidNoticeException when it would be longer
+     */
+    public String checkSize(String message, int reserve) {
+        if (message.length() + reserve > maxNoticeChars) {
+            throw new InvalidNoticeException("notice is " + (message.length() + reserve)
                     + " characters of JSON, more than herald.notice.max-bytes (" + maxNoticeChars + ")");
         }
         return message;
@@ -206,8 +227,42 @@ public final class NoticeCodec {
         return frame(c.op().wire(), "channel", c.channel(), "user", c.user());
     }
 
-    /** A message decoded for delivery: who it is for, and the client frame to send them. */
-    public record Routed(Recipient to, String frame) {
+    /**
+     * A message decoded for delivery: who it is for, the client frame to send them, and for a kept notice its
+     * place in its stream ({@code offset} 0 and {@code epoch} {@code null} for one that is not kept).
+     */
+    public record Routed(Recipient to, String frame, long offset, String epoch) {
+
+        /** A notice that is not kept. */
+        public Routed(Recipient to, String frame) {
+            this(to, frame, 0, null);
+        }
+
+        /** Whether the notice is kept in its recipient's stream, with an offset. */
+        public boolean kept() {
+            return offset > 0;
+        }
+    }
+
+    /**
+     * The engine message of a notice to keep, as a {@link Broker} takes it: the version 2 header line, a newline,
+     * then {@code frame} without its {@link #NOTICE_START}; the broker puts the stream's offset and epoch there
+     * ({@link #keptFrame}) as it appends it.
+     *
+     * @param frame the notice's client frame, from {@link #frame(String, Recipient, String, long, String, String)}
+     */
+    public String encodeKept(Recipient to, String frame) {
+        return encodeFramed(to, frame.substring(NOTICE_START.length()));
+    }
+
+    /**
+     * The client frame of a kept notice: {@code {"type":"notice","offset":N,"epoch":"E",} followed by
+     * {@code rest}, the frame after its {@link #NOTICE_START}. The Redis engine's append script writes the same.
+     */
+    public static String keptFrame(long offset, String epoch, String rest) {
+        return new StringBuilder(NOTICE_START.length() + 32 + epoch.length() + rest.length()).append(NOTICE_START)
+                .append("\"offset\":").append(offset).append(",\"epoch\":\"").append(epoch).append("\",")
+                .append(rest).toString();
     }
 
     /**
@@ -288,9 +343,7 @@ public final class NoticeCodec {
                         + " characters, more than herald.notice.max-bytes (" + maxNoticeChars + ")");
             }
             Recipient to = header(message, start, newline);
-            String frame = message.substring(newline + 1, end);
-            checkNoticeFrame(frame, to);
-            routed.add(new Routed(to, frame));
+            routed.add(checkNoticeFrame(message.substring(newline + 1, end), to));
             start = end + 1;
         }
         return routed;
@@ -301,13 +354,17 @@ public final class NoticeCodec {
      * frame is a notice frame as {@link #frame(String, long, String, String)} writes it: a JSON object with the
      * keys {@code type} ({@code "notice"}), {@code id} (a valid id), {@code event} (a valid event name),
      * {@code channel} (only and always for a notice to a channel: that channel), {@code from} (optional, a user id),
+     * {@code offset} and {@code epoch} (together or not at all, and only to a user or a channel: a whole number
+     * from 1 and a plain name of up to {@value #MAX_EPOCH_LENGTH} characters),
      * {@code data} (any JSON within {@link JsonInput}'s limits) and {@code ts} (whole milliseconds), each once,
      * and nothing after it; up to {@value #MAX_ADDED_KEYS} more keys of plain names (fields a later version adds,
      * so that an upgrade node by node loses nothing) with values within the limits. Clients never see another
      * kind of frame from the engine, a repeated key (which a browser's {@code JSON.parse} would read as its last
      * value) or a payload Herald would refuse to send.
      */
-    private void checkNoticeFrame(String frame, Recipient to) {
+    private Routed checkNoticeFrame(String frame, Recipient to) {
+        long offset = 0;
+        String epoch = null;
         try (JsonParser p = input.parser(frame)) {
             if (!p.hasNext() || p.next() != JsonParser.Event.START_OBJECT) {
                 throw new InvalidNoticeException("version 2 frame must be a JSON object");
@@ -325,6 +382,8 @@ public final class NoticeCodec {
                     case "ts" -> TS;
                     case "channel" -> CHANNEL;
                     case "from" -> FROM;
+                    case "offset" -> OFFSET;
+                    case "epoch" -> EPOCH;
                     default -> 0;
                 };
                 if (field == 0) {
@@ -358,6 +417,19 @@ public final class NoticeCodec {
                         }
                     }
                     case FROM -> Recipient.checkId("user", stringValue(p, value, "from"));
+                    case OFFSET -> {
+                        if (value != JsonParser.Event.VALUE_NUMBER || !isWholeMillis(p.getString())
+                                || (offset = Long.parseLong(p.getString())) < 1) {
+                            throw new InvalidNoticeException("version 2 frame's 'offset' must be a whole number from 1");
+                        }
+                    }
+                    case EPOCH -> {
+                        epoch = stringValue(p, value, "epoch");
+                        if (epoch.isEmpty() || epoch.length() > MAX_EPOCH_LENGTH || !plain(epoch, 0, epoch.length())) {
+                            throw new InvalidNoticeException("version 2 frame's 'epoch' must be 1 to "
+                                    + MAX_EPOCH_LENGTH + " plain characters");
+                        }
+                    }
                     default -> {
                         if (value != JsonParser.Event.VALUE_NUMBER || !isWholeMillis(p.getString())) {
                             throw new InvalidNoticeException("version 2 frame's 'ts' must be whole milliseconds");
@@ -371,6 +443,12 @@ public final class NoticeCodec {
             if (to.kind() == Recipient.Kind.CHANNEL && (seen & CHANNEL) == 0) {
                 throw new InvalidNoticeException("version 2 frame to a channel lacks its 'channel'");
             }
+            if (((seen & OFFSET) == 0) != ((seen & EPOCH) == 0)) {
+                throw new InvalidNoticeException("version 2 frame has one of 'offset' and 'epoch' without the other");
+            }
+            if ((seen & OFFSET) != 0 && to.kind() != Recipient.Kind.USER && to.kind() != Recipient.Kind.CHANNEL) {
+                throw new InvalidNoticeException("version 2 frame has an 'offset' but is not to a user or a channel");
+            }
             if (p.hasNext()) {
                 throw new InvalidNoticeException("version 2 frame holds more than one JSON value");
             }
@@ -380,6 +458,7 @@ public final class NoticeCodec {
         } catch (RuntimeException e) {
             throw JsonInput.invalid("version 2 frame", e);
         }
+        return new Routed(to, frame, offset, epoch);
     }
 
     /** Whether {@code key} may name a field added to notice frames: a letter, then up to 31 letters, digits or '_'. */

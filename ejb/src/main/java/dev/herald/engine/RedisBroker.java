@@ -3,6 +3,7 @@ package dev.herald.engine;
 import dev.herald.HeraldUnavailableException;
 import dev.herald.Recipient;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -78,7 +79,10 @@ public final class RedisBroker implements Broker {
     private volatile boolean closed;
     private volatile String scriptSha;
 
-    RedisBroker(RedisSupport redis, RedisKeys keys, URI uri, int subscriberTimeoutMillis) {
+    private final RedisHistory history;
+
+    RedisBroker(RedisSupport redis, RedisKeys keys, URI uri, int subscriberTimeoutMillis, RedisHistory history) {
+        this.history = history;
         this.redis = redis;
         this.keys = keys;
         this.uri = uri;
@@ -86,7 +90,12 @@ public final class RedisBroker implements Broker {
     }
 
     @Override
-    public int publish(Recipient to, String message) {
+    public int publish(Outgoing o) {
+        if (o.kept()) {
+            return publishKept(List.of(o))[0];
+        }
+        Recipient to = o.to();
+        String message = o.message();
         return redis.call("publish a notice", jedis -> {
             return switch (to.kind()) {
                 case USER -> toUser(jedis, to.id(), message);
@@ -113,8 +122,103 @@ public final class RedisBroker implements Broker {
     @Override
     public int[] publishAll(List<Outgoing> messages) {
         if (messages.size() == 1) {
-            return new int[] {publish(messages.get(0).to(), messages.get(0).message())};
+            return new int[] {publish(messages.get(0))};
         }
+        List<Outgoing> kept = new ArrayList<>();
+        List<Outgoing> rest = new ArrayList<>(messages.size());
+        for (Outgoing o : messages) {
+            (o.kept() ? kept : rest).add(o);
+        }
+        int[] handedRest = rest.isEmpty() ? new int[0] : publishUnkept(rest);
+        int[] handedKept = kept.isEmpty() ? new int[0] : publishKept(kept);
+        int[] handed = new int[messages.size()];
+        int r = 0;
+        int k = 0;
+        for (int i = 0; i < handed.length; i++) {
+            handed[i] = messages.get(i).kept() ? handedKept[k++] : handedRest[r++];
+        }
+        return handed;
+    }
+
+    /**
+     * Kept notices in one round trip: one append script per stream and per {@link NoticeCodec#MAX_BATCH_CHARS}
+     * of its notices, pipelined in order, each numbering, storing and publishing its part as one message.
+     */
+    private int[] publishKept(List<Outgoing> kept) {
+        Map<Recipient, List<Integer>> byStream = new LinkedHashMap<>();
+        for (int i = 0; i < kept.size(); i++) {
+            byStream.computeIfAbsent(kept.get(i).to(), t -> new ArrayList<>()).add(i);
+        }
+        List<Part> pending = new ArrayList<>();
+        byStream.forEach((to, indexes) -> {
+            Part part = new Part(to);
+            for (int index : indexes) {
+                String message = kept.get(index).message();
+                if (!part.indexes.isEmpty()
+                        && part.chars + message.length() + NoticeCodec.KEPT_RESERVE > NoticeCodec.MAX_BATCH_CHARS) {
+                    pending.add(part);
+                    part = new Part(to);
+                }
+                part.add(index, message);
+            }
+            pending.add(part);
+        });
+        int[] handed = new int[kept.size()];
+        return redis.call("keep and publish notices", jedis -> {
+            List<Part> left = pending;
+            for (int attempt = 0; !left.isEmpty(); attempt++) {
+                String sha = history.appendSha(jedis);
+                Pipeline p = jedis.pipelined();
+                List<Response<Object>> replies = new ArrayList<>(left.size());
+                for (Part part : left) {
+                    replies.add(history.append(p, sha, part.to, part.headers, part.rests));
+                }
+                p.sync();
+                List<Part> again = new ArrayList<>();
+                for (int i = 0; i < replies.size(); i++) {
+                    try {
+                        int nodes = ((Long) replies.get(i).get()).intValue();
+                        for (int index : left.get(i).indexes) {
+                            handed[index] = nodes;
+                        }
+                    } catch (JedisDataException e) {
+                        // Redis lost its scripts (it restarted): that part was not run; run it once more. (Should
+                        // another node load the script between two of these calls, a later part of the same
+                        // stream may have run first: a hole in order, never a loss or a duplicate.)
+                        if (attempt > 0 || !history.forgotScript(e)) {
+                            throw e;
+                        }
+                        again.add(left.get(i));
+                    }
+                }
+                left = again;
+            }
+            return handed;
+        });
+    }
+
+    /** The kept notices of one stream that one append script takes: their header lines and frame rests. */
+    private static final class Part {
+        final Recipient to;
+        final List<Integer> indexes = new ArrayList<>();
+        final List<String> headers = new ArrayList<>();
+        final List<String> rests = new ArrayList<>();
+        int chars;
+
+        Part(Recipient to) {
+            this.to = to;
+        }
+
+        void add(int index, String message) {
+            int newline = message.indexOf('\n');
+            indexes.add(index);
+            headers.add(message.substring(0, newline));
+            rests.add(message.substring(newline + 1));
+            chars += message.length() + NoticeCodec.KEPT_RESERVE;
+        }
+    }
+
+    private int[] publishUnkept(List<Outgoing> messages) {
         return redis.call("publish notices", jedis -> {
             Map<String, NodesOf> nodesOfUser = new HashMap<>();
             Pipeline lookup = jedis.pipelined();

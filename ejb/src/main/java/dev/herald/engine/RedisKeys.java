@@ -16,6 +16,9 @@ package dev.herald.engine;
  * <li>{@code herald:{c:NAME}:left}: hash, user id -> stamp of a leave in its grace period; expires
  * <li>{@code herald:{n:NODE}:channels}: hash, "SESSION CHANNEL" -> user id, the node's memberships
  * <li>{@code herald:member-nodes}: set of the node ids that have recorded memberships
+ * <li>{@code herald:{u:USER}:meta}, {@code herald:{c:NAME}:meta}: hash, {@code e} epoch and {@code o} last offset of
+ *     the user's or the channel's stream; {@code herald:{u:USER}:stream}, {@code herald:{c:NAME}:stream}: the
+ *     Redis Stream of its kept notices, field {@code f} the frame (see {@link RedisHistory})
  * <li>channel {@code herald:node:NODE}: notices for that node's sessions
  * <li>channel {@code herald:broadcast}: notices every node handles
  * <li>channel {@code herald:{c:NAME}}: notices of channel NAME, subscribed by the nodes with a local subscriber;
@@ -46,6 +49,12 @@ public final class RedisKeys {
     public String[] channelMemberKeys(String name) {
         String tag = prefix + "{c:" + name + "}:";
         return new String[] {tag + "members", tag + "users", tag + "names", tag + "left"};
+    }
+
+    /** The meta hash and the stream of a user's or a channel's kept notices, in the order the scripts take them. */
+    public String[] streamKeys(dev.herald.Recipient stream) {
+        String tag = prefix + (stream.kind() == dev.herald.Recipient.Kind.USER ? "{u:" : "{c:") + stream.id() + "}:";
+        return new String[] {tag + "meta", tag + "stream"};
     }
 
     public String nodeChannels(String nodeId) {

@@ -35,8 +35,13 @@ public final class RedisEngines implements BeforeAllCallback, AfterEachCallback,
     }
 
     /** An engine on the server with a fresh key prefix, closed after this test. */
-    public synchronized Engine engine() {
-        Engine engine = Engine.redis(server.url(), freshPrefix(), 2000, 4, 5000);
+    public Engine engine() {
+        return engine(dev.herald.engine.History.Retention.DEFAULT);
+    }
+
+    /** An engine on the server with a fresh key prefix whose streams keep {@code retention}, closed after this test. */
+    public synchronized Engine engine(dev.herald.engine.History.Retention retention) {
+        Engine engine = Engine.redis(server.url(), freshPrefix(), 2000, 4, 5000, retention);
         engines.add(engine);
         return engine;
     }

@@ -1,0 +1,171 @@
+package dev.herald.engine;
+
+import dev.herald.Recipient;
+import java.util.ArrayList;
+import java.util.List;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * The streams on Redis: per user or channel, a Redis Stream of frames ({@code herald:{u:alice}:stream}, field
+ * {@code f}) and a meta hash under the same hash tag ({@code herald:{u:alice}:meta}: {@code e} the epoch,
+ * {@code o} the last offset). A stream entry's id is Redis's own time-based one, so that age trims by
+ * {@code MINID}; offsets need no index, since a stream's entries are numbered without holes: the last
+ * {@code top - since} entries are those after {@code since}.
+ *
+ * <p>{@link #APPEND} numbers, stores and publishes notices in one script (called by {@link RedisBroker}); it
+ * trims by count and age with {@code ~}, so a stream keeps at least its retention and up to a macro node (100
+ * entries) more. The stream key expires once its age passes without an append; the meta hash outlives it
+ * ({@link History.Retention#metaMillis}), so that a quiet stream keeps its epoch. A meta hash that is gone (Redis
+ * restarted empty, eviction, expiry) is made again with a fresh epoch, and its stream emptied with it.
+ */
+final class RedisHistory implements History {
+
+    /**
+     * KEYS: meta, stream, and for a user their sessions hash. ARGV: a fresh epoch should the stream need one,
+     * count, age ms, meta ttl ms, {@code u} (publish to the user's nodes, ARGV[6] their channel prefix) or
+     * {@code c} (publish on ARGV[6]), then pairs of header line and frame rest. Publishes the numbered notices
+     * as one message; returns how many nodes it went to.
+     */
+    static final String APPEND = """
+            local epoch = redis.call('HGET', KEYS[1], 'e')
+            if not epoch then
+              epoch = ARGV[1]
+              redis.call('DEL', KEYS[2])
+              redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
+            end
+            local out = {}
+            for i = 7, #ARGV, 2 do
+              local off = redis.call('HINCRBY', KEYS[1], 'o', 1)
+              local frame = '{"type":"notice","offset":' .. off .. ',"epoch":"' .. epoch .. '",' .. ARGV[i + 1]
+              redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'f', frame)
+              out[#out + 1] = ARGV[i] .. '\\n' .. frame
+            end
+            local t = redis.call('TIME')
+            local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[3])
+            if cutoff > 0 then
+              redis.call('XTRIM', KEYS[2], 'MINID', '~', cutoff)
+            end
+            redis.call('PEXPIRE', KEYS[2], ARGV[3])
+            redis.call('PEXPIRE', KEYS[1], ARGV[4])
+            local message = table.concat(out, '\\n')
+            if ARGV[5] == 'c' then
+              redis.call('PUBLISH', ARGV[6], message)
+              return 1
+            end
+            local seen = {}
+            local n = 0
+            for _, node in ipairs(redis.call('HVALS', KEYS[3])) do
+              if not seen[node] then
+                seen[node] = true
+                redis.call('PUBLISH', ARGV[6] .. node, message)
+                n = n + 1
+              end
+            end
+            return n
+            """;
+
+    /**
+     * KEYS: meta, stream. ARGV: a fresh epoch should the stream need one, the reader's epoch ({@code ""}: none),
+     * its offset, the most frames, meta ttl ms. Returns {epoch, top, 1 recovered | 0, frames...}.
+     */
+    private static final String READ = """
+            local epoch = redis.call('HGET', KEYS[1], 'e')
+            if not epoch then
+              epoch = ARGV[1]
+              redis.call('DEL', KEYS[2])
+              redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
+            end
+            redis.call('PEXPIRE', KEYS[1], ARGV[5])
+            local top = tonumber(redis.call('HGET', KEYS[1], 'o'))
+            if ARGV[2] ~= epoch then return {epoch, top, 0} end
+            local need = top - tonumber(ARGV[3])
+            if need < 0 or need > tonumber(ARGV[4]) then return {epoch, top, 0} end
+            if need == 0 then return {epoch, top, 1} end
+            local entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', need)
+            if #entries < need then return {epoch, top, 0} end
+            local out = {epoch, top, 1}
+            for i = #entries, 1, -1 do
+              out[#out + 1] = entries[i][2][2]
+            end
+            return out
+            """;
+
+    private final RedisSupport redis;
+    private final RedisKeys keys;
+    private final Retention retention;
+    private volatile String appendSha;
+
+    RedisHistory(RedisSupport redis, RedisKeys keys, Retention retention) {
+        this.redis = redis;
+        this.keys = keys;
+        this.retention = retention;
+    }
+
+    Retention retention() {
+        return retention;
+    }
+
+    @Override
+    public Read read(Recipient stream, Position since, int max) {
+        String[] k = keys.streamKeys(stream);
+        List<?> r = redis.call("read a stream", jedis -> (List<?>) jedis.eval(READ, List.of(k),
+                List.of(MemoryHistory.newEpoch(), since == null ? "" : since.epoch(),
+                        Long.toString(since == null ? 0 : since.offset()), Integer.toString(max),
+                        Long.toString(retention.metaMillis(stream)))));
+        Position top = new Position((String) r.get(0), (Long) r.get(1));
+        List<String> frames = new ArrayList<>(r.size() - 3);
+        for (int i = 3; i < r.size(); i++) {
+            frames.add((String) r.get(i));
+        }
+        return new Read(top, ((Long) r.get(2)) == 1, frames);
+    }
+
+    /**
+     * Queues on {@code p} the append and publish of {@code to}'s kept notices, each given as its header line and
+     * its frame after {@link NoticeCodec#NOTICE_START}; the response is how many nodes they went to.
+     */
+    Response<Object> append(Pipeline p, String sha, Recipient to, List<String> headers, List<String> rests) {
+        String[] k = keys.streamKeys(to);
+        List<String> keyList = to.kind() == Recipient.Kind.USER ? List.of(k[0], k[1], keys.userSessions(to.id()))
+                : List.of(k[0], k[1]);
+        List<String> args = new ArrayList<>(6 + 2 * rests.size());
+        args.add(MemoryHistory.newEpoch());
+        args.add(Integer.toString(retention.size(to)));
+        args.add(Long.toString(retention.ageMillis(to)));
+        args.add(Long.toString(retention.metaMillis(to)));
+        if (to.kind() == Recipient.Kind.USER) {
+            args.add("u");
+            args.add(keys.nodeChannelPrefix());
+        } else {
+            args.add("c");
+            args.add(keys.channelTopic(to.id()));
+        }
+        for (int i = 0; i < rests.size(); i++) {
+            args.add(headers.get(i));
+            args.add(rests.get(i));
+        }
+        return p.evalsha(sha, keyList, args);
+    }
+
+    /** The append script's SHA, loaded on first use and after Redis forgot it. */
+    String appendSha(Jedis jedis) {
+        String sha = appendSha;
+        if (sha == null) {
+            sha = jedis.scriptLoad(APPEND);
+            appendSha = sha;
+        }
+        return sha;
+    }
+
+    /** Whether {@code e} says Redis has no such script (it restarted): call {@link #appendSha} again and retry. */
+    boolean forgotScript(JedisDataException e) {
+        if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
+            appendSha = null;
+            return true;
+        }
+        return false;
+    }
+}
