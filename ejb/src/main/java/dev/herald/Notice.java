@@ -4,7 +4,10 @@ import jakarta.json.JsonValue;
 import java.util.Objects;
 
 /**
- * A notice to send: who it is for, an event name the client dispatches on, and a JSON payload.
+ * A notice to send: who it is for, an event name the client dispatches on, and a JSON payload; and how it is
+ * delivered: a notice to a user or a channel is kept in that recipient's stream (it carries an offset, and a
+ * client that reconnects is replayed it) unless it is {@linkplain #asTransient() transient}, and an
+ * {@linkplain #asUrgent() urgent} one goes ahead of the frames waiting in each session's queue.
  *
  * <p>Immutable. The event name is 1 to 128 characters of letters, digits and {@code . _ - : /};
  * a {@code null} payload is sent as JSON {@code null}. Invalid values throw {@link InvalidNoticeException}.
@@ -12,8 +15,10 @@ import java.util.Objects;
  * @param to the recipient, never {@code null}
  * @param event the event name, e.g. {@code order.shipped}
  * @param data the payload; never {@code null} once constructed
+ * @param isTransient whether the notice is not kept (typing indicators, cursors: what is stale a moment later)
+ * @param isUrgent whether it goes ahead of the normal frames waiting in a session's queue
  */
-public record Notice(Recipient to, String event, JsonValue data) {
+public record Notice(Recipient to, String event, JsonValue data, boolean isTransient, boolean isUrgent) {
 
     /** The longest event name accepted. */
     public static final int MAX_EVENT_LENGTH = 128;
@@ -24,6 +29,21 @@ public record Notice(Recipient to, String event, JsonValue data) {
         }
         checkEvent(event);
         data = Objects.requireNonNullElse(data, JsonValue.NULL);
+    }
+
+    /** A notice kept where its recipient's stream keeps notices, and not urgent. */
+    public Notice(Recipient to, String event, JsonValue data) {
+        this(to, event, data, false, false);
+    }
+
+    /** This notice, not kept in its recipient's stream: no offset, never replayed. */
+    public Notice asTransient() {
+        return new Notice(to, event, data, true, isUrgent);
+    }
+
+    /** This notice, ahead of the normal frames waiting in each session's queue. */
+    public Notice asUrgent() {
+        return new Notice(to, event, data, isTransient, true);
     }
 
     /**

@@ -6,12 +6,17 @@ import dev.herald.Recipient;
 
 /**
  * A notice ready to stamp with its id and time: its recipient, its event name and its payload, already compact
- * JSON text ({@link NoticeCodec#json}, {@link RestNotices}).
+ * JSON text ({@link NoticeCodec#json}, {@link RestNotices}), and how it is delivered (see {@link Notice}).
  *
  * @throws InvalidNoticeException for a missing recipient, a bad event name, or a payload holding a raw newline
  *     (which would end the frame inside an engine message)
  */
-public record Draft(Recipient to, String event, String data) {
+public record Draft(Recipient to, String event, String data, boolean isTransient, boolean isUrgent) {
+
+    /** A draft of a notice kept where its stream keeps notices, and not urgent. */
+    public Draft(Recipient to, String event, String data) {
+        this(to, event, data, false, false);
+    }
 
     public Draft {
         if (to == null) {

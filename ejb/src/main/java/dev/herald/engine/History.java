@@ -28,6 +28,12 @@ public interface History {
      */
     Read read(Recipient stream, Position since, int max);
 
+    /**
+     * The positions of {@code streams} now, in one round trip, without making any epoch: a stream that has none
+     * (no notice and no read yet, or its history was lost) reads as epoch {@code null} at offset 0.
+     */
+    java.util.Map<Recipient, Position> positions(java.util.Collection<Recipient> streams);
+
     /** A stream's position: its epoch and the offset of its last notice (0 when it has none yet). */
     record Position(String epoch, long offset) {
     }

@@ -143,12 +143,25 @@ public final class MemoryBroker implements Broker {
     @Override
     public int[] publishAll(List<Outgoing> messages) {
         int[] handed = new int[messages.size()];
-        Map<Recipient, List<Integer>> kept = new LinkedHashMap<>();
         Map<String, StringBuilder> batches = new LinkedHashMap<>();
         for (int i = 0; i < handed.length; i++) {
             Outgoing o = messages.get(i);
             if (o.kept()) {
-                kept.computeIfAbsent(o.to(), t -> new ArrayList<>()).add(i);
+                // A run of kept notices, as the Redis broker sends it: one append per stream, after what came before.
+                batches.forEach((node, batch) -> deliver(node, batch.toString()));
+                batches.clear();
+                Map<Recipient, List<Integer>> streams = new LinkedHashMap<>();
+                int end = i;
+                for (; end < handed.length && messages.get(end).kept(); end++) {
+                    streams.computeIfAbsent(messages.get(end).to(), t -> new ArrayList<>()).add(end);
+                }
+                streams.forEach((to, indexes) -> {
+                    int[] each = publishKept(to, indexes.stream().map(messages::get).toList());
+                    for (int j = 0; j < each.length; j++) {
+                        handed[indexes.get(j)] = each[j];
+                    }
+                });
+                i = end - 1;
                 continue;
             }
             for (String node : nodesOf(o.to())) {
@@ -165,12 +178,6 @@ public final class MemoryBroker implements Broker {
             }
         }
         batches.forEach((node, batch) -> deliver(node, batch.toString()));
-        kept.forEach((to, indexes) -> {
-            int[] each = publishKept(to, indexes.stream().map(messages::get).toList());
-            for (int j = 0; j < each.length; j++) {
-                handed[indexes.get(j)] = each[j];
-            }
-        });
         return handed;
     }
 

@@ -105,6 +105,22 @@ public final class MemoryHistory implements History {
         }
     }
 
+    @Override
+    public Map<Recipient, Position> positions(java.util.Collection<Recipient> wanted) {
+        Map<Recipient, Position> out = new java.util.HashMap<>();
+        for (Recipient to : wanted) {
+            Stream s = streams.get(to);
+            if (s == null) {
+                out.put(to, new Position(null, 0));
+            } else {
+                synchronized (s) {
+                    out.put(to, new Position(s.epoch, s.top));
+                }
+            }
+        }
+        return out;
+    }
+
     /** Forgets every stream: the next read or append of each starts a new epoch. */
     public void clear() {
         streams.clear();

@@ -689,7 +689,7 @@ public final class NoticeCodec {
      */
     public Draft draft(Notice notice) {
         JsonInput.check(notice.data(), "'data'");
-        return new Draft(notice.to(), notice.event(), json(notice.data()));
+        return new Draft(notice.to(), notice.event(), json(notice.data()), notice.isTransient(), notice.isUrgent());
     }
 
     /**
@@ -714,6 +714,20 @@ public final class NoticeCodec {
     /** Parses JSON text that must be an object, as {@link #read}. */
     public JsonObject readObject(String text, String what) {
         return input.readObject(text, what);
+    }
+
+    /**
+     * {@code frame} (an object) with a stream position added: {@code "epoch":E,"offset":N}, and
+     * {@code "recovered":true|false} unless {@code recovered} is {@code null}.
+     */
+    public String withPosition(String frame, History.Position position, Boolean recovered) {
+        StringBuilder out = new StringBuilder(frame.length() + 64).append(frame, 0, frame.length() - 1)
+                .append(",\"epoch\":");
+        quote(out, position.epoch()).append(",\"offset\":").append(position.offset());
+        if (recovered != null) {
+            out.append(",\"recovered\":").append(recovered.booleanValue());
+        }
+        return out.append('}').toString();
     }
 
     /** Builds a small frame {@code {"type":type, key:value, ...}} from string pairs; a pair whose value is {@code null} is left out. */

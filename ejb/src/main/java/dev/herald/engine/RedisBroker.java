@@ -31,7 +31,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * <p>A user notice is one {@code EVALSHA} of a script that reads the user's sessions and publishes the message
  * once to each distinct node among them, so the sender pays one round trip and nodes without that user get
  * nothing. Several notices sent together ({@link #publishAll}) cost two round trips and one message per
- * receiving node, whatever their number. A session notice is one {@code PUBLISH} to the node named in the
+ * receiving node, whatever their number. A kept notice is one {@code EVALSHA} of {@link RedisHistory#APPEND}. A
+ * session notice is one {@code PUBLISH} to the node named in the
  * session id. The subscription runs on its own connection; {@link #keepAlive} pings it on every heartbeat and
  * closes the socket when no pong came back for longer than the subscriber timeout, so that a silently dead
  * connection (a partition, a crashed host) ends {@link #run} instead of leaving the node deaf.
@@ -119,121 +120,74 @@ public final class RedisBroker implements Broker {
      * none of that user's notices. Each receiving node sees the notices in the order given: a run of notices
      * to all is published only after the node messages before it, and the other way round.
      */
+    /**
+     * Several notices in two round trips, however many: first the nodes of every user addressed by a notice
+     * that is not kept (one {@code HVALS} each, pipelined), then one pipeline of the publishes and the append
+     * scripts. Notices that are not kept go as one {@code PUBLISH} per node channel carrying all of them for that
+     * node (and one on the broadcast channel for notices to all). The kept notices of a run between two that
+     * are not go as one append script per stream (per {@link NoticeCodec#MAX_BATCH_CHARS} of them), which
+     * numbers, stores and publishes them as one message. A node that does not hold a user gets none of that
+     * user's notices. Each receiving node sees each stream's notices in the order given, and the notices that
+     * are not kept in their order relative to all the others; kept notices of different streams in one run may
+     * come in another order.
+     */
     @Override
     public int[] publishAll(List<Outgoing> messages) {
         if (messages.size() == 1) {
             return new int[] {publish(messages.get(0))};
         }
-        List<Outgoing> kept = new ArrayList<>();
-        List<Outgoing> rest = new ArrayList<>(messages.size());
-        for (Outgoing o : messages) {
-            (o.kept() ? kept : rest).add(o);
-        }
-        int[] handedRest = rest.isEmpty() ? new int[0] : publishUnkept(rest);
-        int[] handedKept = kept.isEmpty() ? new int[0] : publishKept(kept);
-        int[] handed = new int[messages.size()];
-        int r = 0;
-        int k = 0;
-        for (int i = 0; i < handed.length; i++) {
-            handed[i] = messages.get(i).kept() ? handedKept[k++] : handedRest[r++];
-        }
-        return handed;
+        return publishInOrder(messages);
     }
 
-    /**
-     * Kept notices in one round trip: one append script per stream and per {@link NoticeCodec#MAX_BATCH_CHARS}
-     * of its notices, pipelined in order, each numbering, storing and publishing its part as one message.
-     */
     private int[] publishKept(List<Outgoing> kept) {
-        Map<Recipient, List<Integer>> byStream = new LinkedHashMap<>();
-        for (int i = 0; i < kept.size(); i++) {
-            byStream.computeIfAbsent(kept.get(i).to(), t -> new ArrayList<>()).add(i);
-        }
-        List<Part> pending = new ArrayList<>();
-        byStream.forEach((to, indexes) -> {
-            Part part = new Part(to);
-            for (int index : indexes) {
-                String message = kept.get(index).message();
-                if (!part.indexes.isEmpty()
-                        && part.chars + message.length() + NoticeCodec.KEPT_RESERVE > NoticeCodec.MAX_BATCH_CHARS) {
-                    pending.add(part);
-                    part = new Part(to);
-                }
-                part.add(index, message);
-            }
-            pending.add(part);
-        });
-        int[] handed = new int[kept.size()];
-        return redis.call("keep and publish notices", jedis -> {
-            List<Part> left = pending;
-            for (int attempt = 0; !left.isEmpty(); attempt++) {
-                String sha = history.appendSha(jedis);
-                Pipeline p = jedis.pipelined();
-                List<Response<Object>> replies = new ArrayList<>(left.size());
-                for (Part part : left) {
-                    replies.add(history.append(p, sha, part.to, part.headers, part.rests));
-                }
-                p.sync();
-                List<Part> again = new ArrayList<>();
-                for (int i = 0; i < replies.size(); i++) {
-                    try {
-                        int nodes = ((Long) replies.get(i).get()).intValue();
-                        for (int index : left.get(i).indexes) {
-                            handed[index] = nodes;
-                        }
-                    } catch (JedisDataException e) {
-                        // Redis lost its scripts (it restarted): that part was not run; run it once more. (Should
-                        // another node load the script between two of these calls, a later part of the same
-                        // stream may have run first: a hole in order, never a loss or a duplicate.)
-                        if (attempt > 0 || !history.forgotScript(e)) {
-                            throw e;
-                        }
-                        again.add(left.get(i));
-                    }
-                }
-                left = again;
-            }
-            return handed;
-        });
+        return publishInOrder(kept);
     }
 
-    /** The kept notices of one stream that one append script takes: their header lines and frame rests. */
-    private static final class Part {
-        final Recipient to;
-        final List<Integer> indexes = new ArrayList<>();
-        final List<String> headers = new ArrayList<>();
-        final List<String> rests = new ArrayList<>();
-        int chars;
-
-        Part(Recipient to) {
-            this.to = to;
-        }
-
-        void add(int index, String message) {
-            int newline = message.indexOf('\n');
-            indexes.add(index);
-            headers.add(message.substring(0, newline));
-            rests.add(message.substring(newline + 1));
-            chars += message.length() + NoticeCodec.KEPT_RESERVE;
-        }
-    }
-
-    private int[] publishUnkept(List<Outgoing> messages) {
+    private int[] publishInOrder(List<Outgoing> messages) {
         return redis.call("publish notices", jedis -> {
             Map<String, NodesOf> nodesOfUser = new HashMap<>();
-            Pipeline lookup = jedis.pipelined();
+            boolean anyKept = false;
+            Pipeline lookup = null;
             for (Outgoing o : messages) {
-                Recipient to = o.to();
-                if (to.kind() == Recipient.Kind.USER) {
-                    nodesOfUser.computeIfAbsent(to.id(), user -> new NodesOf(lookup.hvals(keys.userSessions(user))));
+                anyKept |= o.kept();
+                if (!o.kept() && o.to().kind() == Recipient.Kind.USER) {
+                    Pipeline l = lookup == null ? lookup = jedis.pipelined() : lookup;
+                    nodesOfUser.computeIfAbsent(o.to().id(), user -> new NodesOf(l.hvals(keys.userSessions(user))));
                 }
             }
-            lookup.sync();
-            Batches batches = new Batches(jedis.pipelined());
+            if (lookup != null) {
+                lookup.sync();
+            }
+            String sha = anyKept ? history.appendSha(jedis) : null;
+            Pipeline pipeline = jedis.pipelined();
+            Batches batches = new Batches(pipeline);
+            List<Part> parts = new ArrayList<>();
             int[] handed = new int[messages.size()];
             for (int i = 0; i < handed.length; i++) {
                 Outgoing o = messages.get(i);
                 Recipient to = o.to();
+                if (o.kept()) {
+                    batches.flush(); // what came before reaches each node first
+                    int end = i;
+                    Map<Recipient, Part> runs = new LinkedHashMap<>();
+                    for (; end < handed.length && messages.get(end).kept(); end++) {
+                        Outgoing k = messages.get(end);
+                        Part run = runs.get(k.to());
+                        if (run != null && run.full(k.message())) {
+                            run.send(pipeline, sha);
+                            run = null;
+                        }
+                        if (run == null) {
+                            run = new Part(k.to());
+                            runs.put(k.to(), run);
+                            parts.add(run);
+                        }
+                        run.add(end, k.message());
+                    }
+                    runs.values().forEach(run -> run.send(pipeline, sha));
+                    i = end - 1;
+                    continue;
+                }
                 switch (to.kind()) {
                     case USER -> {
                         for (String node : nodesOfUser.get(to.id()).distinct()) {
@@ -259,8 +213,70 @@ public final class RedisBroker implements Broker {
                 }
             }
             batches.publish();
+            List<Part> again = new ArrayList<>();
+            for (Part part : parts) {
+                try {
+                    part.handedTo(handed);
+                } catch (JedisDataException e) {
+                    // Redis lost its scripts (it restarted): that part was not run. Every call after the restart
+                    // failed alike, unless another node loaded the script meanwhile: then a later part may have run
+                    // first, a hole in order, never a loss or a duplicate.
+                    if (!history.forgotScript(e)) {
+                        throw e;
+                    }
+                    again.add(part);
+                }
+            }
+            if (!again.isEmpty()) {
+                String loaded = history.appendSha(jedis);
+                Pipeline retry = jedis.pipelined();
+                again.forEach(part -> part.send(retry, loaded));
+                retry.sync();
+                for (Part part : again) {
+                    part.handedTo(handed);
+                }
+            }
             return handed;
         });
+    }
+
+    /** Consecutive kept notices of one stream that one append script takes: their header lines and frame rests. */
+    private final class Part {
+        final Recipient to;
+        final List<Integer> indexes = new ArrayList<>();
+        final List<String> headers = new ArrayList<>();
+        final List<String> rests = new ArrayList<>();
+        int chars;
+        Response<Object> reply;
+
+        Part(Recipient to) {
+            this.to = to;
+        }
+
+        /** Whether {@code message} would take this part past the size of one engine message. */
+        boolean full(String message) {
+            return chars + message.length() + NoticeCodec.KEPT_RESERVE > NoticeCodec.MAX_BATCH_CHARS;
+        }
+
+        void add(int index, String message) {
+            int newline = message.indexOf('\n');
+            indexes.add(index);
+            headers.add(message.substring(0, newline));
+            rests.add(message.substring(newline + 1));
+            chars += message.length() + NoticeCodec.KEPT_RESERVE;
+        }
+
+        void send(Pipeline pipeline, String sha) {
+            reply = history.append(pipeline, sha, to, headers, rests);
+        }
+
+        /** Records how many nodes this part went to; throws its script's failure. */
+        void handedTo(int[] handed) {
+            int nodes = ((Long) reply.get()).intValue();
+            for (int index : indexes) {
+                handed[index] = nodes;
+            }
+        }
     }
 
     /** The nodes holding one user's sessions, as read in the pipeline, without repeats. */

@@ -123,6 +123,27 @@ final class RedisHistory implements History {
         return new Read(top, ((Long) r.get(2)) == 1, frames);
     }
 
+    @Override
+    public java.util.Map<Recipient, Position> positions(java.util.Collection<Recipient> streams) {
+        if (streams.isEmpty()) {
+            return java.util.Map.of();
+        }
+        return redis.call("read stream positions", jedis -> {
+            redis.clients.jedis.Pipeline p = jedis.pipelined();
+            java.util.Map<Recipient, Response<List<String>>> replies = new java.util.LinkedHashMap<>();
+            for (Recipient to : streams) {
+                replies.put(to, p.hmget(keys.streamKeys(to)[0], "e", "o"));
+            }
+            p.sync();
+            java.util.Map<Recipient, Position> out = new java.util.HashMap<>();
+            replies.forEach((to, reply) -> {
+                List<String> eo = reply.get();
+                out.put(to, eo.get(0) == null ? new Position(null, 0) : new Position(eo.get(0), Long.parseLong(eo.get(1))));
+            });
+            return out;
+        });
+    }
+
     /**
      * Queues on {@code p} the append and publish of {@code to}'s kept notices, each given as its header line and
      * its frame after {@link NoticeCodec#NOTICE_START}; the response is how many nodes they went to.

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * The REST API's body, read in one pass of a streaming parser within {@link JsonInput}'s limits: one notice
- * object or an array of them, each {@code {"to":{...},"event":"...","data":...}}, the payloads copied as compact
+ * object or an array of them, each {@code {"to":{...},"event":"...","data":...}} with optional booleans
+ * {@code "transient"} and {@code "urgent"} (see {@link dev.herald.Notice}), the payloads copied as compact
  * JSON text with no tree built. What is wrong is said with the index of the notice at fault. Thread safe.
  */
 public final class RestNotices {
@@ -85,6 +86,8 @@ public final class RestNotices {
         Recipient to = null;
         String event = null;
         String data = "null";
+        boolean isTransient = false;
+        boolean urgent = false;
         for (JsonParser.Event e = p.next(); e != JsonParser.Event.END_OBJECT; e = p.next()) {
             String key = p.getString();
             JsonParser.Event value = p.next();
@@ -102,6 +105,8 @@ public final class RestNotices {
                     event = p.getString();
                 }
                 case "data" -> data = input.copy(p, value, "'data'");
+                case "transient" -> isTransient = bool(value, "transient");
+                case "urgent" -> urgent = bool(value, "urgent");
                 default -> input.skip(p, value, "'" + NoticeCodec.abbreviate(key) + "'", 0);
             }
         }
@@ -111,7 +116,14 @@ public final class RestNotices {
         if (event == null) {
             throw new InvalidNoticeException("'event' must be a string");
         }
-        return new Draft(to, event, data);
+        return new Draft(to, event, data, isTransient, urgent);
+    }
+
+    private static boolean bool(JsonParser.Event value, String key) {
+        if (value != JsonParser.Event.VALUE_TRUE && value != JsonParser.Event.VALUE_FALSE) {
+            throw new InvalidNoticeException("'" + key + "' must be true or false");
+        }
+        return value == JsonParser.Event.VALUE_TRUE;
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.herald.InvalidNoticeException;
 import dev.herald.Presence;
 import dev.herald.Recipient;
 import dev.herald.engine.Draft;
+import dev.herald.engine.History;
 import dev.herald.engine.NoticeCodec;
 import java.util.concurrent.CompletionStage;
 import jakarta.json.JsonObject;
@@ -43,11 +44,19 @@ final class ClientProtocol {
     private final ChannelAuthorizer authorizer;
     private final Publisher publisher;
     private final Presence presence;
+    private final Resumes resumes;
+    private final java.util.function.Consumer<Runnable> later;
     private final LogLimit refusals = new LogLimit(LOG, Level.INFO);
     private final LogLimit authorizerFailures = new LogLimit(LOG, Level.WARNING);
 
+    /**
+     * @param later runs a task off the calling thread (reads of the history after a subscribe, which may
+     *     complete on the subscriber thread)
+     */
     ClientProtocol(NoticeCodec codec, LocalChannels channels, ChannelAuthorizer authorizer, Publisher publisher,
-            Presence presence) {
+            Presence presence, Resumes resumes, java.util.function.Consumer<Runnable> later) {
+        this.resumes = resumes;
+        this.later = later;
         this.codec = codec;
         this.channels = channels;
         this.authorizer = authorizer;
@@ -73,7 +82,41 @@ final class ClientProtocol {
         if (!(value.asJsonObject().get("token") instanceof JsonString token)) {
             throw new InvalidNoticeException("the auth frame has no string 'token'");
         }
+        since(value.asJsonObject());
         return token.getString();
+    }
+
+    /**
+     * The position an auth frame resumes the user's stream from ({@code "since":{"epoch":E,"offset":N}}), or
+     * {@code null} when it gives none; call after {@link #authToken} accepted the frame.
+     */
+    History.Position authSince(String frame) {
+        return since(codec.readObject(frame, "auth frame"));
+    }
+
+    /**
+     * The frame's {@code since}, {@code {"epoch":E,"offset":N}}, or {@code null} when it has none.
+     *
+     * @throws InvalidNoticeException when it is not such a position
+     */
+    static History.Position since(JsonObject frame) {
+        JsonValue since = frame.get("since");
+        if (since == null || since == JsonValue.NULL) {
+            return null;
+        }
+        if (since instanceof JsonObject o && o.get("epoch") instanceof JsonString epoch
+                && o.get("offset") instanceof jakarta.json.JsonNumber offset && offset.isIntegral()
+                && offset.toString().length() <= 18 && offset.longValue() >= 0
+                && validEpoch(epoch.getString())) {
+            return new History.Position(epoch.getString(), offset.longValue());
+        }
+        throw new InvalidNoticeException("'since' must be {\"epoch\":string,\"offset\":whole number from 0}");
+    }
+
+    /** Whether a client's epoch could be one: 1 to 32 letters or digits (anything else matches no stream). */
+    private static boolean validEpoch(String epoch) {
+        return !epoch.isEmpty() && epoch.length() <= NoticeCodec.MAX_EPOCH_LENGTH
+                && epoch.chars().allMatch(c -> c < 128 && Character.isLetterOrDigit(c));
     }
 
     /** The most characters of a {@code ref}, which a client may put in any frame to match its answer. */
@@ -127,35 +170,64 @@ final class ClientProtocol {
 
     private void subscribe(Asked asked) {
         String channel = channelOf(asked, ChannelAuthorizer.Action.SUBSCRIBE);
-        if (channel != null) {
-            subscribe(asked, channel);
+        if (channel == null) {
+            return;
         }
+        History.Position since;
+        try {
+            since = since(asked.frame());
+        } catch (InvalidNoticeException e) {
+            refuse(asked, "bad_frame", channel, e.getMessage());
+            return;
+        }
+        subscribe(asked, channel, since);
     }
 
     /** Subscribes {@code session} to a valid {@code channel} without asking the authorizer, and answers it. */
     void subscribeOnServer(SessionSender session, String channel) {
-        subscribe(new Asked(session, null, null), channel);
+        subscribe(new Asked(session, null, null), channel, null);
     }
 
-    private void subscribe(Asked asked, String channel) {
+    /**
+     * Subscribes and answers {@code subscribed} once this node receives the channel's notices; where they are
+     * kept, with the session's position in the channel's stream (and, resuming from {@code since}, the frames
+     * it missed), read off this thread. A channel's notices (and announcements) come only after it.
+     */
+    private void subscribe(Asked asked, String channel, History.Position since) {
         SessionSender session = asked.session();
-        CompletionStage<Void> delivered;
+        LocalChannels.Joined joined;
+        boolean kept = resumes.keepsChannels();
         try {
-            delivered = channels.join(session, channel);
+            joined = channels.join(session, channel, kept);
         } catch (HeraldUnavailableException e) {
             refuse(asked, "unavailable", channel, "could not subscribe now: try again");
             return;
         }
-        if (delivered == null) {
+        if (joined == null) {
             refuse(asked, "limit", channel, session.isClosed() ? "the session is closed"
                     : "a session may be subscribed to at most herald.session.max-channels channels");
             return;
         }
-        delivered.whenComplete((ok, error) -> {
-            if (error == null) {
-                session.reply(codec.frame("subscribed", "channel", channel, "ref", asked.ref()));
-            } else {
+        String subscribed = codec.frame("subscribed", "channel", channel, "ref", asked.ref());
+        joined.delivered().whenComplete((ok, error) -> {
+            if (error != null) {
                 refuse(asked, "unavailable", channel, "could not subscribe: try again");
+            } else if (!kept) {
+                session.reply(subscribed);
+            } else if (!joined.added()) {
+                History.Position now = session.channelPosition(channel);
+                if (now != null) { // else the read of the first subscribe answers
+                    session.reply(codec.withPosition(subscribed, now, since == null ? null : since.equals(now)));
+                }
+            } else {
+                later.accept(() -> {
+                    try {
+                        resumes.subscribed(session, channel, subscribed, since);
+                    } catch (HeraldUnavailableException e) {
+                        channels.leave(session, channel);
+                        refuse(asked, "unavailable", channel, "could not read the channel's history: try again");
+                    }
+                });
             }
         });
     }

@@ -48,6 +48,8 @@ public final class HeraldConfig {
     private final List<String> joinLeavePrefixes;
     private final int leaveGraceMillis;
     private final int presenceMaxUsers;
+    private final dev.herald.engine.History.Retention retention;
+    private final int replayMax;
     private final int fanoutInlineMax;
     private final int idleTimeoutMillis;
     private final int authTimeoutMillis;
@@ -86,6 +88,11 @@ public final class HeraldConfig {
         d.put("herald.channels.join-leave", "");
         d.put("herald.channels.leave-grace", "2000");
         d.put("herald.presence.max-users", "1000");
+        d.put("herald.history.user.size", "1000");
+        d.put("herald.history.user.max-age-seconds", "86400");
+        d.put("herald.history.channel.size", "1000");
+        d.put("herald.history.channel.max-age-seconds", "86400");
+        d.put("herald.history.replay-max", "1000");
         d.put("herald.fanout.inline-max", "1024");
         d.put("herald.notice.max-bytes", "65536");
         d.put("herald.demo", "false");
@@ -135,6 +142,11 @@ public final class HeraldConfig {
         leaveGraceMillis = r.integer("herald.channels.leave-grace", 0, 60_000);
         presenceMaxUsers = r.integer("herald.presence.max-users", 1, 1_000_000);
         fanoutInlineMax = r.integer("herald.fanout.inline-max", 0, 1 << 30);
+        retention = new dev.herald.engine.History.Retention(r.integer("herald.history.user.size", 0, 1_000_000),
+                r.integer("herald.history.user.max-age-seconds", 1, 31_536_000) * 1000L,
+                r.integer("herald.history.channel.size", 0, 1_000_000),
+                r.integer("herald.history.channel.max-age-seconds", 1, 31_536_000) * 1000L);
+        replayMax = r.integer("herald.history.replay-max", 1, 100_000);
         demo = r.bool("herald.demo");
         if (demo && jwtSecret.isEmpty()) {
             throw r.invalid("herald.demo", "needs herald.jwt.secret to sign the demo page's tokens");
@@ -277,6 +289,16 @@ public final class HeraldConfig {
         return presenceMaxUsers;
     }
 
+    /** What the streams keep of notices to users and channels ({@code herald.history.*}). */
+    public dev.herald.engine.History.Retention retention() {
+        return retention;
+    }
+
+    /** The most notices one resume replays ({@code herald.history.replay-max}); a longer gap is not recovered. */
+    public int replayMax() {
+        return replayMax;
+    }
+
     /**
      * The most local deliveries of the channel and broadcast notices of one engine message that the subscriber
      * thread makes itself; a bigger message, and every message after it while it is in progress, goes to the
@@ -337,6 +359,7 @@ public final class HeraldConfig {
                 + ", heartbeat=" + heartbeatMillis + "ms, ttl=" + nodeTtlMillis + "ms"
                 + ", jwt=" + (jwtSecret.isEmpty() ? "off" : "on") + ", api=" + (apiKey.isEmpty() ? "off" : "on")
                 + ", queueLimit=" + sessionQueueLimit + ", maxFrame=" + maxFrameBytes
+                + ", history=" + retention.userSize() + "/user " + retention.channelSize() + "/channel"
                 + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
                 + (demo ? ", DEMO MODE (anyone may connect as anyone)" : "");
     }

@@ -68,11 +68,11 @@ public class HeraldNode {
         Engine engine;
         if (config.usesRedis()) {
             engine = Engine.redis(config.redisUrl(), config.redisPrefix(), config.redisTimeoutMillis(),
-                    config.redisPoolSize(), config.nodeTtlMillis());
+                    config.redisPoolSize(), config.nodeTtlMillis(), config.retention());
         } else {
             LOG.info("No herald.redis.url (HERALD_REDIS_URL) set: using the in-memory engine, a single node "
                     + "with no cluster; set it to run several nodes");
-            engine = Engine.memory();
+            engine = Engine.memory(config.retention());
         }
         ThreadFactory subscriberThreads = config.rawFrames()
                 ? GrizzlyWorkerThreads.orElse(threads, context, threads, scheduler, executor)

@@ -40,16 +40,21 @@ final class LocalChannels {
         return stripes[Math.floorMod(session.id().hashCode(), STRIPES)];
     }
 
+    /** A join that took: whether it made a new subscription, and when the node receives the channel's notices. */
+    record Joined(boolean added, CompletionStage<Void> delivered) {
+    }
+
     /**
-     * Subscribes {@code session} to {@code channel} (again, harmlessly, if it is already).
+     * Subscribes {@code session} to {@code channel} (again, harmlessly, if it is already); when {@code kept}, with
+     * a cursor in the channel's stream whose frames wait until the session's place is read.
      *
-     * @return a stage that completes once this node receives the channel's notices, so that any published after
-     *     it reaches the session; {@code null} when the session holds {@code herald.session.max-channels} already
-     *     or is no longer connected
+     * @return whether the subscription is new, and a stage that completes once this node receives the
+     *     channel's notices, so that any published after it reaches the session; {@code null} when the session
+     *     holds {@code herald.session.max-channels} already or is no longer connected
      * @throws dev.herald.HeraldUnavailableException when presence cannot record it; the session is not
      *     subscribed then
      */
-    CompletionStage<Void> join(SessionSender session, String channel) {
+    Joined join(SessionSender session, String channel, boolean kept) {
         synchronized (stripe(session)) {
             CompletionStage<Void> delivered;
             boolean added;
@@ -57,7 +62,7 @@ final class LocalChannels {
                 if (hub.get(session.id()) != session) {
                     return null; // disconnected meanwhile: it must not become a member nobody removes
                 }
-                SessionSender.Added result = session.addChannel(channel, maxPerSession);
+                SessionSender.Added result = session.addChannel(channel, maxPerSession, kept);
                 if (result == SessionSender.Added.LIMIT) {
                     return null;
                 }
@@ -73,7 +78,7 @@ final class LocalChannels {
                 }
                 throw e;
             }
-            return delivered;
+            return new Joined(added, delivered);
         }
     }
 

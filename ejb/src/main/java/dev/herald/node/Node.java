@@ -66,6 +66,10 @@ public final class Node implements AutoCloseable {
     private final LocalChannels channels;
     private final Memberships memberships;
     private final NodePresence presence;
+    private final Resumes resumes;
+    private final dev.herald.engine.History.Retention retention;
+    /** Whether the engine subscription was lost since it was last in place: then sessions may have missed notices. */
+    private volatile boolean lostSubscription;
     private final ClientProtocol protocol;
     private final AuthWaits authWaits;
     private final PingRound pings;
@@ -125,9 +129,11 @@ public final class Node implements AutoCloseable {
                 config.presenceMaxUsers(), scheduler);
         this.presence = new NodePresence(registry, engine.members(), config.presenceMaxUsers());
         this.channels = new LocalChannels(hub, broker, memberships, config.sessionMaxChannels());
+        this.retention = engine.retention();
+        this.resumes = new Resumes(engine.history(), retention, config.replayMax(), codec, router::nextBurst);
         this.protocol = new ClientProtocol(codec, channels,
                 authorizer != null ? authorizer : new OpenChannels(config.openChannelPrefixes()), this::publish,
-                presence);
+                presence, resumes, this::later);
         this.authWaits = new AuthWaits(config.authTimeoutMillis(), closing);
         this.pings = new PingRound(config, hub, this::disconnect);
         this.liveness = new Liveness(id, config.nodeTtlMillis(), registry, memberships, broker, hub,
@@ -204,7 +210,7 @@ public final class Node implements AutoCloseable {
     public String send(Notice notice) {
         Draft draft = codec.draft(notice);
         String id = nextId();
-        broker.publish(draft.to(), encode(id, draft));
+        broker.publish(outgoing(id, null, draft));
         return id;
     }
 
@@ -232,7 +238,7 @@ public final class Node implements AutoCloseable {
             Draft draft = drafts.get(i);
             String id = nextId();
             try {
-                outgoing.add(new Broker.Outgoing(draft.to(), encode(id, draft)));
+                outgoing.add(outgoing(id, null, draft));
             } catch (InvalidNoticeException invalid) {
                 throw new InvalidNoticeException(invalid.getMessage(), i);
             }
@@ -248,14 +254,17 @@ public final class Node implements AutoCloseable {
         return id + "-" + Long.toString(noticeSequence.incrementAndGet(), 36);
     }
 
-    /** Stamps a notice with its id and this moment, as Herald's own engine message. */
-    private String encode(String noticeId, Draft draft) {
-        return encode(noticeId, null, draft);
-    }
-
-    private String encode(String noticeId, String from, Draft draft) {
-        return codec.checkSize(codec.encodeFramed(draft.to(),
-                codec.frame(noticeId, draft.to(), from, System.currentTimeMillis(), draft.event(), draft.data())));
+    /**
+     * Stamps a notice with its id and this moment, as Herald's own engine message: one to keep in its
+     * recipient's stream when that kind of stream keeps notices.
+     */
+    private Broker.Outgoing outgoing(String noticeId, String from, Draft draft) {
+        String frame = codec.frame(noticeId, draft.to(), from, System.currentTimeMillis(), draft.event(), draft.data());
+        if (retention.keeps(draft.to()) && !draft.isTransient()) {
+            return new Broker.Outgoing(draft.to(),
+                    codec.checkSize(codec.encodeKept(draft.to(), frame), NoticeCodec.KEPT_RESERVE), true);
+        }
+        return new Broker.Outgoing(draft.to(), codec.checkSize(codec.encodeFramed(draft.to(), frame)));
     }
 
     /**
@@ -267,6 +276,16 @@ public final class Node implements AutoCloseable {
      */
     public void subscribe(String user, String channel, boolean subscribe) {
         broker.publish(Recipient.user(user), codec.encode(new NoticeCodec.Control(subscribe, user, channel)));
+    }
+
+    /**
+     * The position the auth frame {@code frame} resumes its user's stream from, or {@code null} when it gives
+     * none; the frame was accepted by the authenticator.
+     *
+     * @throws InvalidNoticeException when its {@code since} is not a position
+     */
+    public dev.herald.engine.History.Position authSince(String frame) {
+        return protocol.authSince(frame);
     }
 
     /** Carries out a control request for this node's sessions of its user; off the subscriber thread. */
@@ -283,7 +302,7 @@ public final class Node implements AutoCloseable {
     /** Sends a notice a client published on a channel, with its user as {@code from}; returns its id. */
     private String publish(String from, Draft draft) {
         String id = nextId();
-        broker.publish(draft.to(), encode(id, from, draft));
+        broker.publish(outgoing(id, from, draft));
         events.published(new dev.herald.ClientPublished(from, draft.to().id(), id, draft.event(), draft.data()));
         return id;
     }
@@ -300,20 +319,45 @@ public final class Node implements AutoCloseable {
      *     nothing was sent then
      */
     public SessionSender connect(String user, Transport transport) {
+        return connect(user, transport, null);
+    }
+
+    /**
+     * Connects a new session of {@code user} as {@link #connect(String, Transport)} does; where notices to users
+     * are kept, its {@code welcome} carries its place in its user's stream (the stream's epoch and last offset
+     * once the session is registered) and, with {@code since}, whether the notices after it are all replayed:
+     * they follow the welcome, then the live ones, none missing and none twice.
+     *
+     * @param since the client's position in its user's stream, or {@code null} for none
+     */
+    public SessionSender connect(String user, Transport transport, dev.herald.engine.History.Position since) {
         if (stopped.getCount() == 0) {
             throw new HeraldUnavailableException("node " + id + " is shutting down", null);
         }
         if (!liveness.known()) {
             liveness.beat();
         }
-        SessionSender session = new SessionSender(sessionIds.next(), user, transport, config.sessionQueueLimit(),
-                config.sessionBufferLimit(), closer, true);
-        session.offer(codec.frame("welcome", "session", session.id(), "user", user));
+        boolean kept = resumes.keepsUsers();
+        SessionSender session = kept
+                ? new SessionSender(sessionIds.next(), user, transport, config.sessionQueueLimit(),
+                        config.sessionBufferLimit(), closer)
+                : new SessionSender(sessionIds.next(), user, transport, config.sessionQueueLimit(),
+                        config.sessionBufferLimit(), closer, true);
+        String welcome = codec.frame("welcome", "session", session.id(), "user", user);
+        if (!kept) {
+            session.offer(welcome);
+        }
         hub.add(session);
         try {
             registry.register(id, user, session.id());
+            if (kept) {
+                resumes.connected(session, welcome, since); // after registering: from now on its notices come here
+            }
         } catch (RuntimeException e) {
             hub.remove(session);
+            if (kept) {
+                quietlyUnregister(session);
+            }
             throw e;
         }
         if (session.isClosed() || !transport.isOpen()) {
@@ -388,6 +432,14 @@ public final class Node implements AutoCloseable {
         closing.later(task);
     }
 
+    private void quietlyUnregister(SessionSender session) {
+        try {
+            registry.unregister(id, session.user(), session.id());
+        } catch (RuntimeException e) {
+            LOG.fine(() -> "Could not unregister " + session.id() + ": " + e.getMessage()); // the reconcile will
+        }
+    }
+
     /** Forgets a session that closed: locally and in the engine; idempotent. */
     public void disconnect(SessionSender session) {
         disconnect(session, session.closeCode() != 0 ? session.closeCode() : 1006);
@@ -429,6 +481,7 @@ public final class Node implements AutoCloseable {
                 }
             } catch (Throwable e) { // the loop must outlive anything the engine or a message throws
                 receiving = false;
+                lostSubscription = true;
                 if (stopped.getCount() == 0) {
                     return;
                 }
@@ -451,6 +504,11 @@ public final class Node implements AutoCloseable {
         receiving = true;
         subscription.recovered();
         subscribed.countDown();
+        if (lostSubscription) {
+            lostSubscription = false;
+            // Notices published while the subscription was down never came: sessions behind their streams resume.
+            later(() -> resumes.checkAfterOutage(hub, scheduler, Math.max(500, config.heartbeatMillis())));
+        }
         // Redis may have come back empty: do not wait for the next beat to re-register.
         if (stopped.getCount() > 0) {
             try {

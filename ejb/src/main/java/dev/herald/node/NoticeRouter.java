@@ -118,9 +118,8 @@ public final class NoticeRouter {
     private void deliver(List<NoticeCodec.Routed> notices, int burst) {
         for (NoticeCodec.Routed routed : notices) {
             try {
-                String channel = routed.to().kind() == Recipient.Kind.CHANNEL ? routed.to().id() : null;
                 for (SessionSender session : targets(routed.to())) {
-                    offer(session, channel, routed.frame(), burst);
+                    offer(session, routed, burst);
                 }
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "Routing a notice to " + routed.to() + " failed", e);
@@ -129,15 +128,26 @@ public final class NoticeRouter {
     }
 
     /** A burst number other than 0, which stands for a frame on its own. */
-    private int nextBurst() {
+    int nextBurst() {
         int burst = bursts.incrementAndGet();
         return burst != 0 ? burst : bursts.incrementAndGet();
     }
 
-    /** Offers a frame to one session; a notice of {@code channel} only while the session is subscribed to it. */
-    private void offer(SessionSender session, String channel, String frame, int burst) {
+    /**
+     * Offers a notice to one session: one of a channel only while the session is subscribed to it, a kept one by
+     * the rules of {@link SessionSender#offerKept}.
+     */
+    private void offer(SessionSender session, NoticeCodec.Routed routed, int burst) {
         try {
-            if (channel == null ? session.offer(frame, burst) : session.offerOnChannel(channel, frame, burst)) {
+            boolean queued = switch (routed.to().kind()) {
+                case CHANNEL -> session.offerOnChannel(routed.to().id(), routed.frame(), routed.offset(),
+                        routed.epoch(), burst);
+                case USER -> routed.kept() && session.userCursor() != null
+                        ? session.offerKept(session.userCursor(), routed.frame(), routed.offset(), routed.epoch(), burst)
+                        : session.offer(routed.frame(), burst);
+                case SESSION, ALL -> session.offer(routed.frame(), burst);
+            };
+            if (queued) {
                 delivered.incrementAndGet();
             }
         } catch (RuntimeException e) {

@@ -31,6 +31,11 @@ public final class SessionSender {
 
     /** Close code for a session that fell behind by {@code herald.session.queue-limit} frames or {@code buffer-limit} characters. */
     public static final int CLOSE_TOO_SLOW = 4429;
+    /**
+     * Close code for a session that missed notices of one of its streams (the node lost its engine subscription
+     * a while, or the stream's history was lost under it): the client reconnects and resumes from its positions.
+     */
+    public static final int CLOSE_RESUME = 4409;
 
     private static final Logger LOG = Logger.getLogger(SessionSender.class.getName());
     private static final AtomicIntegerFieldUpdater<SessionSender> QUEUED =
@@ -70,6 +75,16 @@ public final class SessionSender {
     private volatile boolean started;
     /** The channels this session is subscribed to; {@code null} when none (most sessions). */
     private String[] channels;
+    /** This session's place in each of {@link #channels}' streams, in the same order; an entry is {@code null} where not kept. */
+    private Cursor[] channelCursors;
+    /** This session's place in its user's stream; {@code null} where user notices are not kept. */
+    private final Cursor userCursor;
+    /**
+     * While the session connects ({@link #startHolding} to {@link #resumeUser}): every frame offered to it, in
+     * order, to go after its {@code welcome} and its replay. Read without the lock only to skip the lock once
+     * it is {@code null} for good.
+     */
+    private volatile java.util.List<Held> connecting;
     /** The burst whose first frame was let in last (see {@link #offer(String, int)}). */
     private volatile int burst;
     private volatile long sendStartedNanos;
@@ -93,6 +108,45 @@ public final class SessionSender {
         this.closer = closer;
         this.busy = held ? 1 : 0; // held: as if a send were in flight, so that offers only queue
         this.started = !held;
+        this.userCursor = null;
+    }
+
+    /**
+     * A held sender whose user's notices are kept: every frame offered to it waits aside until
+     * {@link #resumeUser} has queued its {@code welcome} and replay.
+     */
+    SessionSender(String id, String user, Transport transport, int limit, long charLimit, Executor closer) {
+        this.id = id;
+        this.user = user;
+        this.transport = transport;
+        this.limit = limit;
+        this.charLimit = charLimit;
+        this.closer = closer;
+        this.busy = 1;
+        this.started = false;
+        this.userCursor = new Cursor();
+        this.userCursor.held = null; // while connecting, its frames wait with all others in 'connecting'
+        this.connecting = new java.util.ArrayList<>();
+    }
+
+    /**
+     * A session's place in one of its streams: the epoch and the offset of the last notice it was given. While
+     * {@code held} is not {@code null} the place is being read from the history, and the stream's frames wait
+     * there. Guarded by the session's lock.
+     */
+    static final class Cursor {
+        String epoch;
+        long offset;
+        java.util.List<Held> held = new java.util.ArrayList<>();
+    }
+
+    /** A frame that waits aside: of a kept notice ({@code offset} above 0) or not, of its burst. */
+    private record Held(String frame, long offset, String epoch, int burst) {
+    }
+
+    /** This session's cursor in its user's stream, or {@code null} when that stream is not kept. */
+    Cursor userCursor() {
+        return userCursor;
     }
 
     /** A sender that sends at once, whose character limit is unbounded (tests). */
@@ -112,6 +166,14 @@ public final class SessionSender {
 
     /** Records a subscription to {@code channel}, unless the session holds {@code max} already. */
     synchronized Added addChannel(String channel, int max) {
+        return addChannel(channel, max, false);
+    }
+
+    /**
+     * Records a subscription to {@code channel}, unless the session holds {@code max} already; when
+     * {@code kept}, with a cursor in the channel's stream whose frames wait until {@link #resumeChannel}.
+     */
+    synchronized Added addChannel(String channel, int max, boolean kept) {
         String[] current = channels == null ? new String[0] : channels;
         if (java.util.Arrays.asList(current).contains(channel)) {
             return Added.ALREADY;
@@ -121,8 +183,24 @@ public final class SessionSender {
         }
         String[] grown = java.util.Arrays.copyOf(current, current.length + 1);
         grown[current.length] = channel;
+        Cursor[] cursors = java.util.Arrays.copyOf(channelCursors == null ? new Cursor[0] : channelCursors,
+                current.length + 1);
+        cursors[current.length] = kept ? new Cursor() : null;
         channels = grown;
+        channelCursors = cursors;
         return Added.ADDED;
+    }
+
+    /** The index of {@code channel} in {@link #channels}, or -1. */
+    private int indexOf(String channel) {
+        if (channels != null) {
+            for (int i = 0; i < channels.length; i++) {
+                if (channels[i].equals(channel)) {
+                    return i;
+                }
+            }
+        }
+        return -1;
     }
 
     /**
@@ -131,16 +209,176 @@ public final class SessionSender {
      * is queued after what answers the unsubscribe.
      */
     synchronized boolean offerOnChannel(String channel, String frame, int burst) {
-        return channels != null && java.util.Arrays.asList(channels).contains(channel) && offer(frame, burst);
+        return offerOnChannel(channel, frame, 0, null, burst);
+    }
+
+    /**
+     * Queues a notice of {@code channel} as {@link #offerOnChannel(String, String, int)} does; a kept one
+     * ({@code offset} above 0) by the rules of {@link #offerKept}.
+     */
+    synchronized boolean offerOnChannel(String channel, String frame, long offset, String epoch, int burst) {
+        int i = indexOf(channel);
+        if (i < 0) {
+            return false;
+        }
+        Cursor cursor = channelCursors[i];
+        if (cursor != null && cursor.held != null) {
+            return closed == 0 && hold(cursor.held, new Held(frame, offset, epoch, burst)); // its announcements too
+        }
+        return cursor == null || offset == 0 ? offer(frame, burst) : offerKept(cursor, frame, offset, epoch, burst);
+    }
+
+    /**
+     * Queues a kept notice of the stream {@code cursor} is this session's place in: aside while the place is
+     * being read; not at all when the session had it already (its offset is not past the cursor); and when its
+     * offset skips one, or its epoch is not the cursor's, the session missed notices: it is closed with
+     * {@link #CLOSE_RESUME}, so that the client resumes and is replayed what it missed.
+     */
+    synchronized boolean offerKept(Cursor cursor, String frame, long offset, String epoch, int burst) {
+        if (closed != 0) {
+            return false;
+        }
+        if (cursor.held != null) {
+            return hold(cursor.held, new Held(frame, offset, epoch, burst));
+        }
+        if (connecting != null) {
+            return hold(connecting, new Held(frame, offset, epoch, burst));
+        }
+        return advance(cursor, frame, offset, epoch, burst);
+    }
+
+    private boolean hold(java.util.List<Held> aside, Held frame) {
+        if (aside.size() >= limit) {
+            close(CLOSE_TOO_SLOW, "too slow: " + limit + " frames waiting while its history was read");
+            return false;
+        }
+        aside.add(frame);
+        return true;
+    }
+
+    private boolean advance(Cursor cursor, String frame, long offset, String epoch, int burst) {
+        if (!epoch.equals(cursor.epoch)) {
+            close(CLOSE_RESUME, "a stream's history was lost: resume");
+            return false;
+        }
+        if (offset <= cursor.offset) {
+            return false;
+        }
+        if (offset != cursor.offset + 1) {
+            close(CLOSE_RESUME, "missed notices " + (cursor.offset + 1) + " to " + (offset - 1) + ": resume");
+            return false;
+        }
+        cursor.offset = offset;
+        return queueFrame(frame, burst);
+    }
+
+    /**
+     * Ends the connecting of a session made by the kept-user constructor: queues {@code welcome}, then
+     * {@code replay} (the frames after the client's position, as one burst), then what waited aside by the rules
+     * of {@link #offerKept}, the user's stream now at {@code top}.
+     */
+    synchronized void resumeUser(String welcome, dev.herald.engine.History.Position top, java.util.List<String> replay,
+            int burst) {
+        userCursor.epoch = top.epoch();
+        userCursor.offset = top.offset();
+        java.util.List<Held> aside = connecting;
+        queueFrame(welcome, 0);
+        for (String frame : replay) {
+            queueFrame(frame, burst);
+        }
+        for (Held h : aside) {
+            if (h.offset() > 0) {
+                advance(userCursor, h.frame(), h.offset(), h.epoch(), h.burst()); // only user frames come this early
+            } else {
+                queueFrame(h.frame(), h.burst());
+            }
+        }
+        connecting = null; // last: until now, offers on other threads wait for this lock
+    }
+
+    /**
+     * Ends the reading of this session's place in {@code channel}'s stream: queues {@code answer} (its
+     * {@code subscribed}), then {@code replay} as one burst, then what waited aside by the rules of
+     * {@link #offerKept}. Nothing is queued when the session left the channel meanwhile.
+     *
+     * @return whether the session is still subscribed
+     */
+    synchronized boolean resumeChannel(String channel, String answer, dev.herald.engine.History.Position top,
+            java.util.List<String> replay, int burst) {
+        int i = indexOf(channel);
+        if (i < 0 || channelCursors[i] == null || channelCursors[i].held == null) {
+            return false;
+        }
+        Cursor cursor = channelCursors[i];
+        cursor.epoch = top.epoch();
+        cursor.offset = top.offset();
+        java.util.List<Held> aside = cursor.held;
+        cursor.held = null;
+        reply(answer);
+        for (String frame : replay) {
+            offer(frame, burst);
+        }
+        for (Held h : aside) {
+            if (h.offset() > 0) {
+                advance(cursor, h.frame(), h.offset(), h.epoch(), h.burst());
+            } else {
+                offer(h.frame(), h.burst());
+            }
+        }
+        return true;
+    }
+
+    /** This session's place in {@code channel}'s stream now, or {@code null} (not subscribed, not kept, being read). */
+    synchronized dev.herald.engine.History.Position channelPosition(String channel) {
+        int i = indexOf(channel);
+        Cursor c = i < 0 ? null : channelCursors[i];
+        return c == null || c.held != null ? null : new dev.herald.engine.History.Position(c.epoch, c.offset);
+    }
+
+    /** This session's place in its user's stream now, or {@code null} (not kept, or being read). */
+    synchronized dev.herald.engine.History.Position userPosition() {
+        return userCursor == null || userCursor.held != null || connecting != null ? null
+                : new dev.herald.engine.History.Position(userCursor.epoch, userCursor.offset);
+    }
+
+    /** This session's places in its streams (its user's, its channels'), leaving out those being read. */
+    synchronized java.util.Map<dev.herald.Recipient, dev.herald.engine.History.Position> positions() {
+        java.util.Map<dev.herald.Recipient, dev.herald.engine.History.Position> out = new java.util.HashMap<>();
+        if (userCursor != null && connecting == null) {
+            out.put(dev.herald.Recipient.user(user), new dev.herald.engine.History.Position(userCursor.epoch,
+                    userCursor.offset));
+        }
+        for (int i = 0; channels != null && i < channels.length; i++) {
+            Cursor c = channelCursors[i];
+            if (c != null && c.held == null) {
+                out.put(dev.herald.Recipient.channel(channels[i]), new dev.herald.engine.History.Position(c.epoch,
+                        c.offset));
+            }
+        }
+        return out;
     }
 
     /** Forgets the subscription to {@code channel}; returns whether there was one. */
     synchronized boolean removeChannel(String channel) {
-        if (channels == null || !java.util.Arrays.asList(channels).contains(channel)) {
+        int i = indexOf(channel);
+        if (i < 0) {
             return false;
         }
-        String[] kept = java.util.Arrays.stream(channels).filter(c -> !c.equals(channel)).toArray(String[]::new);
-        channels = kept.length == 0 ? null : kept;
+        if (channels.length == 1) {
+            channels = null;
+            channelCursors = null;
+            return true;
+        }
+        String[] kept = new String[channels.length - 1];
+        Cursor[] cursors = new Cursor[channels.length - 1];
+        for (int from = 0, to = 0; from < channels.length; from++) {
+            if (from != i) {
+                kept[to] = channels[from];
+                cursors[to++] = channelCursors[from];
+            }
+        }
+        channels = kept;
+        channelCursors = cursors;
         return true;
     }
 
@@ -148,6 +386,7 @@ public final class SessionSender {
     synchronized java.util.List<String> takeChannels() {
         java.util.List<String> all = channels == null ? java.util.List.of() : java.util.List.of(channels);
         channels = null;
+        channelCursors = null;
         return all;
     }
 
@@ -245,6 +484,22 @@ public final class SessionSender {
      * @return {@code false} when the session is closed or was just closed for being too slow
      */
     public boolean offer(String frame, int burst) {
+        if (closed != 0) {
+            return false;
+        }
+        if (connecting != null) {
+            synchronized (this) {
+                java.util.List<Held> aside = connecting;
+                if (aside != null) {
+                    return hold(aside, new Held(frame, 0, null, burst));
+                }
+            }
+        }
+        return queueFrame(frame, burst);
+    }
+
+    /** Queues a frame as {@link #offer(String, int)} does, past the connecting wait. */
+    private boolean queueFrame(String frame, int burst) {
         if (closed != 0) {
             return false;
         }

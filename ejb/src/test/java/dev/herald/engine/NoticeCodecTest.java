@@ -276,7 +276,7 @@ class NoticeCodecTest {
     @Test
     void acceptsFieldsThatALaterVersionAddsToANoticeFrameSoThatAnUpgradeLosesNothing() {
         String later = "{\"type\":\"notice\",\"id\":\"a\",\"seq\":3,\"event\":\"e\",\"data\":1,"
-                + "\"ts\":1,\"offset\":7,\"epoch\":\"x1\"}";
+                + "\"ts\":1,\"rank\":7,\"tag\":\"x1\"}";
         assertEquals(List.of(new NoticeCodec.Routed(Recipient.all(), later)), codec.route(HEADER + later));
         StringBuilder many = new StringBuilder("{\"type\":\"notice\",\"id\":\"a\",\"event\":\"e\",\"data\":1,\"ts\":1");
         for (int i = 0; i < 9; i++) {

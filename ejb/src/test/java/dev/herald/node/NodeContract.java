@@ -12,6 +12,7 @@ import dev.herald.Presence;
 import dev.herald.Recipient;
 import dev.herald.UserPresence;
 import dev.herald.engine.Engine;
+import dev.herald.engine.History;
 import dev.herald.testing.FakeTransport;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -59,6 +60,11 @@ abstract class NodeContract {
     }
 
     Node startNode(String name) throws InterruptedException {
+        return startNode(name, Map.of());
+    }
+
+    /** A node with settings of its own on top of the test's. */
+    Node startNode(String name, Map<String, String> more) {
         Map<String, String> settings = new HashMap<>();
         settings.put("herald.node.name", name);
         settings.put("herald.node.heartbeat", String.valueOf(HEARTBEAT));
@@ -67,13 +73,18 @@ abstract class NodeContract {
         settings.put("herald.channels.open", "room:");
         settings.put("herald.channels.join-leave", "room:jl-");
         settings.put("herald.channels.leave-grace", String.valueOf(GRACE));
+        settings.putAll(more);
         HeraldConfig config = HeraldConfig.from(settings::get);
         ScheduledExecutorService pool = Executors.newScheduledThreadPool(2);
         pools.add(pool);
         Node node = new Node(config, engineForNode(), Thread::new, pool, Runnable::run);
         nodes.add(node);
         node.start();
-        assertTrue(node.awaitSubscribed(10, SECONDS), "node " + name + " subscribed");
+        try {
+            assertTrue(node.awaitSubscribed(10, SECONDS), "node " + name + " subscribed");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
         return node;
     }
 
@@ -593,5 +604,156 @@ abstract class NodeContract {
         await().atMost(Duration.ofMillis(HEARTBEAT * Liveness.RECONCILE_EVERY_BEATS * 4L + GRACE + 5000))
                 .until(() -> typed(watcher, "leave", "room:jl-stale", "ghost") == 1);
         assertEquals(List.of("watcher"), a.presence().channel("room:jl-stale").users());
+    }
+
+    // History: kept notices carry offsets; a session resumes from its position on any node.
+
+    static History.Position positionOf(JsonObject frame) {
+        return new History.Position(frame.getString("epoch"), frame.getJsonNumber("offset").longValue());
+    }
+
+    static List<Long> offsets(FakeTransport t, String stream) {
+        return t.notices().stream().filter(n -> stream.equals(n.getString("channel", null)))
+                .map(n -> n.getJsonNumber("offset").longValue()).toList();
+    }
+
+    @Test
+    void aWelcomeCarriesTheUsersStreamPositionAndEachKeptNoticeItsOffset() {
+        FakeTransport alice = new FakeTransport();
+        a.connect("alice", alice);
+        JsonObject welcome = alice.frames().get(0);
+        assertEquals("welcome", welcome.getString("type"));
+        assertEquals(0, welcome.getInt("offset"));
+        assertFalse(welcome.containsKey("recovered"), "no position given: nothing said of recovering");
+        b.send(notice(Recipient.user("alice"), "one"));
+        b.send(notice(Recipient.user("alice"), "two"));
+        b.send(notice(Recipient.user("alice"), "typing").asTransient());
+        barrier("marker", alice);
+        List<JsonObject> got = alice.notices();
+        assertEquals(List.of("one", "two", "typing", "marker"), events(alice));
+        assertEquals(1, got.get(0).getInt("offset"));
+        assertEquals(2, got.get(1).getInt("offset"));
+        assertEquals(welcome.getString("epoch"), got.get(1).getString("epoch"));
+        assertFalse(got.get(2).containsKey("offset"), "a transient notice is not kept");
+        assertFalse(got.get(3).containsKey("offset"), "nor is a notice to all");
+        FakeTransport later = new FakeTransport();
+        b.connect("alice", later);
+        assertEquals(2, later.frames().get(0).getInt("offset"), "the stream's last offset");
+    }
+
+    @Test
+    void aClientThatReconnectsToTheOtherNodeIsReplayedWhatItMissedInOrderOnceThenLiveOnes() throws Exception {
+        FakeTransport first = new FakeTransport();
+        SessionSender s = a.connect("alice", first);
+        b.send(notice(Recipient.user("alice"), "seen"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> first.notices().size() == 1);
+        History.Position held = new History.Position(first.notices().get(0).getString("epoch"), 1);
+        a.disconnect(s, 1006);
+        for (int i = 0; i < 50; i++) {
+            a.send(notice(Recipient.user("alice"), "missed" + i));
+        }
+        // Notices keep coming while she reconnects: none may fall between the replay and the live ones.
+        java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        Thread sender = new Thread(() -> {
+            while (sending.get()) {
+                a.send(notice(Recipient.user("alice"), "live" + sent.getAndIncrement()));
+            }
+        });
+        sender.start();
+        FakeTransport back = new FakeTransport();
+        b.connect("alice", back, held);
+        await().atMost(Duration.ofSeconds(5)).until(() -> back.notices().size() > 60);
+        sending.set(false);
+        sender.join();
+        long last = 1 + 50 + sent.get();
+        await().atMost(Duration.ofSeconds(5)).until(() -> back.notices().size() == last - 1);
+        JsonObject welcome = back.frames().get(0);
+        assertTrue(welcome.getBoolean("recovered"));
+        assertEquals(held.epoch(), welcome.getString("epoch"));
+        List<Long> offsets = back.notices().stream().map(n -> n.getJsonNumber("offset").longValue()).toList();
+        List<Long> expected = java.util.stream.LongStream.rangeClosed(2, last).boxed().toList();
+        assertEquals(expected, offsets, "every notice after her position, in order, none twice");
+        assertEquals("missed0", back.notices().get(0).getString("event"));
+    }
+
+    @Test
+    void aPositionOfAnotherEpochOrPastTheReplayLimitIsNotRecoveredAndNothingIsReplayed() {
+        FakeTransport alice = new FakeTransport();
+        a.connect("alice", alice);
+        String epoch = alice.frames().get(0).getString("epoch");
+        for (int i = 0; i < 3; i++) {
+            a.send(notice(Recipient.user("alice"), "n" + i));
+        }
+        FakeTransport other = new FakeTransport();
+        b.connect("alice", other, new History.Position("elsewhere", 1));
+        JsonObject welcome = other.frames().get(0);
+        assertFalse(welcome.getBoolean("recovered"));
+        assertEquals(new History.Position(epoch, 3), positionOf(welcome));
+        FakeTransport far = new FakeTransport();
+        Node small = startNode("small", Map.of("herald.history.replay-max", "2"));
+        small.connect("alice", far, new History.Position(epoch, 0));
+        assertFalse(far.frames().get(0).getBoolean("recovered"), "3 to replay, past the limit of 2");
+        FakeTransport near = new FakeTransport();
+        small.connect("alice", near, new History.Position(epoch, 1));
+        assertTrue(near.frames().get(0).getBoolean("recovered"), "2 is within the limit");
+        barrier("marker", other, far, near);
+        assertEquals(List.of("marker"), events(other));
+        assertEquals(List.of("marker"), events(far));
+        assertEquals(List.of("n1", "n2", "marker"), events(near));
+    }
+
+    @Test
+    void aSubscribeWithSinceAnswersWithThePositionThenReplaysTheChannelsMissedNoticesThenLiveOnes() {
+        FakeTransport alice = new FakeTransport();
+        SessionSender s = a.connect("alice", alice);
+        subscribe(a, s, alice, "room:h1");
+        JsonObject subscribed = alice.frames().stream().filter(f -> "subscribed".equals(f.getString("type")))
+                .findFirst().orElseThrow();
+        assertFalse(subscribed.containsKey("recovered"));
+        History.Position start = positionOf(subscribed);
+        for (int i = 0; i < 5; i++) {
+            b.send(notice(Recipient.channel("room:h1"), "c" + i));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> offsets(alice, "room:h1").size() == 5);
+        History.Position held = new History.Position(start.epoch(), start.offset() + 2);
+        FakeTransport back = new FakeTransport();
+        SessionSender again = b.connect("alice", back);
+        b.receive(again, "{\"type\":\"subscribe\",\"channel\":\"room:h1\",\"ref\":\"r1\",\"since\":{\"epoch\":\""
+                + held.epoch() + "\",\"offset\":" + held.offset() + "}}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> offsets(back, "room:h1").size() == 3);
+        a.send(notice(Recipient.channel("room:h1"), "live"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> offsets(back, "room:h1").size() == 4);
+        List<JsonObject> frames = back.frames().stream().filter(f -> "room:h1".equals(f.getString("channel", null)))
+                .toList();
+        assertEquals("subscribed", frames.get(0).getString("type"), "the answer comes before the channel's notices");
+        assertTrue(frames.get(0).getBoolean("recovered"));
+        assertEquals("r1", frames.get(0).getString("ref"));
+        assertEquals(start.offset() + 5, frames.get(0).getInt("offset"));
+        long o = start.offset();
+        assertEquals(List.of(o + 3, o + 4, o + 5, o + 6), offsets(back, "room:h1"));
+        assertEquals("live", back.notices().get(3).getString("event"));
+    }
+
+    @Test
+    void aSessionThatMissesANoticeOfItsStreamIsClosedToResume() {
+        FakeTransport alice = new FakeTransport();
+        SessionSender s = a.connect("alice", alice);
+        b.send(notice(Recipient.user("alice"), "one"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> alice.notices().size() == 1);
+        String epoch = alice.notices().get(0).getString("epoch");
+        // As if the subscription had lost offset 2: offset 3 comes next.
+        a.router().route("{\"v\":2,\"to\":{\"user\":\"alice\"}}\n{\"type\":\"notice\",\"offset\":3,\"epoch\":\""
+                + epoch + "\",\"id\":\"x\",\"event\":\"three\",\"data\":1,\"ts\":1}");
+        assertEquals(SessionSender.CLOSE_RESUME, alice.closeCode());
+        FakeTransport other = new FakeTransport();
+        SessionSender o = a.connect("bob", other);
+        b.send(notice(Recipient.user("bob"), "one"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> other.notices().size() == 1);
+        String bobs = other.notices().get(0).getString("epoch");
+        a.router().route("{\"v\":2,\"to\":{\"user\":\"bob\"}}\n{\"type\":\"notice\",\"offset\":2,\"epoch\":\"new"
+                + bobs + "\",\"id\":\"x\",\"event\":\"two\",\"data\":1,\"ts\":1}");
+        assertEquals(SessionSender.CLOSE_RESUME, other.closeCode(), "its stream's history was lost");
+        assertTrue(s.isClosed() && o.isClosed());
     }
 }

@@ -10,6 +10,7 @@ import dev.herald.testing.RedisEngines;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
+import jakarta.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -28,11 +29,29 @@ class RedisNodeIT extends NodeContract {
 
     @Test
     void sendAllPublishesOneMessagePerNodeAndNothingToNodesWithoutTheUser() {
-        FakeTransport[] users = new FakeTransport[40];
-        for (int i = 0; i < users.length; i++) {
-            users[i] = new FakeTransport();
-            (i < 30 ? a : b).connect("user" + i, users[i]);
+        FakeTransport[] users = connectUsers();
+        List<Notice> notices = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            notices.add(notice(Recipient.user("user" + (i % 30)), "n" + i).asTransient()); // all on node a
         }
+        long bBefore = b.router().received();
+        Map<String, Long> before = commandCalls();
+
+        b.sendAll(notices);
+        Map<String, Long> after = commandCalls();
+        barrier("marker", users);
+
+        assertEquals(1, calls(before, after, "publish"), "one message for node a");
+        assertEquals(30, calls(before, after, "hvals"), "one lookup per distinct user");
+        assertEquals(1, b.router().received() - bBefore, "node b: the marker only");
+        for (int i = 0; i < 30; i++) {
+            assertEquals(11, users[i].notices().size(), "user" + i + ": 10 notices and the marker");
+        }
+    }
+
+    @Test
+    void sendAllKeepsEachUsersNoticesWithOneAppendScriptPerUserAndNothingToNodesWithoutTheUser() {
+        FakeTransport[] users = connectUsers();
         List<Notice> notices = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             notices.add(notice(Recipient.user("user" + (i % 30)), "n" + i)); // all on node a
@@ -44,12 +63,31 @@ class RedisNodeIT extends NodeContract {
         Map<String, Long> after = commandCalls();
         barrier("marker", users);
 
-        assertEquals(1, after.get("publish") - before.getOrDefault("publish", 0L), "one message for node a");
-        assertEquals(30, after.get("hvals") - before.getOrDefault("hvals", 0L), "one lookup per distinct user");
+        assertEquals(30, calls(before, after, "evalsha"), "one script per user's stream");
+        assertEquals(30, calls(before, after, "publish"), "each script one message, to node a");
+        assertEquals(300, calls(before, after, "xadd"));
         assertEquals(1, b.router().received() - bBefore, "node b: the marker only");
         for (int i = 0; i < 30; i++) {
-            assertEquals(11, users[i].notices().size(), "user" + i + ": 10 notices and the marker");
+            List<JsonObject> got = users[i].notices();
+            assertEquals(11, got.size(), "user" + i + ": 10 notices and the marker");
+            for (int n = 0; n < 10; n++) {
+                assertEquals("n" + (n * 30 + i), got.get(n).getString("event"), "in order");
+                assertEquals(n + 1, got.get(n).getInt("offset"), "numbered in the user's stream");
+            }
         }
+    }
+
+    private FakeTransport[] connectUsers() {
+        FakeTransport[] users = new FakeTransport[40];
+        for (int i = 0; i < users.length; i++) {
+            users[i] = new FakeTransport();
+            (i < 30 ? a : b).connect("user" + i, users[i]);
+        }
+        return users;
+    }
+
+    private static long calls(Map<String, Long> before, Map<String, Long> after, String command) {
+        return after.getOrDefault(command, 0L) - before.getOrDefault(command, 0L);
     }
 
     /** Calls per command so far (INFO commandstats). */

@@ -197,4 +197,30 @@ class SessionSenderTest {
         s.close(1001, "bye");
         assertEquals(1, closes[0]);
     }
+
+    private static String kept(long offset, String epoch) {
+        return "{\"type\":\"notice\",\"offset\":" + offset + ",\"epoch\":\"" + epoch + "\",\"id\":\"i" + offset
+                + "\",\"event\":\"e\",\"data\":" + offset + ",\"ts\":1}";
+    }
+
+    @Test
+    void whatArrivesWhileConnectingFollowsTheWelcomeAndTheReplayWithNoGapAndNoDuplicate() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = new SessionSender("n.1", "alice", t, 100, Long.MAX_VALUE, Runnable::run);
+        s.offer("{\"type\":\"notice\",\"id\":\"all\",\"event\":\"e\",\"data\":0,\"ts\":1}", 1); // not kept
+        for (long o = 3; o <= 5; o++) {
+            assertTrue(s.offerKept(s.userCursor(), kept(o, "E"), o, "E", 2));
+        }
+        assertEquals(List.of(), t.texts(), "nothing goes before the welcome");
+        s.resumeUser("{\"type\":\"welcome\"}", new dev.herald.engine.History.Position("E", 4),
+                List.of(kept(2, "E"), kept(3, "E"), kept(4, "E")), 3);
+        s.start();
+        s.offerKept(s.userCursor(), kept(5, "E"), 5, "E", 4); // a copy: dropped
+        s.offerKept(s.userCursor(), kept(6, "E"), 6, "E", 5);
+        List<String> order = t.frames().stream().map(f -> f.getString("type") + f.getInt("data", -1)).toList();
+        assertEquals(List.of("welcome-1", "notice2", "notice3", "notice4", "notice0", "notice5", "notice6"), order);
+        assertFalse(s.isClosed());
+        s.offerKept(s.userCursor(), kept(8, "E"), 8, "E", 6);
+        assertEquals(SessionSender.CLOSE_RESUME, t.closeCode(), "7 was missed: resume");
+    }
 }
