@@ -25,6 +25,14 @@
  * publish and presence reject with {code, message} when refused, or with code "disconnected" when the connection
  * is not open or closes before the answer.
  *
+ * No notice lost: the client keeps its place in each stream (its user's, each channel's: the epoch and offset of
+ * the last notice it handed on), in sessionStorage so that a page reload keeps it too, and resumes from it after
+ * every reconnect, to any node. The server replays what was missed, in order; a notice already handed on is
+ * dropped by its offset. When the server cannot replay it all (the history is older than its retention, or was
+ * lost), options.onGap(stream, detail) is called (stream: "user" or the channel's name) and the client goes on
+ * from the server's current position. Options: storage (default sessionStorage; null keeps positions in memory
+ * only), storageKey (default "herald.positions").
+ *
  * The token is sent as the first frame, {"type":"auth","token":...}; with no token (the page's own login
  * session authenticates the upgrade request instead) nothing is sent.
  *
@@ -47,7 +55,11 @@
         pongTimeout: 10000,
         onNotice: () => {},
         onStatus: () => {},
+        onGap: () => {},
+        storage: defaultStorage(),
+        storageKey: "herald.positions",
       }, options);
+      this.positions = this.loadPositions(); // {user: {epoch, offset}, channels: {name: {epoch, offset}}}
       this.attempt = 0;
       this.stopped = false;
       this.socket = null;
@@ -65,6 +77,8 @@
     }
 
     unsubscribe(channel) {
+      delete this.positions.channels[channel];
+      this.savePositions();
       if (this.channels.delete(channel)) {
         this.sendIfOpen({ type: "unsubscribe", channel: channel });
       }
@@ -107,8 +121,70 @@
       if (this.isOpen()) {
         const ref = "s" + (++this.refs);
         this.subscribing.set(ref, channel);
-        this.socket.send(JSON.stringify({ type: "subscribe", channel: channel, ref: ref }));
+        const frame = { type: "subscribe", channel: channel, ref: ref };
+        const since = this.positions.channels[channel];
+        if (since) {
+          frame.since = since;
+        }
+        this.socket.send(JSON.stringify(frame));
       }
+    }
+
+    loadPositions() {
+      try {
+        const saved = this.options.storage && JSON.parse(this.options.storage.getItem(this.options.storageKey));
+        if (saved && typeof saved === "object" && saved.channels && typeof saved.channels === "object") {
+          return saved;
+        }
+      } catch (e) {
+        // unreadable: start without positions
+      }
+      return { owner: null, user: null, channels: {} };
+    }
+
+    savePositions() {
+      if (!this.options.storage) {
+        return;
+      }
+      try {
+        this.options.storage.setItem(this.options.storageKey, JSON.stringify(this.positions));
+      } catch (e) {
+        // storage full or refused: positions stay in memory
+      }
+    }
+
+    // The answer to a resume (welcome, subscribed): where the stream stands, and whether what was missed follows.
+    placed(stream, frame, held) {
+      if (typeof frame.epoch !== "string" || typeof frame.offset !== "number") {
+        return held; // the server keeps no history of this stream
+      }
+      if (frame.recovered === true && held && held.epoch === frame.epoch) {
+        return held; // the replay follows: each notice moves the position on
+      }
+      if (frame.recovered === false && held) {
+        const detail = { epoch: frame.epoch, offset: frame.offset, had: held };
+        this.call((s) => this.options.onGap(s, detail), stream, "onGap");
+      }
+      return { epoch: frame.epoch, offset: frame.offset };
+    }
+
+    // Whether a kept notice is new to this client, moving its stream's position on if so; others always are.
+    fresh(f) {
+      if (typeof f.offset !== "number" || typeof f.epoch !== "string") {
+        return true;
+      }
+      const held = f.channel === undefined ? this.positions.user : this.positions.channels[f.channel];
+      if (held && held.epoch === f.epoch && f.offset <= held.offset) {
+        return false;
+      }
+      const now = { epoch: f.epoch, offset: f.offset };
+      if (f.channel === undefined) {
+        this.positions.user = now;
+      } else if (this.channels.has(f.channel)) {
+        this.positions.channels[f.channel] = now;
+      }
+      this.dirty = true;
+      return true;
     }
 
     sendIfOpen(frame) {
@@ -167,11 +243,21 @@
         return;
       }
       // The token goes in the first frame, not in the URL, where proxies' and servers' access logs would keep it.
-      const socket = new WebSocket(this.options.url);
+      // Without one (the upgrade request is authenticated), the position to resume from goes in the URL.
+      const since = this.positions.user;
+      let url = this.options.url;
+      if (!token && since) {
+        url += (url.indexOf("?") < 0 ? "?" : "&") + "since=" + encodeURIComponent(since.epoch + ":" + since.offset);
+      }
+      const socket = new WebSocket(url);
       this.socket = socket;
       socket.onopen = () => {
         if (token) {
-          socket.send(JSON.stringify({ type: "auth", token: token }));
+          const auth = { type: "auth", token: token };
+          if (since) {
+            auth.since = since;
+          }
+          socket.send(JSON.stringify(auth));
         }
         this.startPings(socket);
       };
@@ -211,6 +297,7 @@
         return;
       }
       const frames = Array.isArray(frame) ? frame : [frame];
+      this.dirty = false;
       for (let i = 0; i < frames.length; i++) {
         const f = frames[i];
         if (f === null || typeof f !== "object") {
@@ -218,10 +305,16 @@
         }
         switch (f.type) {
           case "notice":
-            this.call(this.channelHandler(f.channel, "onNotice") || this.options.onNotice, f, "onNotice");
+            if (this.fresh(f)) {
+              this.call(this.channelHandler(f.channel, "onNotice") || this.options.onNotice, f, "onNotice");
+            }
             break;
           case "subscribed":
             this.subscribing.delete(f.ref);
+            if (this.channels.has(f.channel)) {
+              this.positions.channels[f.channel] = this.placed(f.channel, f, this.positions.channels[f.channel]);
+              this.dirty = true;
+            }
             this.call(this.channelHandler(f.channel, "onSubscribed"), f.channel, "onSubscribed");
             break;
           case "join":
@@ -245,6 +338,11 @@
             }
             this.sessionId = f.session;
             this.attempt = 0;
+            if (this.positions.owner !== f.user) {
+              this.positions = { owner: f.user, user: null, channels: {} }; // another user's places are not ours
+            }
+            this.positions.user = this.placed("user", f, this.positions.user);
+            this.dirty = true;
             this.options.onStatus("open", f);
             this.channels.forEach((handlers, channel) => this.sendSubscribe(channel));
             break;
@@ -276,6 +374,9 @@
             break;
         }
       }
+      if (this.dirty) {
+        this.savePositions();
+      }
     }
 
     startPings(socket) {
@@ -301,6 +402,14 @@
       this.attempt++;
       this.options.onStatus("waiting", { delay: Math.round(delay), why: why });
       this.retryTimer = setTimeout(() => this.open(), delay);
+    }
+  }
+
+  function defaultStorage() {
+    try {
+      return typeof sessionStorage !== "undefined" ? sessionStorage : null;
+    } catch (e) {
+      return null; // storage refused (a sandboxed frame)
     }
   }
 

@@ -133,11 +133,70 @@ async function main() {
     check(!sockets[1].sent.some((f) => f.includes("secret:plans")), "a refused subscription is not asked again");
     await page.evaluate(() => window.herald.unsubscribe("probe:chat"));
     await page.waitForFunction(() => window.herald.channels.size === 1, null, WAIT);
+    // The server has carried the unsubscribe out once presence shows it (it leaves locally first).
+    for (let tries = 0; ; tries++) {
+      const answer = await fetch(base + "api/presence?channel=probe%3Achat", {
+        headers: { Authorization: "Bearer " + apiKey } });
+      if ((await answer.json()).sessions === 0) {
+        break;
+      }
+      check(tries < 100, "the unsubscribe is carried out within 10 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await publishRest({ to: { channel: "probe:chat" }, event: "after.unsubscribe" });
     await publishRest({ to: { user: "browser-user" }, event: "marker" });
     await page.waitForFunction(() => window.events.some((e) => e.event === "marker"), null, WAIT);
     check(!(await page.evaluate(() => window.events.some((e) => e.event === "after.unsubscribe"))),
         "nothing of a channel after unsubscribe");
+
+    // No notice lost: what is sent while the client is away, for its user and its channels, comes after it
+    // reconnects (resuming from its positions), in order and once; so it does after a page reload.
+    await page.evaluate(() => window.herald.subscribe("probe:resume", window.recording("probe:resume")));
+    await until(page, "subscribed", "probe:resume", 1);
+    await publishRest({ to: { channel: "probe:resume" }, event: "resume.first" });
+    await until(page, "channel", "probe:resume", 1);
+    await page.evaluate(() => window.herald.close());
+    for (let i = 0; i < 5; i++) {
+      await publishRest({ to: { user: "browser-user" }, event: "away.user." + i });
+      await publishRest({ to: { channel: "probe:resume" }, event: "away.channel." + i });
+    }
+    await page.evaluate(() => window.herald.connect());
+    await until(page, "channel", "probe:resume", 6);
+    await page.waitForFunction(() => window.events.filter((e) => e.kind === "notice" && e.event.startsWith("away.user."))
+        .length === 5, null, WAIT);
+    const away = await page.evaluate(() => window.events.filter((e) => e.kind === "notice" && e.event.startsWith("away.")));
+    check(away.map((e) => e.event).join() === [0, 1, 2, 3, 4].map((i) => "away.user." + i).join(),
+        "the user's notices sent while away arrive after the reconnect, in order, once");
+    check((await recorded(page, "channel", "probe:resume")).map((e) => e.event).join()
+        === ["resume.first"].concat([0, 1, 2, 3, 4].map((i) => "away.channel." + i)).join(),
+        "and so do the channel's, the one it had not again");
+    const resumedWith = sockets[sockets.length - 1].sent.map((f) => JSON.parse(f));
+    check(resumedWith[0].since && resumedWith[0].since.offset > 0, "the auth frame resumed from the user's position");
+    check(resumedWith.some((f) => f.type === "subscribe" && f.channel === "probe:resume" && f.since),
+        "the subscribe resumed from the channel's position");
+    const last = away[4].offset;
+    const epoch = await page.evaluate(() => window.herald.positions.user.epoch);
+    await page.evaluate(([e, o]) => window.herald.receive(JSON.stringify({ type: "notice", id: "dup", event: "dup",
+        data: null, ts: 1, offset: o, epoch: e })), [epoch, last]);
+    check(!(await page.evaluate(() => window.events.some((e) => e.event === "dup"))), "a notice it had is dropped");
+
+    await page.evaluate(() => window.herald.close());
+    await publishRest({ to: { user: "browser-user" }, event: "during.reload" });
+    await page.reload();
+    await page.waitForFunction(() => window.events.some((e) => e.event === "during.reload"), null, WAIT);
+    check(!(await page.evaluate(() => window.events.some((e) => (e.event || "").startsWith("away.")))),
+        "after a page reload it resumes from the position it kept: only what it missed comes");
+
+    // A position the server cannot replay from (here: of an epoch that is not the stream's) is said, not hidden.
+    await page.evaluate(() => {
+      window.herald.close();
+      sessionStorage.setItem("herald.positions", JSON.stringify({ owner: "browser-user",
+          user: { epoch: "gone", offset: 3 }, channels: {} }));
+    });
+    await page.reload();
+    await page.waitForFunction(() => window.events.some((e) => e.kind === "gap"), null, WAIT);
+    const gap = await page.evaluate(() => window.events.find((e) => e.kind === "gap"));
+    check(gap.stream === "user" && gap.epoch === epoch, "onGap tells the application, with the stream's position");
 
     // A fixed token that the server refuses: closed with 4401 and no retry.
     const refused = await browser.newPage();

@@ -82,13 +82,14 @@ final class ClientProtocol {
         if (!(value.asJsonObject().get("token") instanceof JsonString token)) {
             throw new InvalidNoticeException("the auth frame has no string 'token'");
         }
-        since(value.asJsonObject());
         return token.getString();
     }
 
     /**
      * The position an auth frame resumes the user's stream from ({@code "since":{"epoch":E,"offset":N}}), or
      * {@code null} when it gives none; call after {@link #authToken} accepted the frame.
+     *
+     * @throws InvalidNoticeException when its {@code since} is not a position
      */
     History.Position authSince(String frame) {
         return since(codec.readObject(frame, "auth frame"));
@@ -114,7 +115,7 @@ final class ClientProtocol {
     }
 
     /** Whether a client's epoch could be one: 1 to 32 letters or digits (anything else matches no stream). */
-    private static boolean validEpoch(String epoch) {
+    static boolean validEpoch(String epoch) {
         return !epoch.isEmpty() && epoch.length() <= NoticeCodec.MAX_EPOCH_LENGTH
                 && epoch.chars().allMatch(c -> c < 128 && Character.isLetterOrDigit(c));
     }

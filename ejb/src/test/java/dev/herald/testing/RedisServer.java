@@ -13,13 +13,15 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A real {@code redis-server} process on a free loopback port, owned by one test: it can be stopped (even
- * killed) and started again on the same port. Nothing is persisted.
+ * killed) and started again on the same port. Nothing is persisted unless {@link #keepDataAcrossRestarts} is
+ * called: then every write is in the append-only file before Redis answers it, and a restart loads it.
  */
 public final class RedisServer implements AutoCloseable {
 
     private final int port;
     private final Path dir;
     private Process process;
+    private volatile boolean persistent;
 
     private RedisServer(int port, Path dir) {
         this.port = port;
@@ -52,7 +54,8 @@ public final class RedisServer implements AutoCloseable {
         }
         try {
             process = new ProcessBuilder(List.of(executable(), "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", dir.toString()))
+                    "--save", "", "--appendonly", persistent ? "yes" : "no", "--appendfsync", "always",
+                    "--dir", dir.toString()))
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("redis.log").toFile())
                     .start();
@@ -70,6 +73,40 @@ public final class RedisServer implements AutoCloseable {
             LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
         }
         throw new IllegalStateException("redis-server did not answer on port " + port + " within 10 s");
+    }
+
+    /**
+     * From now on, writes survive a kill and a restart: turns the append-only file on (fsync on every write),
+     * waits until it holds what Redis holds now, and makes later starts load it.
+     */
+    public synchronized void keepDataAcrossRestarts() {
+        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", port)) {
+            jedis.configSet("appendfsync", "always");
+            jedis.configSet("appendonly", "yes");
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!jedis.info("persistence").contains("aof_rewrite_in_progress:0")
+                    || !jedis.info("persistence").contains("aof_enabled:1")
+                    || jedis.info("persistence").contains("aof_rewrite_scheduled:1")) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the append-only file was not written within 20 s");
+                }
+                LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+            }
+        }
+        persistent = true;
+    }
+
+    /** Starts the process again with nothing: its append-only file deleted, and later starts persist nothing. */
+    public synchronized void startAgainEmpty() {
+        persistent = false;
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .filter(f -> !f.equals(dir) && !f.getFileName().toString().equals("redis.log"))
+                    .forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot empty " + dir, e);
+        }
+        startAgain();
     }
 
     /** Kills the process at once, as a crash would (SIGKILL), and waits for it to be gone. */

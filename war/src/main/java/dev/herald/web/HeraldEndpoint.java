@@ -1,6 +1,8 @@
 package dev.herald.web;
 
 import dev.herald.HeraldUnavailableException;
+import dev.herald.InvalidNoticeException;
+import dev.herald.engine.History;
 import dev.herald.node.HeraldConfig;
 import dev.herald.node.Node;
 import dev.herald.node.SessionSender;
@@ -14,6 +16,7 @@ import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -42,6 +45,9 @@ import java.util.logging.Logger;
  */
 @ServerEndpoint(value = "/ws", configurator = OriginCheck.class)
 public class HeraldEndpoint {
+
+    /** Close code for a connection whose {@code since} (query parameter or auth frame) is not a position. */
+    public static final int CLOSE_BAD_SINCE = 1008;
 
     /** Close code for a connection without a valid token or principal. */
     public static final int CLOSE_UNAUTHORIZED = Node.CLOSE_UNAUTHORIZED;
@@ -110,12 +116,24 @@ public class HeraldEndpoint {
             refuseLater(session, CLOSE_UNAUTHORIZED, "unauthorized: " + e.getMessage());
             return;
         }
-        connect(session, user);
+        List<String> since = session.getRequestParameterMap().get("since");
+        connect(session, user, since == null || since.isEmpty() ? null : since.get(0), null);
     }
 
-    private void connect(Session session, String user) {
+    /**
+     * Connects the session of {@code user}, resuming from the position in {@code sinceParameter} (the upgrade's
+     * {@code since} query parameter) or {@code authFrame}'s {@code since}.
+     */
+    private void connect(Session session, String user, String sinceParameter, String authFrame) {
+        History.Position since;
         try {
-            sender = node.connect(user, new WebSocketTransport(session, tyrus));
+            since = authFrame != null ? node.authSince(authFrame) : Node.since(sinceParameter);
+        } catch (InvalidNoticeException e) {
+            refuseLater(session, CLOSE_BAD_SINCE, e.getMessage());
+            return;
+        }
+        try {
+            sender = node.connect(user, new WebSocketTransport(session, tyrus), since);
         } catch (HeraldUnavailableException e) {
             LOG.warning(() -> "Refused WebSocket of " + user + ": " + e.getMessage());
             refuseLater(session, Node.CLOSE_TRY_AGAIN_LATER, "try again later");
@@ -140,7 +158,7 @@ public class HeraldEndpoint {
             WebSocketTransport.close(session, CLOSE_UNAUTHORIZED, "unauthorized: " + e.getMessage());
             return;
         }
-        connect(session, user);
+        connect(session, user, null, text);
     }
 
     /**

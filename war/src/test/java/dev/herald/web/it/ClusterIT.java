@@ -30,8 +30,10 @@ import redis.clients.jedis.args.ClientPauseMode;
  * all started here on free loopback ports: notices cross nodes and reach only where they should; a foreign
  * message on Redis, however built, reaches no client and closes no session; a burst a reading client takes in
  * time closes nothing; a client that closes while it registers ends unregistered; the subscription survives a
- * Redis restart; presence is right on both nodes and joins and leaves reach both; and a node killed with SIGKILL
- * has its sessions and channel memberships purged, its users' leaves announced.
+ * Redis restart; presence is right on both nodes and joins and leaves reach both; a node killed with SIGKILL
+ * has its sessions and channel memberships purged, its users' leaves announced; and a client resumes on any node
+ * with every notice it was sent, none twice: after a reconnect, a Redis restart with its data, its node's
+ * SIGKILL, or its close as too slow (and is told plainly when Redis restarted empty).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
@@ -49,11 +51,14 @@ class ClusterIT {
     static final List<WsClient> clients = new ArrayList<>();
     static final List<String> nodeChannelMessages = new CopyOnWriteArrayList<>();
     static JedisPubSub spy;
+    static Map<String, String> settings;
+    /** A third node, started by the test that kills it. */
+    static ServerNode c;
 
     @BeforeAll
     static void startCluster() {
         redis = RedisServer.start();
-        Map<String, String> settings = Map.ofEntries(Map.entry("herald.redis.url", redis.url()),
+        settings = Map.ofEntries(Map.entry("herald.redis.url", redis.url()),
                 Map.entry("herald.jwt.secret", SECRET), Map.entry("herald.api.key", KEY),
                 Map.entry("herald.node.heartbeat", String.valueOf(HEARTBEAT)),
                 Map.entry("herald.node.ttl", String.valueOf(TTL)), Map.entry("herald.redis.timeout", "1000"),
@@ -101,6 +106,9 @@ class ClusterIT {
         }
         if (b != null) {
             b.close();
+        }
+        if (c != null) {
+            c.close();
         }
         if (redis != null) {
             redis.close();
@@ -541,31 +549,168 @@ class ClusterIT {
         assertEquals(1, announced(mia, "join", "room:jl-x", "ned"), "nor a second join");
     }
 
+    static String token(String user) {
+        return tokens.sign(user, Duration.ofMinutes(10));
+    }
+
+    static String toChannel(String channel, String event) {
+        return "{\"to\":{\"channel\":\"" + channel + "\"},\"event\":\"" + event + "\",\"data\":{\"n\":1}}";
+    }
+
+    /** Notices to one user and one channel, sent in turn through the REST API until stopped; records the accepted. */
+    static final class Sender implements AutoCloseable {
+        final List<String> toUser = new CopyOnWriteArrayList<>();
+        final List<String> toChannel = new CopyOnWriteArrayList<>();
+        final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile boolean running = true;
+        private final Thread thread;
+
+        Sender(ServerNode node, String user, String channel, String prefix) {
+            thread = new Thread(() -> {
+                for (int i = 0; running && i < 20_000; i++) {
+                    boolean user_ = i % 2 == 0;
+                    String event = prefix + (user_ ? "u" : "c") + i;
+                    try {
+                        HttpResponse<String> r = Http.post(node.uri("/herald/api/notices"), KEY,
+                                user_ ? toUser(user, event) : toChannel(channel, event));
+                        if (r.statusCode() == 202) {
+                            (user_ ? toUser : toChannel).add(event);
+                        } else {
+                            refused.incrementAndGet();
+                        }
+                    } catch (RuntimeException unreachable) {
+                        refused.incrementAndGet();
+                    }
+                }
+            }, "sender-" + prefix);
+            thread.start();
+        }
+
+        int accepted() {
+            return toUser.size() + toChannel.size();
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            try {
+                thread.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Reconnects {@code client} to {@code node} whenever its connection is closed, until it has handed on every
+     * notice {@code sender} was told was accepted; then checks it handed each on once, in the order sent (it may
+     * have more: a notice whose acceptance the sender did not hear of, in its place).
+     */
+    static void awaitEveryAcceptedNoticeOnce(ResumingClient client, ServerNode node, Sender sender, String channel) {
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
+                if (client.current().isClosed()) {
+                    client.connect(node);
+                }
+                ResumingClient.State state = client.state();
+                return state.events("user").containsAll(sender.toUser)
+                        && state.events(channel).containsAll(sender.toChannel);
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            ResumingClient.State state = client.state();
+            List<String> missing = new ArrayList<>(sender.toUser);
+            missing.removeAll(state.events("user"));
+            List<String> missingOfChannel = new ArrayList<>(sender.toChannel);
+            missingOfChannel.removeAll(state.events(channel));
+            throw new AssertionError("missing " + missing + " and of the channel " + missingOfChannel + "; answers "
+                    + state.answers() + "; closed " + client.current().isClosed(), e);
+        }
+        ResumingClient.State state = client.state();
+        for (String stream : List.of("user", channel)) {
+            List<String> got = state.events(stream);
+            assertEquals(got.size(), new java.util.HashSet<>(got).size(), stream + ": none twice");
+            List<String> accepted = stream.equals("user") ? sender.toUser : sender.toChannel;
+            assertEquals(accepted, got.stream().filter(accepted::contains).toList(), stream + ": in the order sent");
+        }
+    }
+
+    @Test
+    @Order(19)
+    void aClientThatReconnectsToTheOtherNodeWithItsPositionsGetsAllItMissedOfItsUserAndChannelInOrderOnce() {
+        try (ResumingClient leo = new ResumingClient(token("leo"), "room:resume")) {
+            leo.connect(a);
+            publish(a, toUser("leo", "before"));
+            publish(a, toChannel("room:resume", "before"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> leo.state().events("user").size() == 1
+                    && leo.state().events("room:resume").size() == 1);
+            leo.current().close();
+            leo.current().awaitClose();
+            for (String kind : List.of("user", "channel")) {
+                StringBuilder batch = new StringBuilder("[");
+                for (int i = 0; i < 1000; i++) {
+                    batch.append(i == 0 ? "" : ",").append(kind.equals("user") ? toUser("leo", "u" + i)
+                            : toChannel("room:resume", "c" + i));
+                }
+                publish(b, batch.append("]").toString());
+            }
+            long started = System.nanoTime();
+            leo.connect(b);
+            await().atMost(Duration.ofSeconds(30)).until(() -> leo.state().events("user").size() == 1001
+                    && leo.state().events("room:resume").size() == 1001);
+            System.out.println("Resumed 2 x 1000 notices in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+            ResumingClient.State state = leo.state();
+            List<String> users = new ArrayList<>(List.of("before"));
+            List<String> channel = new ArrayList<>(List.of("before"));
+            for (int i = 0; i < 1000; i++) {
+                users.add("u" + i);
+                channel.add("c" + i);
+            }
+            assertEquals(users, state.events("user"));
+            assertEquals(channel, state.events("room:resume"));
+            assertTrue(state.answers("welcome").get(1).getBoolean("recovered"));
+            assertTrue(state.answers("subscribed").get(1).getBoolean("recovered"));
+            List<JsonObject> all = leo.current().ofType("notice");
+            assertEquals(2000, all.size(), "the new connection got the 2000 it missed, nothing it had");
+        }
+    }
+
     @Test
     @Order(20)
-    void afterARedisRestartTheSubscriptionsComeBackChannelsAndPresenceIncludedAndLaterNoticesArrive() {
-        WsClient heidiA = connect(a, "heidi");
-        WsClient heidiB = connect(b, "heidi");
-        subscribe(heidiB, "room:restart");
+    void aRedisRestartedWithItsDataLosesNoAcceptedNoticeAndOneRestartedEmptyRecoversNothing() {
+        try (ResumingClient heidi = new ResumingClient(token("heidi"), "room:restart")) {
+            heidi.connect(b);
+            redis.keepDataAcrossRestarts();
+            Sender sender = new Sender(a, "heidi", "room:restart", "aof-");
+            try {
+                await().atMost(Duration.ofSeconds(20)).until(() -> sender.accepted() >= 20);
+                redis.kill();
+                await().atMost(Duration.ofSeconds(20)).until(() -> sender.refused.get() >= 2);
+                redis.startAgain(); // with its data
+                int before = sender.accepted();
+                await().atMost(Duration.ofSeconds(30)).until(() -> sender.accepted() >= before + 20);
+            } finally {
+                sender.close();
+            }
+            // Whether her session stayed or was closed to resume (4409), she ends with every accepted notice.
+            awaitEveryAcceptedNoticeOnce(heidi, a, sender, "room:restart");
 
-        redis.kill();
-        HttpResponse<String> refused = Http.post(a.uri("/herald/api/notices"), KEY, toUser("heidi", "while.down"));
-        assertEquals(503, refused.statusCode(), refused.body());
-        redis.startAgain(); // empty: the nodes must re-register their sessions
-
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            HttpResponse<String> r = Http.post(a.uri("/herald/api/notices"), KEY, toUser("heidi", "after.restart"));
-            return r.statusCode() == 202 && heidiA.events().contains("after.restart")
-                    && heidiB.events().contains("after.restart");
-        });
-        assertTrue(heidiA.events().stream().noneMatch("while.down"::equals));
-        // Redis came back empty: node b subscribes the channel again and records its membership again by itself.
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            publish(a, "{\"to\":{\"channel\":\"room:restart\"},\"event\":\"channel.after.restart\"}");
-            return heidiB.events().contains("channel.after.restart");
-        });
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
-                .until(() -> users(presence(a, "channel=room%3Arestart")).equals(List.of("heidi")));
+            String epoch = heidi.state().answers("welcome").get(0).getString("epoch");
+            redis.kill();
+            redis.startAgainEmpty();
+            // Her streams' history is gone: the node closes her session, and a resume recovers nothing.
+            assertEquals(4409, heidi.current().awaitClose(Duration.ofSeconds(30)));
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                    .until(() -> {
+                        heidi.connect(a);
+                        return true;
+                    });
+            JsonObject welcome = heidi.current().ofType("welcome").get(0);
+            assertEquals(false, welcome.getBoolean("recovered"), "never a partial replay shown as complete");
+            assertTrue(!epoch.equals(welcome.getString("epoch")), "a new epoch");
+            assertEquals(false, heidi.current().ofType("subscribed").get(0).getBoolean("recovered"));
+            publish(a, toUser("heidi", "after.empty"));
+            heidi.current().awaitEvent("after.empty");
+        }
     }
 
     @Test
@@ -596,5 +741,62 @@ class ClusterIT {
         }
         publish(a, toUser("ivan", "still.here"));
         ivanA.awaitEvent("still.here");
+    }
+
+    @Test
+    @Order(22)
+    void aClientWhoseNodeIsKilledWithSigkillResumesOnTheOtherWithEveryAcceptedNoticeAndNoneTwice() {
+        c = ServerNode.start("node-c", settings);
+        c.awaitUp();
+        try (ResumingClient kim = new ResumingClient(token("kim"), "room:kill9").connect(c);
+                Sender sender = new Sender(a, "kim", "room:kill9", "k9-")) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> sender.accepted() >= 30);
+            c.kill9();
+            int before = sender.accepted();
+            await().atMost(Duration.ofSeconds(20)).until(() -> sender.accepted() >= before + 30);
+            kim.connect(a);
+            await().atMost(Duration.ofSeconds(20)).until(() -> sender.accepted() >= before + 60);
+            sender.close();
+            awaitEveryAcceptedNoticeOnce(kim, a, sender, "room:kill9");
+            assertTrue(kim.state().answers("welcome").get(1).getBoolean("recovered"));
+        }
+    }
+
+    @Test
+    @Order(23)
+    void aSlowConsumerClosedWith4429ResumesThroughTheSinceQueryParameterWithoutLoss() {
+        String lily = token("lily");
+        WsClient slow = WsClient.connectThenStopReading(java.net.URI.create(a.ws() + "?token=" + lily));
+        clients.add(slow);
+        JsonObject welcome = slow.ofType("welcome").get(0);
+        String padding = "z".repeat(30_000);
+        List<String> sent = new ArrayList<>();
+        for (int round = 0; round < 30 && sessionOf(a, "lily"); round++) {
+            StringBuilder batch = new StringBuilder("[");
+            for (int i = 0; i < 30; i++) {
+                String event = "slow" + (round * 30 + i);
+                batch.append(i == 0 ? "" : ",").append("{\"to\":{\"user\":\"lily\"},\"event\":\"").append(event)
+                        .append("\",\"data\":\"").append(padding).append("\"}");
+                sent.add(event);
+            }
+            publish(a, batch.append("]").toString());
+        }
+        assertTrue(!sessionOf(a, "lily"), "closed as too slow after " + sent.size() + " notices");
+        String since = welcome.getString("epoch") + ":" + welcome.getInt("offset");
+        WsClient back = WsClient.connect(java.net.URI.create(a.ws() + "?token=" + lily + "&since="
+                + java.net.URLEncoder.encode(since, StandardCharsets.UTF_8)));
+        clients.add(back);
+        await().atMost(Duration.ofSeconds(30)).until(() -> back.events().size() == sent.size());
+        assertTrue(back.ofType("welcome").get(0).getBoolean("recovered"));
+        assertEquals(sent, back.events(), "everything since its welcome, in order");
+        WsClient bad = WsClient.connect(java.net.URI.create(a.ws() + "?token=" + lily + "&since=nonsense"));
+        assertEquals(1008, bad.awaitClose());
+    }
+
+    /** Whether {@code user} has a session on {@code node}, as its registry says. */
+    static boolean sessionOf(ServerNode node, String user) {
+        try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
+            return jedis.hvals("herald:{u:" + user + "}:sessions").contains(nodeId(node));
+        }
     }
 }
