@@ -33,6 +33,11 @@
  * from the server's current position. Options: storage (default sessionStorage; null keeps positions in memory
  * only), storageKey (default "herald.positions").
  *
+ * Inbox: with inbox: true, a connection that holds no position of its user's stream (a first login on this
+ * device) is replayed the user's unread notices; the "open" status's detail carries "unread", their count.
+ * herald.ack(offset) marks the user's notices read up to offset (pass a notice's offset when the application
+ * has shown it), for every device; it resolves to the read cursor then.
+ *
  * The token is sent as the first frame, {"type":"auth","token":...}; with no token (the page's own login
  * session authenticates the upgrade request instead) nothing is sent.
  *
@@ -89,6 +94,14 @@
           .then((answer) => answer.id);
     }
 
+    ack(offset) {
+      const frame = { type: "ack", offset: offset };
+      if (this.positions.user) {
+        frame.epoch = this.positions.user.epoch;
+      }
+      return this.ask(frame).then((answer) => answer.offset);
+    }
+
     presence(channel, after) {
       const frame = { type: "presence", channel: channel };
       if (after) {
@@ -124,7 +137,7 @@
         const frame = { type: "subscribe", channel: channel, ref: ref };
         const since = this.positions.channels[channel];
         if (since) {
-          frame.since = since;
+          frame.since = { epoch: since.epoch, offset: since.offset };
         }
         this.socket.send(JSON.stringify(frame));
       }
@@ -161,6 +174,10 @@
       if (frame.recovered === true && held && held.epoch === frame.epoch) {
         return held; // the replay follows: each notice moves the position on
       }
+      if (typeof frame.unread === "number" && frame.recovered === undefined) {
+        // An inbox: the unread notices follow, the newest of them up to the stream's end.
+        return { epoch: frame.epoch, offset: Math.max(0, frame.offset - frame.unread) };
+      }
       if (frame.recovered === false && held) {
         const detail = { epoch: frame.epoch, offset: frame.offset, had: held };
         this.call((s) => this.options.onGap(s, detail), stream, "onGap");
@@ -169,15 +186,24 @@
     }
 
     // Whether a kept notice is new to this client, moving its stream's position on if so; others always are.
+    // An urgent notice may come ahead of earlier ones: it is remembered in the position's "ahead" list, and the
+    // offset moves on only with the others, so that the earlier ones are not taken for copies.
     fresh(f) {
       if (typeof f.offset !== "number" || typeof f.epoch !== "string") {
         return true;
       }
       const held = f.channel === undefined ? this.positions.user : this.positions.channels[f.channel];
-      if (held && held.epoch === f.epoch && f.offset <= held.offset) {
+      const same = held && held.epoch === f.epoch;
+      if (same && (f.offset <= held.offset || (held.ahead || []).indexOf(f.offset) >= 0)) {
         return false;
       }
-      const now = { epoch: f.epoch, offset: f.offset };
+      let now;
+      if (f.urgent === true && same) {
+        now = { epoch: held.epoch, offset: held.offset, ahead: (held.ahead || []).concat([f.offset]).slice(-100) };
+      } else {
+        const ahead = same ? (held.ahead || []).filter((o) => o > f.offset) : [];
+        now = ahead.length ? { epoch: f.epoch, offset: f.offset, ahead: ahead } : { epoch: f.epoch, offset: f.offset };
+      }
       if (f.channel === undefined) {
         this.positions.user = now;
       } else if (this.channels.has(f.channel)) {
@@ -248,6 +274,8 @@
       let url = this.options.url;
       if (!token && since) {
         url += (url.indexOf("?") < 0 ? "?" : "&") + "since=" + encodeURIComponent(since.epoch + ":" + since.offset);
+      } else if (!token && this.options.inbox) {
+        url += (url.indexOf("?") < 0 ? "?" : "&") + "inbox=true";
       }
       const socket = new WebSocket(url);
       this.socket = socket;
@@ -255,7 +283,9 @@
         if (token) {
           const auth = { type: "auth", token: token };
           if (since) {
-            auth.since = since;
+            auth.since = { epoch: since.epoch, offset: since.offset };
+          } else if (this.options.inbox) {
+            auth.inbox = true;
           }
           socket.send(JSON.stringify(auth));
         }
@@ -325,6 +355,7 @@
             break;
           case "published":
           case "presence":
+          case "acked":
             if (this.pending.has(f.ref)) {
               const p = this.pending.get(f.ref);
               this.pending.delete(f.ref);

@@ -198,6 +198,26 @@ async function main() {
     const gap = await page.evaluate(() => window.events.find((e) => e.kind === "gap"));
     check(gap.stream === "user" && gap.epoch === epoch, "onGap tells the application, with the stream's position");
 
+    // Inbox: a device with no position, connecting with inbox: true, gets what came while the user was away.
+    await publishRest({ to: { user: "browser-friend" }, event: "inbox.one" });
+    await publishRest({ to: { user: "browser-friend" }, event: "inbox.two" });
+    const device = await browser.newPage();
+    await device.goto(base + "herald-test.html#inbox=1&token=" + encodeURIComponent(friendToken));
+    try {
+      await device.waitForFunction(() => window.events.filter((e) => e.kind === "notice").length === 2, null, WAIT);
+    } catch (e) {
+      throw new Error("the inbox device saw " + JSON.stringify(await device.evaluate(() => window.events)));
+    }
+    const opened = (await statuses(device)).find((s) => s.status === "open");
+    check(opened.unread === 2, "the welcome of an inbox connection says how many are unread: " + opened.unread);
+    const inbox = await device.evaluate(() => window.events.filter((e) => e.kind === "notice"));
+    check(inbox.map((e) => e.event).join() === "inbox.one,inbox.two", "and they follow it, in order");
+    const cursor = await device.evaluate((o) => window.herald.ack(o), inbox[1].offset);
+    check(cursor === inbox[1].offset, "ack resolves to the read cursor: " + cursor);
+    const past = await device.evaluate(() => window.herald.ack(1000000).then(() => "acked", (e) => e.code));
+    check(past === "bad_offset", "an ack past the stream's end rejects with bad_offset: " + past);
+    await device.close();
+
     // A fixed token that the server refuses: closed with 4401 and no retry.
     const refused = await browser.newPage();
     await refused.goto(base + "herald-test.html#fixed=not-a-jwt");

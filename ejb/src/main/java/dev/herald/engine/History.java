@@ -34,6 +34,26 @@ public interface History {
      */
     java.util.Map<Recipient, Position> positions(java.util.Collection<Recipient> streams);
 
+    /**
+     * Reads {@code user}'s inbox: the stream's position, the user's read cursor (one per user, shared by all
+     * their devices and nodes, 0 when none; a new epoch starts it again), how many retained notices follow it,
+     * and the newest {@code max} of those frames, in order (all of them when there are no more than {@code max}).
+     */
+    Inbox inbox(String user, int max);
+
+    /**
+     * Moves {@code user}'s read cursor to {@code offset} if that is higher; returns the cursor now.
+     *
+     * @param epoch the epoch {@code offset} is of, or {@code null} to take the stream's
+     * @throws dev.herald.InvalidNoticeException when {@code offset} is past the stream's end, or {@code epoch}
+     *     is not the stream's
+     */
+    long markRead(String user, String epoch, long offset);
+
+    /** What {@link #inbox} found. */
+    record Inbox(Position top, long read, long unread, List<String> frames) {
+    }
+
     /** A stream's position: its epoch and the offset of its last notice (0 when it has none yet). */
     record Position(String epoch, long offset) {
     }

@@ -37,6 +37,7 @@ public final class MemoryHistory implements History {
         final String epoch = newEpoch();
         long top;
         final ArrayDeque<Entry> entries = new ArrayDeque<>();
+        long read;
     }
 
     private record Entry(long offset, long atMillis, String frame) {
@@ -119,6 +120,39 @@ public final class MemoryHistory implements History {
             }
         }
         return out;
+    }
+
+    @Override
+    public Inbox inbox(String user, int max) {
+        Recipient to = Recipient.user(user);
+        Stream s = stream(to);
+        synchronized (s) {
+            trim(s, to, System.currentTimeMillis());
+            long unread = Math.min(s.top - s.read, s.entries.size());
+            List<String> frames = new ArrayList<>();
+            int skip = (int) (s.entries.size() - Math.min(unread, max));
+            for (Entry e : s.entries) {
+                if (skip-- <= 0) {
+                    frames.add(e.frame());
+                }
+            }
+            return new Inbox(new Position(s.epoch, s.top), s.read, unread, frames);
+        }
+    }
+
+    @Override
+    public long markRead(String user, String epoch, long offset) {
+        Stream s = stream(Recipient.user(user));
+        synchronized (s) {
+            if (epoch != null && !epoch.equals(s.epoch)) {
+                throw new dev.herald.InvalidNoticeException("offset " + offset + " is of another epoch than the stream's");
+            }
+            if (offset > s.top || offset < 0) {
+                throw new dev.herald.InvalidNoticeException("offset " + offset + " is past the stream's end (" + s.top + ")");
+            }
+            s.read = Math.max(s.read, offset);
+            return s.read;
+        }
     }
 
     /** Forgets every stream: the next read or append of each starts a new epoch. */

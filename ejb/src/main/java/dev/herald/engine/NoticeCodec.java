@@ -68,6 +68,7 @@ public final class NoticeCodec {
     private static final int FROM = 64;
     private static final int OFFSET = 128;
     private static final int EPOCH = 256;
+    private static final int URGENT = 512;
     /** The longest epoch name a frame may carry. */
     public static final int MAX_EPOCH_LENGTH = 32;
     /** How every notice frame starts; a kept notice's offset and epoch come right after it. */
@@ -231,11 +232,11 @@ public final class NoticeCodec {
      * A message decoded for delivery: who it is for, the client frame to send them, and for a kept notice its
      * place in its stream ({@code offset} 0 and {@code epoch} {@code null} for one that is not kept).
      */
-    public record Routed(Recipient to, String frame, long offset, String epoch) {
+    public record Routed(Recipient to, String frame, long offset, String epoch, boolean urgent) {
 
-        /** A notice that is not kept. */
+        /** A notice that is not kept, nor urgent. */
         public Routed(Recipient to, String frame) {
-            this(to, frame, 0, null);
+            this(to, frame, 0, null, false);
         }
 
         /** Whether the notice is kept in its recipient's stream, with an offset. */
@@ -365,6 +366,7 @@ public final class NoticeCodec {
     private Routed checkNoticeFrame(String frame, Recipient to) {
         long offset = 0;
         String epoch = null;
+        boolean urgent = false;
         try (JsonParser p = input.parser(frame)) {
             if (!p.hasNext() || p.next() != JsonParser.Event.START_OBJECT) {
                 throw new InvalidNoticeException("version 2 frame must be a JSON object");
@@ -384,6 +386,7 @@ public final class NoticeCodec {
                     case "from" -> FROM;
                     case "offset" -> OFFSET;
                     case "epoch" -> EPOCH;
+                    case "urgent" -> URGENT;
                     default -> 0;
                 };
                 if (field == 0) {
@@ -423,6 +426,12 @@ public final class NoticeCodec {
                             throw new InvalidNoticeException("version 2 frame's 'offset' must be a whole number from 1");
                         }
                     }
+                    case URGENT -> {
+                        if (value != JsonParser.Event.VALUE_TRUE && value != JsonParser.Event.VALUE_FALSE) {
+                            throw new InvalidNoticeException("version 2 frame's 'urgent' must be true or false");
+                        }
+                        urgent = value == JsonParser.Event.VALUE_TRUE;
+                    }
                     case EPOCH -> {
                         epoch = stringValue(p, value, "epoch");
                         if (epoch.isEmpty() || epoch.length() > MAX_EPOCH_LENGTH || !plain(epoch, 0, epoch.length())) {
@@ -458,7 +467,7 @@ public final class NoticeCodec {
         } catch (RuntimeException e) {
             throw JsonInput.invalid("version 2 frame", e);
         }
-        return new Routed(to, frame, offset, epoch);
+        return new Routed(to, frame, offset, epoch, urgent);
     }
 
     /** Whether {@code key} may name a field added to notice frames: a letter, then up to 31 letters, digits or '_'. */
@@ -638,6 +647,15 @@ public final class NoticeCodec {
      * @param data one JSON value without raw newlines, such as {@link #json} or {@link RestNotices} give
      */
     public String frame(String id, Recipient to, String from, long timestamp, String event, String data) {
+        return frame(id, to, from, false, timestamp, event, data);
+    }
+
+    /**
+     * The frame of {@link #frame(String, Recipient, String, long, String, String)}, with {@code "urgent":true} after
+     * {@code from} for an {@code urgent} notice.
+     */
+    public String frame(String id, Recipient to, String from, boolean urgent, long timestamp, String event,
+            String data) {
         StringBuilder frame = new StringBuilder(80 + id.length() + event.length() + data.length())
                 .append("{\"type\":\"notice\",\"id\":");
         quote(frame, id);
@@ -646,6 +664,9 @@ public final class NoticeCodec {
         }
         if (from != null) {
             quote(frame.append(",\"from\":"), from);
+        }
+        if (urgent) {
+            frame.append(",\"urgent\":true");
         }
         frame.append(",\"event\":");
         return quote(frame, event).append(",\"data\":").append(data).append(",\"ts\":").append(timestamp)
@@ -728,6 +749,19 @@ public final class NoticeCodec {
             out.append(",\"recovered\":").append(recovered.booleanValue());
         }
         return out.append('}').toString();
+    }
+
+    /** {@code frame} (an object) with {@code "key":number} added; {@code key} needs no escaping. */
+    public String withNumber(String frame, String key, long number) {
+        return new StringBuilder(frame.length() + key.length() + 24).append(frame, 0, frame.length() - 1)
+                .append(",\"").append(key).append("\":").append(number).append('}').toString();
+    }
+
+    /** {@code frame} (an object) with {@code "key":"value"} added; {@code key} needs no escaping. */
+    public String withString(String frame, String key, String value) {
+        StringBuilder out = new StringBuilder(frame.length() + key.length() + value.length() + 8)
+                .append(frame, 0, frame.length() - 1).append(",\"").append(key).append("\":");
+        return quote(out, value).append('}').toString();
     }
 
     /** Builds a small frame {@code {"type":type, key:value, ...}} from string pairs; a pair whose value is {@code null} is left out. */

@@ -33,7 +33,7 @@ final class RedisHistory implements History {
             local epoch = redis.call('HGET', KEYS[1], 'e')
             if not epoch then
               epoch = ARGV[1]
-              redis.call('DEL', KEYS[2])
+              redis.call('DEL', KEYS[1], KEYS[2])
               redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
             end
             local out = {}
@@ -75,7 +75,7 @@ final class RedisHistory implements History {
             local epoch = redis.call('HGET', KEYS[1], 'e')
             if not epoch then
               epoch = ARGV[1]
-              redis.call('DEL', KEYS[2])
+              redis.call('DEL', KEYS[1], KEYS[2])
               redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
             end
             redis.call('PEXPIRE', KEYS[1], ARGV[5])
@@ -91,6 +91,51 @@ final class RedisHistory implements History {
               out[#out + 1] = entries[i][2][2]
             end
             return out
+            """;
+
+    /**
+     * KEYS: meta, stream. ARGV: a fresh epoch should the stream need one, the most frames, meta ttl ms. Returns
+     * {epoch, top, read cursor, unread, frames...}: the newest of the unread, which are the stream's last
+     * {@code min(top - cursor, XLEN)} entries.
+     */
+    private static final String INBOX = """
+            local epoch = redis.call('HGET', KEYS[1], 'e')
+            if not epoch then
+              epoch = ARGV[1]
+              redis.call('DEL', KEYS[1], KEYS[2])
+              redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
+            end
+            redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            local top = tonumber(redis.call('HGET', KEYS[1], 'o'))
+            local read = tonumber(redis.call('HGET', KEYS[1], 'a') or '0')
+            local unread = math.min(top - read, redis.call('XLEN', KEYS[2]))
+            local out = {epoch, top, read, unread}
+            local n = math.min(unread, tonumber(ARGV[2]))
+            if n > 0 then
+              local entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', n)
+              for i = #entries, 1, -1 do
+                out[#out + 1] = entries[i][2][2]
+              end
+            end
+            return out
+            """;
+
+    /**
+     * KEYS: meta. ARGV: offset, epoch ({@code ""}: the stream's). Returns {cursor} or {-1, top} past the end,
+     * {-2} another epoch.
+     */
+    private static final String MARK_READ = """
+            local epoch = redis.call('HGET', KEYS[1], 'e')
+            local top = tonumber(redis.call('HGET', KEYS[1], 'o') or '0')
+            if ARGV[2] ~= '' and ARGV[2] ~= epoch then return {-2} end
+            local offset = tonumber(ARGV[1])
+            if offset > top then return {-1, top} end
+            local read = tonumber(redis.call('HGET', KEYS[1], 'a') or '0')
+            if offset > read then
+              redis.call('HSET', KEYS[1], 'a', offset)
+              read = offset
+            end
+            return {read}
             """;
 
     private final RedisSupport redis;
@@ -142,6 +187,36 @@ final class RedisHistory implements History {
             });
             return out;
         });
+    }
+
+    @Override
+    public Inbox inbox(String user, int max) {
+        Recipient to = Recipient.user(user);
+        List<?> r = redis.call("read an inbox", jedis -> (List<?>) jedis.eval(INBOX, List.of(keys.streamKeys(to)),
+                List.of(MemoryHistory.newEpoch(), Integer.toString(max), Long.toString(retention.metaMillis(to)))));
+        List<String> frames = new ArrayList<>(r.size() - 4);
+        for (int i = 4; i < r.size(); i++) {
+            frames.add((String) r.get(i));
+        }
+        return new Inbox(new Position((String) r.get(0), (Long) r.get(1)), (Long) r.get(2), (Long) r.get(3), frames);
+    }
+
+    @Override
+    public long markRead(String user, String epoch, long offset) {
+        if (offset < 0) {
+            throw new dev.herald.InvalidNoticeException("offset " + offset + " is not an offset");
+        }
+        String meta = keys.streamKeys(Recipient.user(user))[0];
+        List<?> r = redis.call("mark an inbox read", jedis -> (List<?>) jedis.eval(MARK_READ, List.of(meta),
+                List.of(Long.toString(offset), epoch == null ? "" : epoch)));
+        long code = (Long) r.get(0);
+        if (code == -2) {
+            throw new dev.herald.InvalidNoticeException("offset " + offset + " is of another epoch than the stream's");
+        }
+        if (code == -1) {
+            throw new dev.herald.InvalidNoticeException("offset " + offset + " is past the stream's end (" + r.get(1) + ")");
+        }
+        return code;
     }
 
     /**

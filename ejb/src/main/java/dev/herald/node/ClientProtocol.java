@@ -86,13 +86,18 @@ final class ClientProtocol {
     }
 
     /**
-     * The position an auth frame resumes the user's stream from ({@code "since":{"epoch":E,"offset":N}}), or
-     * {@code null} when it gives none; call after {@link #authToken} accepted the frame.
+     * How an auth frame asks to pick up the user's stream: from {@code "since":{"epoch":E,"offset":N}}, or
+     * from the user's read cursor with {@code "inbox":true}; call after {@link #authToken} accepted the frame.
      *
      * @throws InvalidNoticeException when its {@code since} is not a position
      */
-    History.Position authSince(String frame) {
-        return since(codec.readObject(frame, "auth frame"));
+    Resume authResume(String frame) {
+        JsonObject auth = codec.readObject(frame, "auth frame");
+        JsonValue inbox = auth.get("inbox");
+        if (inbox != null && inbox != JsonValue.TRUE && inbox != JsonValue.FALSE) {
+            throw new InvalidNoticeException("'inbox' must be true or false");
+        }
+        return new Resume(since(auth), inbox == JsonValue.TRUE);
     }
 
     /**
@@ -159,6 +164,7 @@ final class ClientProtocol {
             case "unsubscribe" -> unsubscribe(asked);
             case "publish" -> publish(asked);
             case "presence" -> presence(asked);
+            case "ack" -> ack(asked);
             case "auth" -> refuse(asked, "bad_frame", null,
                     "this connection is already authenticated; to change user or token, reconnect");
             default -> refuse(asked, "unknown_type", null, "unknown frame type '" + LogLimit.printable(type, 40) + "'");
@@ -310,6 +316,39 @@ final class ClientProtocol {
             answer.add("ref", asked.ref());
         }
         asked.session().reply(codec.json(answer.build()));
+    }
+
+    /**
+     * Answers {@code {"type":"ack","offset":N}} (and {@code "epoch":E}, which must then be the stream's) by moving
+     * the user's read cursor to N if that is higher, with {@code {"type":"acked","offset":<the cursor now>}}; an
+     * offset past the stream's end, or of another epoch, gets {@code bad_offset}.
+     */
+    private void ack(Asked asked) {
+        JsonObject frame = asked.frame();
+        if (!resumes.keepsUsers()) {
+            refuse(asked, "bad_frame", null, "no inbox: notices to users are not kept (herald.history.user.size is 0)");
+            return;
+        }
+        JsonValue epoch = frame.get("epoch");
+        if (!(frame.get("offset") instanceof jakarta.json.JsonNumber offset) || !offset.isIntegral()
+                || offset.toString().length() > 18 || offset.longValue() < 0
+                || epoch != null && !(epoch instanceof JsonString)) {
+            refuse(asked, "bad_frame", null, "an ack needs a whole number 'offset' from 0, and a string 'epoch' if any");
+            return;
+        }
+        long cursor;
+        try {
+            cursor = resumes.acknowledge(asked.session(), epoch == null ? null : ((JsonString) epoch).getString(),
+                    offset.longValue());
+        } catch (InvalidNoticeException e) {
+            refuse(asked, "bad_offset", null, e.getMessage());
+            return;
+        } catch (HeraldUnavailableException e) {
+            refuse(asked, "unavailable", null, "could not record the ack now: try again");
+            return;
+        }
+        String acked = codec.withNumber(codec.frame("acked"), "offset", cursor);
+        asked.session().reply(asked.ref() == null ? acked : codec.withString(acked, "ref", asked.ref()));
     }
 
     /** The frame's valid channel name, or {@code null} once a {@code bad_channel} error was sent. */

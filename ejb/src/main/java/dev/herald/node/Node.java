@@ -67,6 +67,7 @@ public final class Node implements AutoCloseable {
     private final Memberships memberships;
     private final NodePresence presence;
     private final Resumes resumes;
+    private final NodeInbox inbox;
     private final dev.herald.engine.History.Retention retention;
     /** Whether the engine subscription was lost since it was last in place: then sessions may have missed notices. */
     private volatile boolean lostSubscription;
@@ -131,6 +132,7 @@ public final class Node implements AutoCloseable {
         this.channels = new LocalChannels(hub, broker, memberships, config.sessionMaxChannels());
         this.retention = engine.retention();
         this.resumes = new Resumes(engine.history(), retention, config.replayMax(), codec, router::nextBurst);
+        this.inbox = new NodeInbox(engine.history(), retention);
         this.protocol = new ClientProtocol(codec, channels,
                 authorizer != null ? authorizer : new OpenChannels(config.openChannelPrefixes()), this::publish,
                 presence, resumes, this::later);
@@ -259,7 +261,8 @@ public final class Node implements AutoCloseable {
      * recipient's stream when that kind of stream keeps notices.
      */
     private Broker.Outgoing outgoing(String noticeId, String from, Draft draft) {
-        String frame = codec.frame(noticeId, draft.to(), from, System.currentTimeMillis(), draft.event(), draft.data());
+        String frame = codec.frame(noticeId, draft.to(), from, draft.isUrgent(), System.currentTimeMillis(),
+                draft.event(), draft.data());
         if (retention.keeps(draft.to()) && !draft.isTransient()) {
             return new Broker.Outgoing(draft.to(),
                     codec.checkSize(codec.encodeKept(draft.to(), frame), NoticeCodec.KEPT_RESERVE), true);
@@ -279,13 +282,18 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * The position the auth frame {@code frame} resumes its user's stream from, or {@code null} when it gives
-     * none; the frame was accepted by the authenticator.
+     * How the auth frame {@code frame} asks to pick up its user's stream ({@code since}, {@code inbox}); the frame
+     * was accepted by the authenticator.
      *
-     * @throws InvalidNoticeException when its {@code since} is not a position
+     * @throws InvalidNoticeException when its {@code since} is not a position or its {@code inbox} not a boolean
      */
-    public dev.herald.engine.History.Position authSince(String frame) {
-        return protocol.authSince(frame);
+    public Resume authResume(String frame) {
+        return protocol.authResume(frame);
+    }
+
+    /** The inboxes of this node's engine. */
+    public dev.herald.Inbox inbox() {
+        return inbox;
     }
 
     /**
@@ -338,7 +346,7 @@ public final class Node implements AutoCloseable {
      *     nothing was sent then
      */
     public SessionSender connect(String user, Transport transport) {
-        return connect(user, transport, null);
+        return connect(user, transport, Resume.NONE);
     }
 
     /**
@@ -350,6 +358,15 @@ public final class Node implements AutoCloseable {
      * @param since the client's position in its user's stream, or {@code null} for none
      */
     public SessionSender connect(String user, Transport transport, dev.herald.engine.History.Position since) {
+        return connect(user, transport, new Resume(since, false));
+    }
+
+    /**
+     * Connects a new session of {@code user} as {@link #connect(String, Transport, dev.herald.engine.History.Position)}
+     * does; with {@link Resume#inbox()} (and no position), the user's unread notices follow the welcome, which
+     * says how many there are ({@code unread}).
+     */
+    public SessionSender connect(String user, Transport transport, Resume resume) {
         if (stopped.getCount() == 0) {
             throw new HeraldUnavailableException("node " + id + " is shutting down", null);
         }
@@ -370,7 +387,7 @@ public final class Node implements AutoCloseable {
         try {
             registry.register(id, user, session.id());
             if (kept) {
-                resumes.connected(session, welcome, since); // after registering: from now on its notices come here
+                resumes.connected(session, welcome, resume); // after registering: its notices come here from now on
             }
         } catch (RuntimeException e) {
             hub.remove(session);

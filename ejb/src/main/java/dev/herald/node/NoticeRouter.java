@@ -141,11 +141,12 @@ public final class NoticeRouter {
         try {
             boolean queued = switch (routed.to().kind()) {
                 case CHANNEL -> session.offerOnChannel(routed.to().id(), routed.frame(), routed.offset(),
-                        routed.epoch(), burst);
+                        routed.epoch(), burst, routed.urgent());
                 case USER -> routed.kept() && session.userCursor() != null
-                        ? session.offerKept(session.userCursor(), routed.frame(), routed.offset(), routed.epoch(), burst)
-                        : session.offer(routed.frame(), burst);
-                case SESSION, ALL -> session.offer(routed.frame(), burst);
+                        ? session.offerKept(session.userCursor(), routed.frame(), routed.offset(), routed.epoch(), burst,
+                                routed.urgent())
+                        : session.offer(routed.frame(), burst, routed.urgent());
+                case SESSION, ALL -> session.offer(routed.frame(), burst, routed.urgent());
             };
             if (queued) {
                 delivered.incrementAndGet();

@@ -54,16 +54,34 @@ final class Resumes {
 
     /**
      * Reads the place of a connecting session (made by the kept-user constructor, in the hub and registered)
-     * in its user's stream and lets its {@code welcome} go, with the frames after {@code since}.
+     * in its user's stream and lets its {@code welcome} go, with the frames after its position or, for an inbox,
+     * the unread ones.
      *
      * @param welcome the session's welcome frame, which gains the position (and {@code recovered} when
-     *     {@code since} is given)
+     *     {@code since} is given, {@code unread} for an inbox)
      * @throws HeraldUnavailableException when the engine cannot be read
      */
-    void connected(SessionSender session, String welcome, Position since) {
+    void connected(SessionSender session, String welcome, Resume resume) {
+        if (resume.since() == null && resume.inbox()) {
+            History.Inbox inbox = history.inbox(session.user(), replayMax);
+            session.resumeUser(codec.withNumber(codec.withPosition(welcome, inbox.top(), null), "unread",
+                    inbox.unread()), inbox.top(), inbox.frames(), bursts.getAsInt());
+            return;
+        }
+        Position since = resume.since();
         History.Read read = history.read(Recipient.user(session.user()), since, replayMax);
         session.resumeUser(codec.withPosition(welcome, read.top(), since == null ? null : read.recovered()),
                 read.top(), read.frames(), bursts.getAsInt());
+    }
+
+    /**
+     * Moves the read cursor of {@code session}'s user to {@code offset} and answers {@code acked} with the
+     * cursor then, or {@code error} {@code bad_offset}.
+     *
+     * @throws HeraldUnavailableException when the engine cannot be reached
+     */
+    long acknowledge(SessionSender session, String epoch, long offset) {
+        return history.markRead(session.user(), epoch, offset);
     }
 
     /**

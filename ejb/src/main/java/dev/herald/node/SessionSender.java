@@ -63,6 +63,8 @@ public final class SessionSender {
     private final Executor closer;
     /** Notice frames ({@code String}) and answers to the client's frames ({@link Reply}), in order. */
     private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
+    /** Urgent notice frames, sent before anything in {@link #queue}. */
+    private final ConcurrentLinkedQueue<String> urgentQueue = new ConcurrentLinkedQueue<>();
     // Field updaters rather than Atomic* objects: this object lives as long as its connection, and the
     // atomics' own headers would add about a hundred bytes to every idle connection.
     private volatile int queued;
@@ -141,7 +143,7 @@ public final class SessionSender {
     }
 
     /** A frame that waits aside: of a kept notice ({@code offset} above 0) or not, of its burst. */
-    private record Held(String frame, long offset, String epoch, int burst) {
+    private record Held(String frame, long offset, String epoch, int burst, boolean urgent) {
     }
 
     /** This session's cursor in its user's stream, or {@code null} when that stream is not kept. */
@@ -209,23 +211,25 @@ public final class SessionSender {
      * is queued after what answers the unsubscribe.
      */
     synchronized boolean offerOnChannel(String channel, String frame, int burst) {
-        return offerOnChannel(channel, frame, 0, null, burst);
+        return offerOnChannel(channel, frame, 0, null, burst, false);
     }
 
     /**
      * Queues a notice of {@code channel} as {@link #offerOnChannel(String, String, int)} does; a kept one
      * ({@code offset} above 0) by the rules of {@link #offerKept}.
      */
-    synchronized boolean offerOnChannel(String channel, String frame, long offset, String epoch, int burst) {
+    synchronized boolean offerOnChannel(String channel, String frame, long offset, String epoch, int burst,
+            boolean urgent) {
         int i = indexOf(channel);
         if (i < 0) {
             return false;
         }
         Cursor cursor = channelCursors[i];
         if (cursor != null && cursor.held != null) {
-            return closed == 0 && hold(cursor.held, new Held(frame, offset, epoch, burst)); // its announcements too
+            return closed == 0 && hold(cursor.held, new Held(frame, offset, epoch, burst, urgent)); // announcements too
         }
-        return cursor == null || offset == 0 ? offer(frame, burst) : offerKept(cursor, frame, offset, epoch, burst);
+        return cursor == null || offset == 0 ? offer(frame, burst, urgent)
+                : offerKept(cursor, frame, offset, epoch, burst, urgent);
     }
 
     /**
@@ -234,17 +238,17 @@ public final class SessionSender {
      * offset skips one, or its epoch is not the cursor's, the session missed notices: it is closed with
      * {@link #CLOSE_RESUME}, so that the client resumes and is replayed what it missed.
      */
-    synchronized boolean offerKept(Cursor cursor, String frame, long offset, String epoch, int burst) {
+    synchronized boolean offerKept(Cursor cursor, String frame, long offset, String epoch, int burst, boolean urgent) {
         if (closed != 0) {
             return false;
         }
         if (cursor.held != null) {
-            return hold(cursor.held, new Held(frame, offset, epoch, burst));
+            return hold(cursor.held, new Held(frame, offset, epoch, burst, urgent));
         }
         if (connecting != null) {
-            return hold(connecting, new Held(frame, offset, epoch, burst));
+            return hold(connecting, new Held(frame, offset, epoch, burst, urgent));
         }
-        return advance(cursor, frame, offset, epoch, burst);
+        return advance(cursor, frame, offset, epoch, burst, urgent);
     }
 
     private boolean hold(java.util.List<Held> aside, Held frame) {
@@ -256,7 +260,7 @@ public final class SessionSender {
         return true;
     }
 
-    private boolean advance(Cursor cursor, String frame, long offset, String epoch, int burst) {
+    private boolean advance(Cursor cursor, String frame, long offset, String epoch, int burst, boolean urgent) {
         if (!epoch.equals(cursor.epoch)) {
             close(CLOSE_RESUME, "a stream's history was lost: resume");
             return false;
@@ -269,7 +273,7 @@ public final class SessionSender {
             return false;
         }
         cursor.offset = offset;
-        return queueFrame(frame, burst);
+        return queueFrame(frame, burst, urgent);
     }
 
     /**
@@ -282,15 +286,15 @@ public final class SessionSender {
         userCursor.epoch = top.epoch();
         userCursor.offset = top.offset();
         java.util.List<Held> aside = connecting;
-        queueFrame(welcome, 0);
+        queueFrame(welcome, 0, false);
         for (String frame : replay) {
-            queueFrame(frame, burst);
+            queueFrame(frame, burst, false);
         }
         for (Held h : aside) {
             if (h.offset() > 0) {
-                advance(userCursor, h.frame(), h.offset(), h.epoch(), h.burst()); // only user frames come this early
+                advance(userCursor, h.frame(), h.offset(), h.epoch(), h.burst(), h.urgent()); // only user frames yet
             } else {
-                queueFrame(h.frame(), h.burst());
+                queueFrame(h.frame(), h.burst(), h.urgent());
             }
         }
         connecting = null; // last: until now, offers on other threads wait for this lock
@@ -320,9 +324,9 @@ public final class SessionSender {
         }
         for (Held h : aside) {
             if (h.offset() > 0) {
-                advance(cursor, h.frame(), h.offset(), h.epoch(), h.burst());
+                advance(cursor, h.frame(), h.offset(), h.epoch(), h.burst(), h.urgent());
             } else {
-                offer(h.frame(), h.burst());
+                offer(h.frame(), h.burst(), h.urgent());
             }
         }
         return true;
@@ -484,6 +488,14 @@ public final class SessionSender {
      * @return {@code false} when the session is closed or was just closed for being too slow
      */
     public boolean offer(String frame, int burst) {
+        return offer(frame, burst, false);
+    }
+
+    /**
+     * Queues one frame as {@link #offer(String, int)} does; an {@code urgent} one goes ahead of the normal frames
+     * waiting (after the urgent ones already waiting).
+     */
+    public boolean offer(String frame, int burst, boolean urgent) {
         if (closed != 0) {
             return false;
         }
@@ -491,15 +503,15 @@ public final class SessionSender {
             synchronized (this) {
                 java.util.List<Held> aside = connecting;
                 if (aside != null) {
-                    return hold(aside, new Held(frame, 0, null, burst));
+                    return hold(aside, new Held(frame, 0, null, burst, urgent));
                 }
             }
         }
-        return queueFrame(frame, burst);
+        return queueFrame(frame, burst, urgent);
     }
 
     /** Queues a frame as {@link #offer(String, int)} does, past the connecting wait. */
-    private boolean queueFrame(String frame, int burst) {
+    private boolean queueFrame(String frame, int burst, boolean urgent) {
         if (closed != 0) {
             return false;
         }
@@ -514,6 +526,12 @@ public final class SessionSender {
             }
         }
         QUEUED.incrementAndGet(this);
+        if (urgent) {
+            QUEUED_CHARS.addAndGet(this, frame.length());
+            urgentQueue.add(frame);
+            drain();
+            return true;
+        }
         return add(frame, frame);
     }
 
@@ -571,6 +589,7 @@ public final class SessionSender {
     public void close(int code, String reason) {
         if (CLOSED.compareAndSet(this, 0, code != 0 ? code : 1000)) {
             queue.clear();
+            urgentQueue.clear();
             queued = 0;
             queuedChars = 0;
             pongs = 0;
@@ -598,7 +617,7 @@ public final class SessionSender {
             String text = take();
             if (text == null) {
                 busy = 0;
-                if (queue.isEmpty() && pongs == 0) {
+                if (queue.isEmpty() && urgentQueue.isEmpty() && pongs == 0) {
                     return;
                 }
                 continue;
@@ -640,7 +659,7 @@ public final class SessionSender {
         int frames = 0;
         Object entry;
         while (frames < MAX_BATCH_FRAMES && (batch == null || batch.length() < MAX_BATCH_CHARS)
-                && (entry = queue.poll()) != null) {
+                && ((entry = urgentQueue.poll()) != null || (entry = queue.poll()) != null)) {
             String text;
             if (entry instanceof Reply reply) {
                 text = reply.frame();

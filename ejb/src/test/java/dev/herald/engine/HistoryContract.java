@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.Recipient;
@@ -191,5 +192,49 @@ abstract class HistoryContract {
         e.broker().publish(kept(ALICE, "after"));
         await().atMost(Duration.ofSeconds(5)).until(() -> receivedFor(ALICE).stream()
                 .anyMatch(r -> r.offset() == 1 && r.epoch().equals(after.top().epoch())));
+    }
+
+    @Test
+    void anInboxHoldsWhatFollowsTheUsersReadCursorWhichOnlyMovesOnAndStartsAgainWithANewEpoch() throws Exception {
+        Engine e = start(Retention.DEFAULT);
+        for (int i = 1; i <= 5; i++) {
+            e.broker().publish(kept(ALICE, "n" + i));
+        }
+        History.Inbox all = e.history().inbox("alice", 100);
+        assertEquals(0, all.read());
+        assertEquals(5, all.unread(), "no cursor: every retained notice is unread");
+        assertEquals(5, all.frames().size());
+        String epoch = all.top().epoch();
+        assertEquals(3, e.history().markRead("alice", epoch, 3));
+        assertEquals(3, e.history().markRead("alice", null, 2), "a lower offset leaves the cursor");
+        History.Inbox after = e.history().inbox("alice", 100);
+        assertEquals(2, after.unread());
+        assertTrue(after.frames().get(0).contains("\"event\":\"n4\""));
+        History.Inbox newest = e.history().inbox("alice", 1);
+        assertEquals(2, newest.unread(), "the count is whole");
+        assertEquals(1, newest.frames().size(), "the frames are the newest, up to the limit");
+        assertTrue(newest.frames().get(0).contains("\"event\":\"n5\""));
+        assertThrows(dev.herald.InvalidNoticeException.class, () -> e.history().markRead("alice", epoch, 6));
+        assertThrows(dev.herald.InvalidNoticeException.class, () -> e.history().markRead("alice", "other", 4));
+        forget(e);
+        e.registry().register("n1", "alice", "n1.1");
+        e.broker().publish(kept(ALICE, "fresh"));
+        History.Inbox fresh = e.history().inbox("alice", 100);
+        assertEquals(0, fresh.read(), "a new epoch: its cursor starts again");
+        assertEquals(1, fresh.unread());
+    }
+
+    @Test
+    void anInboxCountsOnlyWhatTheStreamStillKeeps() throws Exception {
+        Engine e = start(new Retention(5, 86_400_000L, 5, 86_400_000L));
+        List<Broker.Outgoing> many = new ArrayList<>();
+        for (int i = 1; i <= 300; i++) {
+            many.add(kept(ALICE, "n" + i));
+        }
+        e.broker().publishAll(many);
+        History.Inbox inbox = e.history().inbox("alice", 1000);
+        assertTrue(inbox.unread() >= 5 && inbox.unread() < 300, "only the retained: " + inbox.unread());
+        assertEquals(inbox.unread(), inbox.frames().size());
+        assertTrue(inbox.frames().get(inbox.frames().size() - 1).contains("\"event\":\"n300\""));
     }
 }

@@ -756,4 +756,35 @@ abstract class NodeContract {
         assertEquals(SessionSender.CLOSE_RESUME, other.closeCode(), "its stream's history was lost");
         assertTrue(s.isClosed() && o.isClosed());
     }
+
+    @Test
+    void anInboxConnectionGetsWhatCameWhileTheUserWasAwayAndAnAckMovesTheCursorForEveryDevice() {
+        for (int i = 0; i < 3; i++) {
+            a.send(notice(Recipient.user("ivy"), "offline" + i)); // no session anywhere
+        }
+        FakeTransport phone = new FakeTransport();
+        SessionSender s = b.connect("ivy", phone, new Resume(null, true));
+        JsonObject welcome = phone.frames().get(0);
+        assertEquals(3, welcome.getInt("unread"));
+        assertEquals(3, welcome.getInt("offset"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> phone.notices().size() == 3);
+        assertEquals(List.of("offline0", "offline1", "offline2"), events(phone));
+        b.receive(s, "{\"type\":\"ack\",\"offset\":2,\"ref\":\"k\"}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> phone.frames().stream()
+                .anyMatch(f -> "acked".equals(f.getString("type")) && f.getInt("offset") == 2 && "k".equals(f.getString("ref"))));
+        assertEquals(new dev.herald.Inbox.State("ivy", welcome.getString("epoch"), 3, 2, 1), a.inbox().state("ivy"));
+        FakeTransport laptop = new FakeTransport();
+        a.connect("ivy", laptop, new Resume(null, true));
+        await().atMost(Duration.ofSeconds(5)).until(() -> laptop.notices().size() == 1);
+        assertEquals(List.of("offline2"), events(laptop), "the other device sees only what is unread");
+        b.receive(s, "{\"type\":\"ack\",\"offset\":9}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> phone.frames().stream()
+                .anyMatch(f -> "error".equals(f.getString("type")) && "bad_offset".equals(f.getString("code"))));
+        assertEquals(3, a.inbox().markRead("ivy", 3).read());
+        assertEquals(0, a.inbox().state("ivy").unread());
+        FakeTransport since = new FakeTransport();
+        a.connect("ivy", since, new Resume(new History.Position(welcome.getString("epoch"), 1), true));
+        assertTrue(since.frames().get(0).getBoolean("recovered"), "since wins over inbox");
+        await().atMost(Duration.ofSeconds(5)).until(() -> since.notices().size() == 2);
+    }
 }

@@ -209,18 +209,33 @@ class SessionSenderTest {
         SessionSender s = new SessionSender("n.1", "alice", t, 100, Long.MAX_VALUE, Runnable::run);
         s.offer("{\"type\":\"notice\",\"id\":\"all\",\"event\":\"e\",\"data\":0,\"ts\":1}", 1); // not kept
         for (long o = 3; o <= 5; o++) {
-            assertTrue(s.offerKept(s.userCursor(), kept(o, "E"), o, "E", 2));
+            assertTrue(s.offerKept(s.userCursor(), kept(o, "E"), o, "E", 2, false));
         }
         assertEquals(List.of(), t.texts(), "nothing goes before the welcome");
         s.resumeUser("{\"type\":\"welcome\"}", new dev.herald.engine.History.Position("E", 4),
                 List.of(kept(2, "E"), kept(3, "E"), kept(4, "E")), 3);
         s.start();
-        s.offerKept(s.userCursor(), kept(5, "E"), 5, "E", 4); // a copy: dropped
-        s.offerKept(s.userCursor(), kept(6, "E"), 6, "E", 5);
+        s.offerKept(s.userCursor(), kept(5, "E"), 5, "E", 4, false); // a copy: dropped
+        s.offerKept(s.userCursor(), kept(6, "E"), 6, "E", 5, false);
         List<String> order = t.frames().stream().map(f -> f.getString("type") + f.getInt("data", -1)).toList();
         assertEquals(List.of("welcome-1", "notice2", "notice3", "notice4", "notice0", "notice5", "notice6"), order);
         assertFalse(s.isClosed());
-        s.offerKept(s.userCursor(), kept(8, "E"), 8, "E", 6);
+        s.offerKept(s.userCursor(), kept(8, "E"), 8, "E", 6, false);
         assertEquals(SessionSender.CLOSE_RESUME, t.closeCode(), "7 was missed: resume");
+    }
+
+    @Test
+    void anUrgentFrameGoesAheadOfTheNormalFramesWaitingButNotOfTheUrgentOnes() {
+        FakeTransport t = new FakeTransport();
+        SessionSender s = new SessionSender("n.1", "alice", t, 10, Runnable::run);
+        t.hold();
+        s.offer(frame(0)); // in flight
+        s.offer(frame(1));
+        s.offer(frame(2));
+        s.offer(frame(3), 0, true);
+        s.offer(frame(4), 0, true);
+        t.release();
+        List<String> order = t.frames().stream().map(f -> f.getString("event")).toList();
+        assertEquals(List.of("e0", "e3", "e4", "e1", "e2"), order);
     }
 }

@@ -2,7 +2,7 @@ package dev.herald.web;
 
 import dev.herald.HeraldUnavailableException;
 import dev.herald.InvalidNoticeException;
-import dev.herald.engine.History;
+import dev.herald.node.Resume;
 import dev.herald.node.HeraldConfig;
 import dev.herald.node.Node;
 import dev.herald.node.SessionSender;
@@ -46,7 +46,10 @@ import java.util.logging.Logger;
 @ServerEndpoint(value = "/ws", configurator = OriginCheck.class)
 public class HeraldEndpoint {
 
-    /** Close code for a connection whose {@code since} (query parameter or auth frame) is not a position. */
+    /**
+     * Close code for a connection whose {@code since} (query parameter or auth frame) is not a position, or whose
+     * auth frame's {@code inbox} is not a boolean.
+     */
     public static final int CLOSE_BAD_SINCE = 1008;
 
     /** Close code for a connection without a valid token or principal. */
@@ -116,24 +119,25 @@ public class HeraldEndpoint {
             refuseLater(session, CLOSE_UNAUTHORIZED, "unauthorized: " + e.getMessage());
             return;
         }
-        List<String> since = session.getRequestParameterMap().get("since");
-        connect(session, user, since == null || since.isEmpty() ? null : since.get(0), null);
+        connect(session, user, session.getRequestParameterMap(), null);
     }
 
     /**
-     * Connects the session of {@code user}, resuming from the position in {@code sinceParameter} (the upgrade's
-     * {@code since} query parameter) or {@code authFrame}'s {@code since}.
+     * Connects the session of {@code user}, picking up its stream as the upgrade's query parameters say
+     * ({@code since=EPOCH:OFFSET}, {@code inbox=true}) or, when the identity came in it, {@code authFrame} does.
      */
-    private void connect(Session session, String user, String sinceParameter, String authFrame) {
-        History.Position since;
+    private void connect(Session session, String user, java.util.Map<String, List<String>> parameters,
+            String authFrame) {
+        Resume resume;
         try {
-            since = authFrame != null ? node.authSince(authFrame) : Node.since(sinceParameter);
+            resume = authFrame != null ? node.authResume(authFrame)
+                    : new Resume(Node.since(first(parameters, "since")), "true".equals(first(parameters, "inbox")));
         } catch (InvalidNoticeException e) {
             refuseLater(session, CLOSE_BAD_SINCE, e.getMessage());
             return;
         }
         try {
-            sender = node.connect(user, new WebSocketTransport(session, tyrus), since);
+            sender = node.connect(user, new WebSocketTransport(session, tyrus), resume);
         } catch (HeraldUnavailableException e) {
             LOG.warning(() -> "Refused WebSocket of " + user + ": " + e.getMessage());
             refuseLater(session, Node.CLOSE_TRY_AGAIN_LATER, "try again later");
@@ -142,6 +146,11 @@ public class HeraldEndpoint {
         if (closed) {
             node.disconnect(sender); // closed while connecting: the close event may not have seen the sender
         }
+    }
+
+    private static String first(java.util.Map<String, List<String>> parameters, String name) {
+        List<String> values = parameters.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     /** The connection's first frame, when its identity comes in it. */
@@ -158,7 +167,7 @@ public class HeraldEndpoint {
             WebSocketTransport.close(session, CLOSE_UNAUTHORIZED, "unauthorized: " + e.getMessage());
             return;
         }
-        connect(session, user, null, text);
+        connect(session, user, java.util.Map.of(), text);
     }
 
     /**

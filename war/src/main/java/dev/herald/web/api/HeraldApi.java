@@ -16,7 +16,8 @@ public class HeraldApi extends Application {
 
     @Override
     public Set<Class<?>> getClasses() {
-        return Set.of(NoticesResource.class, SubscriptionsResource.class, PresenceResource.class, HealthResource.class,
+        return Set.of(NoticesResource.class, SubscriptionsResource.class, PresenceResource.class, InboxResource.class,
+                HealthResource.class,
                 DemoResource.class, ApiErrors.class);
     }
 

@@ -675,6 +675,43 @@ class ClusterIT {
     }
 
     @Test
+    @Order(19)
+    void whatASessionlessUserWasSentWaitsInTheirInboxAndAnAckOnOneNodeHoldsForTheirDeviceOnTheOther() {
+        for (int i = 0; i < 5; i++) {
+            publish(b, toUser("nina", "while.away." + i));
+        }
+        WsClient phone = WsClient.connect(a.ws());
+        clients.add(phone);
+        phone.send("{\"type\":\"auth\",\"token\":\"" + token("nina") + "\",\"inbox\":true}");
+        phone.awaitSessionId();
+        JsonObject welcome = phone.ofType("welcome").get(0);
+        assertEquals(5, welcome.getInt("unread"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> phone.events().size() == 5);
+        int third = phone.ofType("notice").get(2).getInt("offset");
+        phone.send("{\"type\":\"ack\",\"offset\":" + third + ",\"ref\":\"a1\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> phone.ofType("acked").stream()
+                .anyMatch(f -> f.getInt("offset") == third && "a1".equals(f.getString("ref"))));
+        HttpResponse<String> state = Http.get(b.uri("/herald/api/inbox?user=nina"), KEY);
+        assertEquals(200, state.statusCode(), state.body());
+        assertTrue(state.body().contains("\"unread\":2"), state.body());
+        WsClient laptop = WsClient.connect(java.net.URI.create(b.ws() + "?token=" + token("nina") + "&inbox=true"));
+        clients.add(laptop);
+        laptop.awaitSessionId();
+        await().atMost(Duration.ofSeconds(10)).until(() -> laptop.events().size() == 2);
+        assertEquals(List.of("while.away.3", "while.away.4"), laptop.events(), "only what is unread");
+        assertEquals(2, laptop.ofType("welcome").get(0).getInt("unread"));
+        HttpResponse<String> marked = Http.post(a.uri("/herald/api/inbox"), KEY,
+                "{\"user\":\"nina\",\"read\":" + welcome.getInt("offset") + "}");
+        assertEquals(200, marked.statusCode(), marked.body());
+        assertTrue(marked.body().contains("\"unread\":0"), marked.body());
+        HttpResponse<String> past = Http.post(a.uri("/herald/api/inbox"), KEY, "{\"user\":\"nina\",\"read\":99}");
+        assertEquals(400, past.statusCode(), past.body());
+        phone.send("{\"type\":\"ack\",\"offset\":99}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> phone.ofType("error").stream()
+                .anyMatch(f -> "bad_offset".equals(f.getString("code"))));
+    }
+
+    @Test
     @Order(20)
     void aRedisRestartedWithItsDataLosesNoAcceptedNoticeAndOneRestartedEmptyRecoversNothing() {
         try (ResumingClient heidi = new ResumingClient(token("heidi"), "room:restart")) {

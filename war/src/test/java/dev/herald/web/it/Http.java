@@ -52,6 +52,12 @@ public final class Http {
         return send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build());
     }
 
+    /** A GET with {@code Authorization: Bearer <bearer>}. */
+    public static HttpResponse<String> get(URI uri, String bearer) {
+        return send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + bearer)
+                .GET().build());
+    }
+
     private static HttpResponse<String> send(HttpRequest request) {
         try {
             return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
