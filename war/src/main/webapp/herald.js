@@ -33,6 +33,9 @@
  * from the server's current position. Options: storage (default sessionStorage; null keeps positions in memory
  * only), storageKey (default "herald.positions").
  *
+ * A notice with a binary payload carries it base64-encoded in "data_b64"; herald.js hands it to onNotice as
+ * notice.bytes, a Uint8Array.
+ *
  * Inbox: with inbox: true, a connection that holds no position of its user's stream (a first login on this
  * device) is replayed the user's unread notices; the "open" status's detail carries "unread", their count.
  * herald.ack(offset) marks the user's notices read up to offset (pass a notice's offset when the application
@@ -335,6 +338,9 @@
         }
         switch (f.type) {
           case "notice":
+            if (typeof f.data_b64 === "string") {
+              f.bytes = decodeBase64(f.data_b64);
+            }
             if (this.fresh(f)) {
               this.call(this.channelHandler(f.channel, "onNotice") || this.options.onNotice, f, "onNotice");
             }
@@ -433,6 +439,20 @@
       this.attempt++;
       this.options.onStatus("waiting", { delay: Math.round(delay), why: why });
       this.retryTimer = setTimeout(() => this.open(), delay);
+    }
+  }
+
+  // A notice's binary payload ("data_b64") as the bytes it stands for.
+  function decodeBase64(text) {
+    try {
+      const chars = atob(text);
+      const bytes = new Uint8Array(chars.length);
+      for (let i = 0; i < chars.length; i++) {
+        bytes[i] = chars.charCodeAt(i);
+      }
+      return bytes;
+    } catch (e) {
+      return null;
     }
   }
 

@@ -67,6 +67,13 @@ async function main() {
     const notice = await page.evaluate(() => window.events.find((e) => e.event === "browser.notice"));
     check(notice.data.n === 1, "onNotice got the notice with its data");
 
+    // A binary payload: sent as base64 over REST, handed to the application as a Uint8Array.
+    await publishRest({ to: { user: "browser-user" }, event: "browser.bytes", data_b64: "AAH/gA==" });
+    await page.waitForFunction(() => window.events.some((e) => e.event === "browser.bytes"), null, WAIT);
+    const bytes = await page.evaluate(() => window.events.find((e) => e.event === "browser.bytes"));
+    check(bytes.bytesType === "Uint8Array" && bytes.bytes.join() === "0,1,255,128",
+        "a notice of bytes reaches onNotice as notice.bytes, a Uint8Array: " + JSON.stringify(bytes));
+
     // Only a connection's first frame is its welcome: a later one (which a server never sends) changes nothing.
     const sessionBefore = await page.evaluate(() => window.herald.sessionId);
     await page.evaluate(() => {

@@ -11,11 +11,11 @@ import dev.herald.Recipient;
  * @throws InvalidNoticeException for a missing recipient, a bad event name, or a payload holding a raw newline
  *     (which would end the frame inside an engine message)
  */
-public record Draft(Recipient to, String event, String data, boolean isTransient, boolean isUrgent) {
+public record Draft(Recipient to, String event, String data, boolean isTransient, boolean isUrgent, String base64) {
 
-    /** A draft of a notice kept where its stream keeps notices, and not urgent. */
+    /** A draft of a notice kept where its stream keeps notices, not urgent, without bytes. */
     public Draft(Recipient to, String event, String data) {
-        this(to, event, data, false, false);
+        this(to, event, data, false, false, null);
     }
 
     public Draft {
@@ -25,6 +25,9 @@ public record Draft(Recipient to, String event, String data, boolean isTransient
         Notice.checkEvent(event);
         if (data == null || data.isEmpty() || data.indexOf('\n') >= 0) {
             throw new InvalidNoticeException("the payload must be one JSON value without raw newlines");
+        }
+        if (base64 != null) {
+            Notice.checkBase64(base64);
         }
     }
 }

@@ -69,6 +69,7 @@ public final class NoticeCodec {
     private static final int OFFSET = 128;
     private static final int EPOCH = 256;
     private static final int URGENT = 512;
+    private static final int BYTES = 1024;
     /** The longest epoch name a frame may carry. */
     public static final int MAX_EPOCH_LENGTH = 32;
     /** How every notice frame starts; a kept notice's offset and epoch come right after it. */
@@ -356,7 +357,7 @@ public final class NoticeCodec {
      * keys {@code type} ({@code "notice"}), {@code id} (a valid id), {@code event} (a valid event name),
      * {@code channel} (only and always for a notice to a channel: that channel), {@code from} (optional, a user id),
      * {@code offset} and {@code epoch} (together or not at all, and only to a user or a channel: a whole number
-     * from 1 and a plain name of up to {@value #MAX_EPOCH_LENGTH} characters),
+     * from 1 and up to {@value #MAX_EPOCH_LENGTH} letters or digits),
      * {@code data} (any JSON within {@link JsonInput}'s limits) and {@code ts} (whole milliseconds), each once,
      * and nothing after it; up to {@value #MAX_ADDED_KEYS} more keys of plain names (fields a later version adds,
      * so that an upgrade node by node loses nothing) with values within the limits. Clients never see another
@@ -387,6 +388,7 @@ public final class NoticeCodec {
                     case "offset" -> OFFSET;
                     case "epoch" -> EPOCH;
                     case "urgent" -> URGENT;
+                    case "data_b64" -> BYTES;
                     default -> 0;
                 };
                 if (field == 0) {
@@ -426,6 +428,7 @@ public final class NoticeCodec {
                             throw new InvalidNoticeException("version 2 frame's 'offset' must be a whole number from 1");
                         }
                     }
+                    case BYTES -> Notice.checkBase64(stringValue(p, value, "data_b64"));
                     case URGENT -> {
                         if (value != JsonParser.Event.VALUE_TRUE && value != JsonParser.Event.VALUE_FALSE) {
                             throw new InvalidNoticeException("version 2 frame's 'urgent' must be true or false");
@@ -434,9 +437,10 @@ public final class NoticeCodec {
                     }
                     case EPOCH -> {
                         epoch = stringValue(p, value, "epoch");
-                        if (epoch.isEmpty() || epoch.length() > MAX_EPOCH_LENGTH || !plain(epoch, 0, epoch.length())) {
+                        if (epoch.isEmpty() || epoch.length() > MAX_EPOCH_LENGTH
+                                || !epoch.chars().allMatch(c -> c < 128 && Character.isLetterOrDigit(c))) {
                             throw new InvalidNoticeException("version 2 frame's 'epoch' must be 1 to "
-                                    + MAX_EPOCH_LENGTH + " plain characters");
+                                    + MAX_EPOCH_LENGTH + " letters or digits");
                         }
                     }
                     default -> {
@@ -656,6 +660,15 @@ public final class NoticeCodec {
      */
     public String frame(String id, Recipient to, String from, boolean urgent, long timestamp, String event,
             String data) {
+        return frame(id, to, from, urgent, timestamp, event, data, null);
+    }
+
+    /**
+     * The frame of {@link #frame(String, Recipient, String, boolean, long, String, String)}, with
+     * {@code "data_b64":base64} after {@code data} for a notice of bytes.
+     */
+    public String frame(String id, Recipient to, String from, boolean urgent, long timestamp, String event,
+            String data, String base64) {
         StringBuilder frame = new StringBuilder(80 + id.length() + event.length() + data.length())
                 .append("{\"type\":\"notice\",\"id\":");
         quote(frame, id);
@@ -669,8 +682,11 @@ public final class NoticeCodec {
             frame.append(",\"urgent\":true");
         }
         frame.append(",\"event\":");
-        return quote(frame, event).append(",\"data\":").append(data).append(",\"ts\":").append(timestamp)
-                .append('}').toString();
+        quote(frame, event).append(",\"data\":").append(data);
+        if (base64 != null) {
+            frame.append(",\"data_b64\":\"").append(base64).append('"'); // base64 is plain
+        }
+        return frame.append(",\"ts\":").append(timestamp).append('}').toString();
     }
 
     /** Appends {@code text} as a JSON string. */
@@ -710,7 +726,8 @@ public final class NoticeCodec {
      */
     public Draft draft(Notice notice) {
         JsonInput.check(notice.data(), "'data'");
-        return new Draft(notice.to(), notice.event(), json(notice.data()), notice.isTransient(), notice.isUrgent());
+        return new Draft(notice.to(), notice.event(), json(notice.data()), notice.isTransient(), notice.isUrgent(),
+                notice.base64());
     }
 
     /**

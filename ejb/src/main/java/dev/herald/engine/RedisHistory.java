@@ -16,12 +16,26 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * {@code top - since} entries are those after {@code since}.
  *
  * <p>{@link #APPEND} numbers, stores and publishes notices in one script (called by {@link RedisBroker}); it
- * trims by count and age with {@code ~}, so a stream keeps at least its retention and up to a macro node (100
- * entries) more. The stream key expires once its age passes without an append; the meta hash outlives it
+ * trims by count on every append and by age on every 32nd offset (reading Redis's clock and trimming cost a
+ * fifth of the script), both with {@code ~}, so a stream keeps at least its retention, and up to a macro node
+ * (100 entries) or 31 appends more. The stream key expires once its age passes without an append; the meta hash outlives it
  * ({@link History.Retention#metaMillis}), so that a quiet stream keeps its epoch. A meta hash that is gone (Redis
  * restarted empty, eviction, expiry) is made again with a fresh epoch, and its stream emptied with it.
  */
 final class RedisHistory implements History {
+
+    /**
+     * How every script that may meet a stream first starts (KEYS[1] its meta, KEYS[2] its stream, ARGV[1] a fresh
+     * epoch): the stream's epoch, made, with an empty stream, when the meta hash is gone.
+     */
+    private static final String EPOCH = """
+            local epoch = redis.call('HGET', KEYS[1], 'e')
+            if not epoch then
+              epoch = ARGV[1]
+              redis.call('DEL', KEYS[1], KEYS[2])
+              redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
+            end
+            """;
 
     /**
      * KEYS: meta, stream, and for a user their sessions hash. ARGV: a fresh epoch should the stream need one,
@@ -29,24 +43,22 @@ final class RedisHistory implements History {
      * {@code c} (publish on ARGV[6]), then pairs of header line and frame rest. Publishes the numbered notices
      * as one message; returns how many nodes it went to.
      */
-    static final String APPEND = """
-            local epoch = redis.call('HGET', KEYS[1], 'e')
-            if not epoch then
-              epoch = ARGV[1]
-              redis.call('DEL', KEYS[1], KEYS[2])
-              redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
-            end
+    static final String APPEND = EPOCH + """
             local out = {}
+            local trim = false
             for i = 7, #ARGV, 2 do
               local off = redis.call('HINCRBY', KEYS[1], 'o', 1)
               local frame = '{"type":"notice","offset":' .. off .. ',"epoch":"' .. epoch .. '",' .. ARGV[i + 1]
               redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'f', frame)
               out[#out + 1] = ARGV[i] .. '\\n' .. frame
+              trim = trim or off % 32 == 0
             end
-            local t = redis.call('TIME')
-            local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[3])
-            if cutoff > 0 then
-              redis.call('XTRIM', KEYS[2], 'MINID', '~', cutoff)
+            if trim then
+              local t = redis.call('TIME')
+              local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[3])
+              if cutoff > 0 then
+                redis.call('XTRIM', KEYS[2], 'MINID', '~', cutoff)
+              end
             end
             redis.call('PEXPIRE', KEYS[2], ARGV[3])
             redis.call('PEXPIRE', KEYS[1], ARGV[4])
@@ -71,13 +83,7 @@ final class RedisHistory implements History {
      * KEYS: meta, stream. ARGV: a fresh epoch should the stream need one, the reader's epoch ({@code ""}: none),
      * its offset, the most frames, meta ttl ms. Returns {epoch, top, 1 recovered | 0, frames...}.
      */
-    private static final String READ = """
-            local epoch = redis.call('HGET', KEYS[1], 'e')
-            if not epoch then
-              epoch = ARGV[1]
-              redis.call('DEL', KEYS[1], KEYS[2])
-              redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
-            end
+    private static final String READ = EPOCH + """
             redis.call('PEXPIRE', KEYS[1], ARGV[5])
             local top = tonumber(redis.call('HGET', KEYS[1], 'o'))
             if ARGV[2] ~= epoch then return {epoch, top, 0} end
@@ -98,13 +104,7 @@ final class RedisHistory implements History {
      * {epoch, top, read cursor, unread, frames...}: the newest of the unread, which are the stream's last
      * {@code min(top - cursor, XLEN)} entries.
      */
-    private static final String INBOX = """
-            local epoch = redis.call('HGET', KEYS[1], 'e')
-            if not epoch then
-              epoch = ARGV[1]
-              redis.call('DEL', KEYS[1], KEYS[2])
-              redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
-            end
+    private static final String INBOX = EPOCH + """
             redis.call('PEXPIRE', KEYS[1], ARGV[3])
             local top = tonumber(redis.call('HGET', KEYS[1], 'o'))
             local read = tonumber(redis.call('HGET', KEYS[1], 'a') or '0')

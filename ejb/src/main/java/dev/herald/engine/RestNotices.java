@@ -1,6 +1,7 @@
 package dev.herald.engine;
 
 import dev.herald.InvalidNoticeException;
+import dev.herald.Notice;
 import dev.herald.Recipient;
 import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonParser;
@@ -88,6 +89,7 @@ public final class RestNotices {
         String data = "null";
         boolean isTransient = false;
         boolean urgent = false;
+        String base64 = null;
         for (JsonParser.Event e = p.next(); e != JsonParser.Event.END_OBJECT; e = p.next()) {
             String key = p.getString();
             JsonParser.Event value = p.next();
@@ -107,6 +109,12 @@ public final class RestNotices {
                 case "data" -> data = input.copy(p, value, "'data'");
                 case "transient" -> isTransient = bool(value, "transient");
                 case "urgent" -> urgent = bool(value, "urgent");
+                case "data_b64" -> {
+                    if (value != JsonParser.Event.VALUE_STRING) {
+                        throw new InvalidNoticeException("'data_b64' must be a base64 string");
+                    }
+                    base64 = Notice.checkBase64(p.getString());
+                }
                 default -> input.skip(p, value, "'" + NoticeCodec.abbreviate(key) + "'", 0);
             }
         }
@@ -116,7 +124,7 @@ public final class RestNotices {
         if (event == null) {
             throw new InvalidNoticeException("'event' must be a string");
         }
-        return new Draft(to, event, data, isTransient, urgent);
+        return new Draft(to, event, data, isTransient, urgent, base64);
     }
 
     private static boolean bool(JsonParser.Event value, String key) {

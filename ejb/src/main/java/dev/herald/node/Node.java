@@ -262,7 +262,7 @@ public final class Node implements AutoCloseable {
      */
     private Broker.Outgoing outgoing(String noticeId, String from, Draft draft) {
         String frame = codec.frame(noticeId, draft.to(), from, draft.isUrgent(), System.currentTimeMillis(),
-                draft.event(), draft.data());
+                draft.event(), draft.data(), draft.base64());
         if (retention.keeps(draft.to()) && !draft.isTransient()) {
             return new Broker.Outgoing(draft.to(),
                     codec.checkSize(codec.encodeKept(draft.to(), frame), NoticeCodec.KEPT_RESERVE), true);

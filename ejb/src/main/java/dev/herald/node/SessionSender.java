@@ -25,7 +25,12 @@ import java.util.logging.Logger;
  * a count, not frames. So a session holds at most the limits plus one burst. The node also closes a session whose send has been in flight too long (see
  * {@link #stalledNanos()}): one slow client costs its own connection, never the subscriber thread or other
  * sessions. Completions that arrive on the sending thread are looped, not recursed, so a fast transport cannot
- * overflow the stack. Thread safe.
+ * overflow the stack. Urgent frames go ahead of the normal ones waiting.
+ *
+ * <p>Where notices are kept, the sender holds the session's place in each of its streams (a {@link Cursor} for its
+ * user's and one per channel): a kept notice it had is dropped, one whose offset skips or whose epoch changed
+ * closes the session with {@link #CLOSE_RESUME}. While a place is being read from the history (connecting,
+ * subscribing), what arrives for it waits aside and follows the answer and the replay. Thread safe.
  */
 public final class SessionSender {
 
@@ -102,6 +107,19 @@ public final class SessionSender {
      */
     public SessionSender(String id, String user, Transport transport, int limit, long charLimit, Executor closer,
             boolean held) {
+        this(id, user, transport, limit, charLimit, closer, held, false);
+    }
+
+    /**
+     * A held sender whose user's notices are kept: every frame offered to it waits aside until
+     * {@link #resumeUser} has queued its {@code welcome} and replay.
+     */
+    SessionSender(String id, String user, Transport transport, int limit, long charLimit, Executor closer) {
+        this(id, user, transport, limit, charLimit, closer, true, true);
+    }
+
+    private SessionSender(String id, String user, Transport transport, int limit, long charLimit, Executor closer,
+            boolean held, boolean keptUser) {
         this.id = id;
         this.user = user;
         this.transport = transport;
@@ -110,25 +128,11 @@ public final class SessionSender {
         this.closer = closer;
         this.busy = held ? 1 : 0; // held: as if a send were in flight, so that offers only queue
         this.started = !held;
-        this.userCursor = null;
-    }
-
-    /**
-     * A held sender whose user's notices are kept: every frame offered to it waits aside until
-     * {@link #resumeUser} has queued its {@code welcome} and replay.
-     */
-    SessionSender(String id, String user, Transport transport, int limit, long charLimit, Executor closer) {
-        this.id = id;
-        this.user = user;
-        this.transport = transport;
-        this.limit = limit;
-        this.charLimit = charLimit;
-        this.closer = closer;
-        this.busy = 1;
-        this.started = false;
-        this.userCursor = new Cursor();
-        this.userCursor.held = null; // while connecting, its frames wait with all others in 'connecting'
-        this.connecting = new java.util.ArrayList<>();
+        this.userCursor = keptUser ? new Cursor() : null;
+        if (keptUser) {
+            userCursor.held = null; // while connecting, its frames wait with all others in 'connecting'
+            connecting = new java.util.ArrayList<>();
+        }
     }
 
     /**
@@ -337,12 +341,6 @@ public final class SessionSender {
         int i = indexOf(channel);
         Cursor c = i < 0 ? null : channelCursors[i];
         return c == null || c.held != null ? null : new dev.herald.engine.History.Position(c.epoch, c.offset);
-    }
-
-    /** This session's place in its user's stream now, or {@code null} (not kept, or being read). */
-    synchronized dev.herald.engine.History.Position userPosition() {
-        return userCursor == null || userCursor.held != null || connecting != null ? null
-                : new dev.herald.engine.History.Position(userCursor.epoch, userCursor.offset);
     }
 
     /** This session's places in its streams (its user's, its channels'), leaving out those being read. */

@@ -336,4 +336,20 @@ class NoticeCodecTest {
             assertThrows(InvalidNoticeException.class, () -> codec.control(bad), bad);
         }
     }
+
+    @Test
+    void aFrameMayCarryBytesOffsetsAndUrgencyEachOfTheirTypeAndOffsetAndEpochOnlyTogether() {
+        String kept = "{\"type\":\"notice\",\"offset\":3,\"epoch\":\"e1\",\"id\":\"a\",\"urgent\":true,\"event\":\"e\","
+                + "\"data\":null,\"data_b64\":\"AAE=\",\"ts\":1}";
+        NoticeCodec.Routed r = codec.route("{\"v\":2,\"to\":{\"user\":\"u\"}}\n" + kept).get(0);
+        assertEquals(3, r.offset());
+        assertEquals("e1", r.epoch());
+        assertTrue(r.urgent());
+        for (String bad : List.of(kept.replace("\"AAE=\"", "7"), kept.replace("\"AAE=\"", "\"A\""),
+                kept.replace(",\"epoch\":\"e1\"", ""), kept.replace("\"offset\":3", "\"offset\":0"),
+                kept.replace("\"urgent\":true", "\"urgent\":1"), kept.replace("\"e1\"", "\"has space\""))) {
+            assertThrows(InvalidNoticeException.class, () -> codec.route("{\"v\":2,\"to\":{\"user\":\"u\"}}\n" + bad), bad);
+        }
+        assertThrows(InvalidNoticeException.class, () -> codec.route(HEADER + kept), "an offset only to a user or channel");
+    }
 }

@@ -123,4 +123,17 @@ class RestNoticesTest {
                 () -> rest.read("{\"to\":{\"channel\":\"no spaces\"},\"event\":\"e\"}", 1));
         assertEquals(0, e.index());
     }
+
+    @Test
+    void readsTheFlagsAndABase64PayloadAndRefusesBadOnes() {
+        Draft d = rest.read("{\"to\":{\"user\":\"a\"},\"event\":\"e\",\"transient\":true,\"urgent\":true,"
+                + "\"data_b64\":\"AAH/gA==\"}", 10).get(0);
+        assertTrue(d.isTransient() && d.isUrgent());
+        assertEquals("AAH/gA==", d.base64());
+        for (String bad : List.of("\"data_b64\":\"AAH\"", "\"data_b64\":\"A=AB\"", "\"data_b64\":7",
+                "\"data_b64\":\"AA\\nB\"", "\"urgent\":\"yes\"", "\"transient\":1")) {
+            assertThrows(dev.herald.InvalidNoticeException.class,
+                    () -> rest.read("{\"to\":{\"user\":\"a\"},\"event\":\"e\"," + bad + "}", 10), bad);
+        }
+    }
 }

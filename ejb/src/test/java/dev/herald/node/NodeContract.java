@@ -787,4 +787,18 @@ abstract class NodeContract {
         assertTrue(since.frames().get(0).getBoolean("recovered"), "since wins over inbox");
         await().atMost(Duration.ofSeconds(5)).until(() -> since.notices().size() == 2);
     }
+
+    @Test
+    void aNoticeOfBytesReachesItsSessionsAsBase64BesideItsDataAndIsKeptLikeAnyOther() {
+        FakeTransport alice = new FakeTransport();
+        a.connect("alice", alice);
+        byte[] bytes = {0, 1, (byte) 0xff, (byte) 0x80, 42};
+        b.send(Notice.ofBytes(Recipient.user("alice"), "blob", bytes));
+        await().atMost(Duration.ofSeconds(5)).until(() -> alice.notices().size() == 1);
+        JsonObject got = alice.notices().get(0);
+        assertEquals("AAH/gCo=", got.getString("data_b64"));
+        assertEquals(jakarta.json.JsonValue.NULL, got.get("data"));
+        assertEquals(1, got.getInt("offset"));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, java.util.Base64.getDecoder().decode(got.getString("data_b64")));
+    }
 }

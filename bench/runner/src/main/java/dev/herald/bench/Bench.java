@@ -246,6 +246,13 @@ public final class Bench {
                         guarded(t + " C", () -> roomScenarios(t, t.redisPid != 0 ? redis : null));
                     }
                 }
+                if (scenarios.contains("H")) {
+                    for (Target t : chosen) {
+                        if (t.name.equals("herald")) {
+                            guarded(t + " H", () -> resume(t, redis));
+                        }
+                    }
+                }
                 if (targets.contains("herald") && scenarios.contains("E")) {
                     guarded(server + " E", () -> growth(kind, server, redis, props, a, b, all, offset));
                 }
@@ -606,6 +613,114 @@ public final class Bench {
             JsonObject result = g.build();
             extras.add(result);
             log(t + " G-auth-flood: " + result);
+        }
+    }
+
+    /**
+     * Scenario H: a client that was away while 1,000 notices were sent to its user reconnects to the other node
+     * and resumes from its position: milliseconds from the start of its connect to its 1,000th notice, over
+     * {@code rounds} users; and the Redis memory those retained notices take, per notice.
+     */
+    private void resume(Target t, RedisProcess redis) throws Exception {
+        int rounds = quick ? 10 : 40;
+        int missed = 1000;
+        Histogram millis = new Histogram(3);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        long memoryBefore = redis.usedMemory();
+        int frameChars = 0;
+        for (int r = 0; r < rounds; r++) {
+            String user = "resume" + r;
+            String auth = "{\"type\":\"auth\",\"token\":\"" + token(user) + "\"";
+            Counting first = Counting.open(http, t.nodes.get(0).ws("/herald/ws"), auth + "}");
+            String welcome = first.awaitWelcome();
+            first.close();
+            JsonObject w = Json.createReader(new java.io.StringReader(welcome)).readObject();
+            StringBuilder batch = new StringBuilder("[");
+            for (int i = 0; i < missed; i++) {
+                batch.append(i == 0 ? "" : ",").append("{\"to\":{\"user\":\"").append(user)
+                        .append("\"},\"event\":\"missed\",\"data\":{\"n\":").append(i)
+                        .append(",\"text\":\"order 4711 shipped to the usual address\"}}");
+            }
+            Http.post(t.publish.get(1 % t.publish.size()), t.bearer, batch.append("]").toString());
+            long start = System.nanoTime();
+            Counting back = Counting.open(http, t.nodes.get(1 % t.nodes.size()).ws("/herald/ws"), auth
+                    + ",\"since\":{\"epoch\":\"" + w.getString("epoch") + "\",\"offset\":" + w.getInt("offset") + "}}");
+            back.awaitNotices(missed, 30);
+            millis.recordValue(Math.max(1, (System.nanoTime() - start) / 1_000_000));
+            frameChars = back.lastNoticeChars();
+            back.close();
+        }
+        long memory = redis.usedMemory() - memoryBefore;
+        JsonObject result = Json.createObjectBuilder().add("scenario", "H-resume").add("server", t.server)
+                .add("target", t.name).add("rounds", rounds).add("missedNotices", missed)
+                .add("resumeMillisP50", millis.getValueAtPercentile(50))
+                .add("resumeMillisP99", millis.getValueAtPercentile(99)).add("resumeMillisMax", millis.getMaxValue())
+                .add("frameChars", frameChars)
+                .add("redisBytesPerRetainedNotice", Math.round((double) memory / (rounds * (missed + 0.0))))
+                .build();
+        extras.add(result);
+        log(t + " H-resume: " + result);
+    }
+
+    /** A WebSocket client that counts the notices it receives (frames may be arrays of them). */
+    static final class Counting implements java.net.http.WebSocket.Listener, AutoCloseable {
+        private final StringBuilder text = new StringBuilder();
+        private final java.util.concurrent.CompletableFuture<String> welcome = new java.util.concurrent.CompletableFuture<>();
+        private final java.util.concurrent.atomic.AtomicInteger notices = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile int lastNoticeChars;
+        private java.net.http.WebSocket socket;
+
+        static Counting open(java.net.http.HttpClient http, URI uri, String authFrame) throws Exception {
+            Counting c = new Counting();
+            c.socket = http.newWebSocketBuilder().buildAsync(uri, c).get(10, TimeUnit.SECONDS);
+            c.socket.sendText(authFrame, true).get(10, TimeUnit.SECONDS);
+            return c;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                String frame = text.toString();
+                text.setLength(0);
+                if (!welcome.isDone() && frame.contains("\"type\":\"welcome\"")) {
+                    int end = frame.indexOf('}', frame.indexOf("\"type\":\"welcome\"")) + 1;
+                    welcome.complete(frame.startsWith("[") ? frame.substring(1, end) : frame.substring(0, end));
+                }
+                int n = 0;
+                for (int i = frame.indexOf("\"type\":\"notice\""); i >= 0; i = frame.indexOf("\"type\":\"notice\"", i + 1)) {
+                    n++;
+                }
+                if (n > 0) {
+                    lastNoticeChars = frame.length() / Math.max(1, n);
+                    notices.addAndGet(n);
+                }
+            }
+            ws.request(1);
+            return null;
+        }
+
+        String awaitWelcome() throws Exception {
+            return welcome.get(10, TimeUnit.SECONDS);
+        }
+
+        void awaitNotices(int count, int seconds) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (notices.get() < count) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("only " + notices.get() + " of " + count + " notices in " + seconds + " s");
+                }
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
+            }
+        }
+
+        int lastNoticeChars() {
+            return lastNoticeChars;
+        }
+
+        @Override
+        public void close() {
+            socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye");
         }
     }
 

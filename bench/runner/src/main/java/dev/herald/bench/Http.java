@@ -7,7 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** A blocking GET for the runner's checks. */
+/** A blocking GET or POST for the runner's checks. */
 final class Http {
 
     // HTTP/1.1: an h2c upgrade request gets no answer from Node.js servers (the socket.io target).
@@ -29,6 +29,25 @@ final class Http {
         }
         try {
             return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            throw new IllegalStateException(uri + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A JSON POST with {@code Authorization: Bearer <bearer>}; fails unless it is answered 2xx. */
+    static String post(URI uri, String bearer, String json) {
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        try {
+            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 != 2) {
+                throw new IllegalStateException(uri + " answered " + response.statusCode() + ": " + response.body());
+            }
+            return response.body();
         } catch (IOException e) {
             throw new IllegalStateException(uri + ": " + e, e);
         } catch (InterruptedException e) {

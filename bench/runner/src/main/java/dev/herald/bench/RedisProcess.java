@@ -53,6 +53,14 @@ final class RedisProcess implements AutoCloseable {
         return "redis://127.0.0.1:" + port;
     }
 
+    /** Bytes of memory Redis holds for data now (INFO memory, used_memory). */
+    long usedMemory() {
+        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+            Matcher m = java.util.regex.Pattern.compile("used_memory:(\\d+)").matcher(jedis.info("memory"));
+            return m.find() ? Long.parseLong(m.group(1)) : -1;
+        }
+    }
+
     /** Calls so far per command (INFO commandstats), e.g. publish -> 1234. */
     Map<String, Long> commandCalls() {
         Map<String, Long> calls = new HashMap<>();
