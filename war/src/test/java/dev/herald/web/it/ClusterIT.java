@@ -828,6 +828,34 @@ class ClusterIT {
         assertEquals(sent, back.events(), "everything since its welcome, in order");
         WsClient bad = WsClient.connect(java.net.URI.create(a.ws() + "?token=" + lily + "&since=nonsense"));
         assertEquals(1008, bad.awaitClose());
+        WsClient elsewhere = WsClient.connect(java.net.URI.create(a.ws() + "?token=" + lily + "&since=otherepoch:3"));
+        clients.add(elsewhere);
+        elsewhere.awaitSessionId();
+        assertTrue(!elsewhere.ofType("welcome").get(0).getBoolean("recovered"), "a position of another epoch");
+        assertEquals(welcome.getString("epoch"), elsewhere.ofType("welcome").get(0).getString("epoch"));
+    }
+
+    @Test
+    @Order(24)
+    void aClientWhoseNodeShutsDownIsClosedWith1001AndResumesOnTheOtherWithEveryAcceptedNotice() {
+        ServerNode d = ServerNode.start("node-d", settings);
+        try {
+            d.awaitUp();
+            try (ResumingClient max = new ResumingClient(token("max"), "room:stop").connect(d);
+                    Sender sender = new Sender(a, "max", "room:stop", "stop-")) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> sender.accepted() >= 30);
+                WsClient onD = max.current();
+                d.close(); // a graceful stop: the node closes its sessions first
+                assertEquals(1001, onD.awaitClose(Duration.ofSeconds(60)));
+                int before = sender.accepted();
+                await().atMost(Duration.ofSeconds(20)).until(() -> sender.accepted() >= before + 30);
+                max.connect(a);
+                sender.close();
+                awaitEveryAcceptedNoticeOnce(max, a, sender, "room:stop");
+            }
+        } finally {
+            d.close();
+        }
     }
 
     /** Whether {@code user} has a session on {@code node}, as its registry says. */
