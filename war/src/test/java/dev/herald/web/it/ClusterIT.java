@@ -64,7 +64,10 @@ class ClusterIT {
                 Map.entry("herald.node.ttl", String.valueOf(TTL)), Map.entry("herald.redis.timeout", "1000"),
                 Map.entry("herald.notice.max-bytes", "100000"), Map.entry("herald.ws.auth-timeout", "3000"),
                 Map.entry("herald.channels.open", "room:"), Map.entry("herald.channels.join-leave", "room:jl-"),
-                Map.entry("herald.channels.leave-grace", String.valueOf(GRACE)));
+                Map.entry("herald.channels.leave-grace", String.valueOf(GRACE)),
+                // Replays up to 5,000, past the user streams' retention of 1,000: a resume from before it is refused
+                // for the retention, not for its length.
+                Map.entry("herald.history.replay-max", "5000"));
         a = ServerNode.start("node-a", settings);
         b = ServerNode.start("node-b", settings);
         a.awaitUp();
@@ -833,6 +836,30 @@ class ClusterIT {
         elsewhere.awaitSessionId();
         assertTrue(!elsewhere.ofType("welcome").get(0).getBoolean("recovered"), "a position of another epoch");
         assertEquals(welcome.getString("epoch"), elsewhere.ofType("welcome").get(0).getString("epoch"));
+    }
+
+    @Test
+    @Order(19)
+    void aPositionOlderThanTheStreamsRetentionIsNotRecoveredAndNothingIsReplayed() {
+        WsClient first = connect(a, "olaf");
+        JsonObject welcome = first.ofType("welcome").get(0);
+        first.close();
+        StringBuilder batch = new StringBuilder("[");
+        for (int i = 0; i < 1000; i++) {
+            batch.append(i == 0 ? "" : ",").append(toUser("olaf", "old" + i));
+        }
+        publish(b, batch.append("]").toString());
+        publish(b, batch.toString().replace("\"old", "\"newer"));
+        WsClient back = WsClient.connect(java.net.URI.create(b.ws() + "?token=" + token("olaf") + "&since="
+                + welcome.getString("epoch") + ":" + welcome.getInt("offset")));
+        clients.add(back);
+        back.awaitSessionId();
+        JsonObject resumed = back.ofType("welcome").get(0);
+        assertEquals(false, resumed.getBoolean("recovered"), "2,000 sent, 1,000 (and a macro node) kept");
+        assertEquals(welcome.getInt("offset") + 2000, resumed.getInt("offset"));
+        publish(a, toUser("olaf", "live"));
+        back.awaitEvent("live");
+        assertEquals(List.of("live"), back.events(), "no partial replay");
     }
 
     @Test
