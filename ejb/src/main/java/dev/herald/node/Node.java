@@ -296,25 +296,6 @@ public final class Node implements AutoCloseable {
         return inbox;
     }
 
-    /**
-     * The position {@code text}, {@code EPOCH:OFFSET} as a {@code since} query parameter gives it, or {@code null}
-     * for {@code null}.
-     *
-     * @throws InvalidNoticeException when it is not such a position
-     */
-    public static dev.herald.engine.History.Position since(String text) {
-        if (text == null) {
-            return null;
-        }
-        int colon = text.lastIndexOf(':');
-        String digits = text.substring(colon + 1);
-        if (colon > 0 && ClientProtocol.validEpoch(text.substring(0, colon)) && !digits.isEmpty()
-                && digits.length() <= 18 && digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return new dev.herald.engine.History.Position(text.substring(0, colon), Long.parseLong(digits));
-        }
-        throw new InvalidNoticeException("'since' must be EPOCH:OFFSET, as a welcome's epoch and offset give them");
-    }
-
     /** Carries out a control request for this node's sessions of its user; off the subscriber thread. */
     private void onControl(NoticeCodec.Control control) {
         for (SessionSender session : hub.ofUser(control.user())) {

@@ -131,7 +131,7 @@ public class HeraldEndpoint {
         Resume resume;
         try {
             resume = authFrame != null ? node.authResume(authFrame)
-                    : new Resume(Node.since(first(parameters, "since")), "true".equals(first(parameters, "inbox")));
+                    : new Resume(Resume.since(first(parameters, "since")), "true".equals(first(parameters, "inbox")));
         } catch (InvalidNoticeException e) {
             refuseLater(session, CLOSE_BAD_SINCE, e.getMessage());
             return;
