@@ -172,6 +172,11 @@ public final class Node implements AutoCloseable {
         return id;
     }
 
+    /** Whether this node is stopping or stopped: it takes no new session. */
+    public boolean isStopped() {
+        return stopped.getCount() == 0;
+    }
+
     /** Whether the engine subscription is in place, so that this node receives notices now. */
     public boolean isReceiving() {
         return receiving;

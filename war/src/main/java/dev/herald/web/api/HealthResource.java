@@ -40,4 +40,40 @@ public class HealthResource {
         return Response.status(node.isReceiving() ? Response.Status.OK : Response.Status.SERVICE_UNAVAILABLE)
                 .entity(body).build();
     }
+
+    /**
+     * {@code GET /herald/api/health/live}: 200 while the node runs, whatever Redis does (a restart would not
+     * help), in the MicroProfile Health shape {@code {"status":"UP","checks":[{"name":"herald-node",...}]}}.
+     */
+    @GET
+    @Path("live")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response live() {
+        Node node = heraldNode.node();
+        return check(node, "herald-node", !node.isStopped());
+    }
+
+    /**
+     * {@code GET /herald/api/health/ready}: 200 while the node receives from its engine and is not stopping, 503
+     * otherwise, in the MicroProfile Health shape, for load balancers' active checks. A lost Redis shows within
+     * {@code herald.node.ttl} plus a heartbeat (a dropped connection at once); its return within the subscriber's
+     * backoff (at most 5 s).
+     */
+    @GET
+    @Path("ready")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response ready() {
+        Node node = heraldNode.node();
+        return check(node, "herald-engine", node.isReceiving() && !node.isStopped());
+    }
+
+    private static Response check(Node node, String name, boolean up) {
+        String status = up ? "UP" : "DOWN";
+        String body = node.codec().json().createObjectBuilder().add("status", status)
+                .add("checks", node.codec().json().createArrayBuilder().add(node.codec().json().createObjectBuilder()
+                        .add("name", name).add("status", status).add("data", node.codec().json().createObjectBuilder()
+                                .add("node", node.id()).add("engine", node.config().usesRedis() ? "redis" : "memory"))))
+                .build().toString();
+        return Response.status(up ? Response.Status.OK : Response.Status.SERVICE_UNAVAILABLE).entity(body).build();
+    }
 }

@@ -724,8 +724,23 @@ class ClusterIT {
             try {
                 await().atMost(Duration.ofSeconds(20)).until(() -> sender.accepted() >= 20);
                 redis.kill();
+                // Readiness says so within 15 s (here the connection drops, so at once); liveness stays up.
+                for (ServerNode node : List.of(a, b)) {
+                    await().atMost(Duration.ofSeconds(15)).until(() ->
+                            Http.get(node.uri("/herald/api/health/ready")).statusCode() == 503);
+                    HttpResponse<String> live = Http.get(node.uri("/herald/api/health/live"));
+                    assertEquals(200, live.statusCode(), live.body());
+                    assertTrue(live.body().startsWith("{\"status\":\"UP\",\"checks\":[{\"name\":\"herald-node\""),
+                            live.body());
+                }
                 await().atMost(Duration.ofSeconds(20)).until(() -> sender.refused.get() >= 2);
                 redis.startAgain(); // with its data
+                for (ServerNode node : List.of(a, b)) {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> {
+                        HttpResponse<String> ready = Http.get(node.uri("/herald/api/health/ready"));
+                        return ready.statusCode() == 200 && ready.body().startsWith("{\"status\":\"UP\"");
+                    });
+                }
                 int before = sender.accepted();
                 await().atMost(Duration.ofSeconds(30)).until(() -> sender.accepted() >= before + 20);
             } finally {
