@@ -94,5 +94,15 @@ public interface Broker extends AutoCloseable {
         public Outgoing(Recipient to, String message) {
             this(to, message, false);
         }
+
+        /** A kept notice's header line, to which the broker adds its numbered frame. */
+        public String header() {
+            return message.substring(0, message.indexOf('\n'));
+        }
+
+        /** A kept notice's frame after its {@link NoticeCodec#NOTICE_START}, which its offset and epoch precede. */
+        public String rest() {
+            return message.substring(message.indexOf('\n') + 1);
+        }
     }
 }

@@ -100,9 +100,8 @@ public final class MemoryBroker implements Broker {
         List<String> headers = new ArrayList<>(kept.size());
         List<String> rests = new ArrayList<>(kept.size());
         for (Outgoing o : kept) {
-            int newline = o.message().indexOf('\n');
-            headers.add(o.message().substring(0, newline));
-            rests.add(o.message().substring(newline + 1));
+            headers.add(o.header());
+            rests.add(o.rest());
         }
         int[] handed = new int[1];
         bus.history.append(to, rests, frames -> {

@@ -774,13 +774,6 @@ public final class NoticeCodec {
                 .append(",\"").append(key).append("\":").append(number).append('}').toString();
     }
 
-    /** {@code frame} (an object) with {@code "key":"value"} added; {@code key} needs no escaping. */
-    public String withString(String frame, String key, String value) {
-        StringBuilder out = new StringBuilder(frame.length() + key.length() + value.length() + 8)
-                .append(frame, 0, frame.length() - 1).append(",\"").append(key).append("\":");
-        return quote(out, value).append('}').toString();
-    }
-
     /** Builds a small frame {@code {"type":type, key:value, ...}} from string pairs; a pair whose value is {@code null} is left out. */
     public String frame(String type, String... keyValues) {
         StringWriter out = new StringWriter(64);

@@ -78,7 +78,7 @@ public final class RedisBroker implements Broker {
     /** The stages of {@link #subscribe} waiting for their topic's confirmation. */
     private final Map<String, CompletableFuture<Void>> pending = new HashMap<>();
     private volatile boolean closed;
-    private volatile String scriptSha;
+    private final RedisScript userNodes = new RedisScript(PUBLISH_TO_USER_NODES);
 
     private final RedisHistory history;
 
@@ -93,7 +93,7 @@ public final class RedisBroker implements Broker {
     @Override
     public int publish(Outgoing o) {
         if (o.kept()) {
-            return publishKept(List.of(o))[0];
+            return publishInOrder(List.of(o))[0];
         }
         Recipient to = o.to();
         String message = o.message();
@@ -139,10 +139,6 @@ public final class RedisBroker implements Broker {
         return publishInOrder(messages);
     }
 
-    private int[] publishKept(List<Outgoing> kept) {
-        return publishInOrder(kept);
-    }
-
     private int[] publishInOrder(List<Outgoing> messages) {
         return redis.call("publish notices", jedis -> {
             Map<String, NodesOf> nodesOfUser = new HashMap<>();
@@ -158,7 +154,7 @@ public final class RedisBroker implements Broker {
             if (lookup != null) {
                 lookup.sync();
             }
-            String sha = anyKept ? history.appendSha(jedis) : null;
+            String sha = anyKept ? history.appendScript().sha(jedis) : null;
             Pipeline pipeline = jedis.pipelined();
             Batches batches = new Batches(pipeline);
             List<Part> parts = new ArrayList<>();
@@ -182,7 +178,7 @@ public final class RedisBroker implements Broker {
                             runs.put(k.to(), run);
                             parts.add(run);
                         }
-                        run.add(end, k.message());
+                        run.add(end, k);
                     }
                     runs.values().forEach(run -> run.send(pipeline, sha));
                     i = end - 1;
@@ -221,14 +217,14 @@ public final class RedisBroker implements Broker {
                     // Redis lost its scripts (it restarted): that part was not run. Every call after the restart
                     // failed alike, unless another node loaded the script meanwhile: then a later part may have run
                     // first, a hole in order, never a loss or a duplicate.
-                    if (!history.forgotScript(e)) {
+                    if (!history.appendScript().forgotten(e)) {
                         throw e;
                     }
                     again.add(part);
                 }
             }
             if (!again.isEmpty()) {
-                String loaded = history.appendSha(jedis);
+                String loaded = history.appendScript().sha(jedis);
                 Pipeline retry = jedis.pipelined();
                 again.forEach(part -> part.send(retry, loaded));
                 retry.sync();
@@ -258,12 +254,11 @@ public final class RedisBroker implements Broker {
             return chars + message.length() + NoticeCodec.KEPT_RESERVE > NoticeCodec.MAX_BATCH_CHARS;
         }
 
-        void add(int index, String message) {
-            int newline = message.indexOf('\n');
+        void add(int index, Outgoing kept) {
             indexes.add(index);
-            headers.add(message.substring(0, newline));
-            rests.add(message.substring(newline + 1));
-            chars += message.length() + NoticeCodec.KEPT_RESERVE;
+            headers.add(kept.header());
+            rests.add(kept.rest());
+            chars += kept.message().length() + NoticeCodec.KEPT_RESERVE;
         }
 
         void send(Pipeline pipeline, String sha) {
@@ -369,13 +364,12 @@ public final class RedisBroker implements Broker {
         List<String> keyList = List.of(keys.userSessions(user));
         List<String> args = List.of(keys.nodeChannelPrefix(), message);
         try {
-            return ((Long) jedis.evalsha(sha(jedis), keyList, args)).intValue();
+            return ((Long) jedis.evalsha(userNodes.sha(jedis), keyList, args)).intValue();
         } catch (JedisDataException e) {
-            if (!isNoScript(e)) {
+            if (!userNodes.forgotten(e)) {
                 throw e;
             }
-            scriptSha = null;
-            return ((Long) jedis.eval(PUBLISH_TO_USER_NODES, keyList, args)).intValue();
+            return ((Long) jedis.eval(userNodes.text(), keyList, args)).intValue();
         }
     }
 
@@ -386,19 +380,6 @@ public final class RedisBroker implements Broker {
         }
         jedis.publish(keys.nodeChannel(node), message);
         return 1;
-    }
-
-    private String sha(Jedis jedis) {
-        String sha = scriptSha;
-        if (sha == null) {
-            sha = jedis.scriptLoad(PUBLISH_TO_USER_NODES);
-            scriptSha = sha;
-        }
-        return sha;
-    }
-
-    private static boolean isNoScript(JedisDataException e) {
-        return e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT");
     }
 
     @Override
@@ -450,7 +431,7 @@ public final class RedisBroker implements Broker {
             if (closed) {
                 return;
             }
-            scriptSha = null;
+            userNodes.forget();
             jedis.subscribe(pubSub, nodeChannel, broadcast);
         } catch (JedisException e) {
             if (!closed) {

@@ -3,10 +3,8 @@ package dev.herald.engine;
 import dev.herald.Recipient;
 import java.util.ArrayList;
 import java.util.List;
-import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
-import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * The streams on Redis: per user or channel, a Redis Stream of frames ({@code herald:{u:alice}:stream}, field
@@ -141,7 +139,7 @@ final class RedisHistory implements History {
     private final RedisSupport redis;
     private final RedisKeys keys;
     private final Retention retention;
-    private volatile String appendSha;
+    private final RedisScript appendScript = new RedisScript(APPEND);
 
     RedisHistory(RedisSupport redis, RedisKeys keys, Retention retention) {
         this.redis = redis;
@@ -246,22 +244,8 @@ final class RedisHistory implements History {
         return p.evalsha(sha, keyList, args);
     }
 
-    /** The append script's SHA, loaded on first use and after Redis forgot it. */
-    String appendSha(Jedis jedis) {
-        String sha = appendSha;
-        if (sha == null) {
-            sha = jedis.scriptLoad(APPEND);
-            appendSha = sha;
-        }
-        return sha;
-    }
-
-    /** Whether {@code e} says Redis has no such script (it restarted): call {@link #appendSha} again and retry. */
-    boolean forgotScript(JedisDataException e) {
-        if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
-            appendSha = null;
-            return true;
-        }
-        return false;
+    /** The append script, which {@link #append(Pipeline, String, Recipient, List, List)} runs by the SHA it gives. */
+    RedisScript appendScript() {
+        return appendScript;
     }
 }

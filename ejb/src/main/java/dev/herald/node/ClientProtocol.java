@@ -347,8 +347,7 @@ final class ClientProtocol {
             refuse(asked, "unavailable", null, "could not record the ack now: try again");
             return;
         }
-        String acked = codec.withNumber(codec.frame("acked"), "offset", cursor);
-        asked.session().reply(asked.ref() == null ? acked : codec.withString(acked, "ref", asked.ref()));
+        asked.session().reply(codec.withNumber(codec.frame("acked", "ref", asked.ref()), "offset", cursor));
     }
 
     /** The frame's valid channel name, or {@code null} once a {@code bad_channel} error was sent. */

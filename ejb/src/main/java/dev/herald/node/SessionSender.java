@@ -87,7 +87,7 @@ public final class SessionSender {
     /** This session's place in its user's stream; {@code null} where user notices are not kept. */
     private final Cursor userCursor;
     /**
-     * While the session connects ({@link #startHolding} to {@link #resumeUser}): every frame offered to it, in
+     * While the session connects (from the kept-user constructor to {@link #resumeUser}): every frame offered to it, in
      * order, to go after its {@code welcome} and its replay. Read without the lock only to skip the lock once
      * it is {@code null} for good.
      */
@@ -128,9 +128,9 @@ public final class SessionSender {
         this.closer = closer;
         this.busy = held ? 1 : 0; // held: as if a send were in flight, so that offers only queue
         this.started = !held;
-        this.userCursor = keptUser ? new Cursor() : null;
+        // While connecting, the user's frames wait with all others in 'connecting', not in the cursor.
+        this.userCursor = keptUser ? new Cursor(false) : null;
         if (keptUser) {
-            userCursor.held = null; // while connecting, its frames wait with all others in 'connecting'
             connecting = new java.util.ArrayList<>();
         }
     }
@@ -143,7 +143,12 @@ public final class SessionSender {
     static final class Cursor {
         String epoch;
         long offset;
-        java.util.List<Held> held = new java.util.ArrayList<>();
+        java.util.List<Held> held;
+
+        /** A cursor whose place is being read ({@code reading}: its frames wait in {@code held}) or not yet. */
+        Cursor(boolean reading) {
+            held = reading ? new java.util.ArrayList<>() : null;
+        }
     }
 
     /** A frame that waits aside: of a kept notice ({@code offset} above 0) or not, of its burst. */
@@ -170,11 +175,6 @@ public final class SessionSender {
     /** The result of {@link #addChannel}. */
     enum Added { ADDED, ALREADY, LIMIT }
 
-    /** Records a subscription to {@code channel}, unless the session holds {@code max} already. */
-    synchronized Added addChannel(String channel, int max) {
-        return addChannel(channel, max, false);
-    }
-
     /**
      * Records a subscription to {@code channel}, unless the session holds {@code max} already; when
      * {@code kept}, with a cursor in the channel's stream whose frames wait until {@link #resumeChannel}.
@@ -191,7 +191,7 @@ public final class SessionSender {
         grown[current.length] = channel;
         Cursor[] cursors = java.util.Arrays.copyOf(channelCursors == null ? new Cursor[0] : channelCursors,
                 current.length + 1);
-        cursors[current.length] = kept ? new Cursor() : null;
+        cursors[current.length] = kept ? new Cursor(true) : null;
         channels = grown;
         channelCursors = cursors;
         return Added.ADDED;
@@ -210,17 +210,10 @@ public final class SessionSender {
     }
 
     /**
-     * Queues a notice of {@code channel} as {@link #offer(String, int)} does, if this session is still
+     * Queues a notice of {@code channel} as {@link #offer(String, int, boolean)} does, if this session is still
      * subscribed to it: checked under the lock that {@link #removeChannel} takes, so that nothing of a channel
-     * is queued after what answers the unsubscribe.
-     */
-    synchronized boolean offerOnChannel(String channel, String frame, int burst) {
-        return offerOnChannel(channel, frame, 0, null, burst, false);
-    }
-
-    /**
-     * Queues a notice of {@code channel} as {@link #offerOnChannel(String, String, int)} does; a kept one
-     * ({@code offset} above 0) by the rules of {@link #offerKept}.
+     * is queued after what answers the unsubscribe. A kept one ({@code offset} above 0) goes by the rules of
+     * {@link #offerKept}.
      */
     synchronized boolean offerOnChannel(String channel, String frame, long offset, String epoch, int burst,
             boolean urgent) {

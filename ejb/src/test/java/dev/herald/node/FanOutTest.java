@@ -119,13 +119,13 @@ class FanOutTest {
         FakeTransport t = new FakeTransport();
         SessionSender s = new SessionSender("n.1", "alice", t, 100, Runnable::run);
         hub.add(s);
-        s.addChannel("room:a", 10);
+        s.addChannel("room:a", 10, false);
         hub.join("room:a", s);
         // The router holds the members it read; the session leaves before the frame is offered.
         Collection<SessionSender> members = List.copyOf(hub.ofChannel("room:a"));
         s.removeChannel("room:a");
         for (SessionSender m : members) {
-            m.offerOnChannel("room:a", "{\"type\":\"notice\"}", 1);
+            m.offerOnChannel("room:a", "{\"type\":\"notice\"}", 0, null, 1, false);
         }
         assertEquals(0, t.notices().size());
     }
