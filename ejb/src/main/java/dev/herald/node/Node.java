@@ -304,11 +304,9 @@ public final class Node implements AutoCloseable {
     /** Carries out a control request for this node's sessions of its user; off the subscriber thread. */
     private void onControl(NoticeCodec.Control control) {
         for (SessionSender session : hub.ofUser(control.user())) {
-            if (control.subscribe()) {
-                protocol.subscribeOnServer(session, control.channel());
-            } else {
-                protocol.unsubscribeOnServer(session, control.channel());
-            }
+            // A session still connecting is answered after its welcome.
+            session.afterWelcome(control.subscribe() ? () -> protocol.subscribeOnServer(session, control.channel())
+                    : () -> protocol.unsubscribeOnServer(session, control.channel()));
         }
     }
 

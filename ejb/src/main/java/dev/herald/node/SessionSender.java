@@ -92,6 +92,8 @@ public final class SessionSender {
      * it is {@code null} for good.
      */
     private volatile java.util.List<Held> connecting;
+    /** While the session connects: what waits for its {@code welcome} (see {@link #afterWelcome}). Guarded by this. */
+    private java.util.List<Runnable> afterWelcome;
     /** The burst whose first frame was let in last (see {@link #offer(String, int)}). */
     private volatile int burst;
     private volatile long sendStartedNanos;
@@ -132,6 +134,7 @@ public final class SessionSender {
         this.userCursor = keptUser ? new Cursor(false) : null;
         if (keptUser) {
             connecting = new java.util.ArrayList<>();
+            afterWelcome = new java.util.ArrayList<>();
         }
     }
 
@@ -278,23 +281,63 @@ public final class SessionSender {
      * {@code replay} (the frames after the client's position, as one burst), then what waited aside by the rules
      * of {@link #offerKept}, the user's stream now at {@code top}.
      */
-    synchronized void resumeUser(String welcome, dev.herald.engine.History.Position top, java.util.List<String> replay,
+    void resumeUser(String welcome, dev.herald.engine.History.Position top, java.util.List<String> replay,
             int burst) {
-        userCursor.epoch = top.epoch();
-        userCursor.offset = top.offset();
-        java.util.List<Held> aside = connecting;
+        java.util.List<Runnable> then;
+        synchronized (this) {
+            endConnecting(welcome, top, replay, burst);
+            then = afterWelcome;
+            afterWelcome = null;
+        }
+        for (Runnable work : then) {
+            work.run(); // off the lock: a subscribe takes other locks
+        }
+    }
+
+    /**
+     * Runs {@code work} once this session's {@code welcome} is queued, so that what {@code work} sends follows
+     * it: now, or, while a session made by the kept-user constructor connects, on the thread that ends its
+     * connecting, right after its welcome and replay. Work for a session whose connecting fails never runs.
+     */
+    void afterWelcome(Runnable work) {
+        if (connecting != null) {
+            synchronized (this) {
+                if (connecting != null) {
+                    afterWelcome.add(work);
+                    return;
+                }
+            }
+        }
+        work.run();
+    }
+
+    private void endConnecting(String welcome, dev.herald.engine.History.Position top, java.util.List<String> replay,
+            int burst) {
         queueFrame(welcome, 0, false);
+        // Only user frames are kept frames aside yet: channels are subscribed after the welcome.
+        catchUp(userCursor, top, replay, burst, connecting);
+        connecting = null; // last: until now, offers on other threads wait for this lock
+    }
+
+    /**
+     * Puts {@code cursor} at {@code top} and queues, after what the caller queued, {@code replay} as one burst,
+     * then the frames that waited {@code aside}: its stream's by the rules of {@link #offerKept}, the others as
+     * they are.
+     */
+    private void catchUp(Cursor cursor, dev.herald.engine.History.Position top, java.util.List<String> replay,
+            int burst, java.util.List<Held> aside) {
+        cursor.epoch = top.epoch();
+        cursor.offset = top.offset();
         for (String frame : replay) {
             queueFrame(frame, burst, false);
         }
         for (Held h : aside) {
             if (h.offset() > 0) {
-                advance(userCursor, h.frame(), h.offset(), h.epoch(), h.burst(), h.urgent()); // only user frames yet
+                advance(cursor, h.frame(), h.offset(), h.epoch(), h.burst(), h.urgent());
             } else {
                 queueFrame(h.frame(), h.burst(), h.urgent());
             }
         }
-        connecting = null; // last: until now, offers on other threads wait for this lock
     }
 
     /**
@@ -311,21 +354,10 @@ public final class SessionSender {
             return false;
         }
         Cursor cursor = channelCursors[i];
-        cursor.epoch = top.epoch();
-        cursor.offset = top.offset();
         java.util.List<Held> aside = cursor.held;
         cursor.held = null;
         reply(answer);
-        for (String frame : replay) {
-            offer(frame, burst);
-        }
-        for (Held h : aside) {
-            if (h.offset() > 0) {
-                advance(cursor, h.frame(), h.offset(), h.epoch(), h.burst(), h.urgent());
-            } else {
-                offer(h.frame(), h.burst(), h.urgent());
-            }
-        }
+        catchUp(cursor, top, replay, burst, aside);
         return true;
     }
 

@@ -12,6 +12,7 @@ import dev.herald.Recipient;
 import dev.herald.engine.Engine;
 import dev.herald.engine.MemoryBroker;
 import dev.herald.engine.MemorySessionRegistry;
+import dev.herald.engine.NoticeCodec;
 import dev.herald.engine.SessionRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -349,6 +350,33 @@ class NodeTest {
         assertEquals(List.of(), sentWhileRegistering, "nothing leaves before the session is registered");
         assertEquals(List.of("welcome", "notice"), t.frames().stream().map(f -> f.getString("type")).toList());
         assertEquals(s.id(), t.frames().get(0).getString("session"));
+    }
+
+    @Test
+    void aServerSideSubscribeThatReachesASessionWhileItConnectsIsAnsweredAfterItsWelcome() {
+        node.start();
+        FakeTransport t = new FakeTransport();
+        whileRegistering = () -> node.router().route(node.codec().encode(
+                new NoticeCodec.Control(true, "alice", "room:a")));
+        node.connect("alice", t);
+        whileRegistering = () -> { };
+        await().atMost(Duration.ofSeconds(5)).until(() -> t.frames().size() >= 2);
+        assertEquals(List.of("welcome", "subscribed"), t.frames().stream().map(f -> f.getString("type")).toList());
+        assertEquals("room:a", t.frames().get(1).getString("channel"));
+        node.send(new Notice(Recipient.channel("room:a"), "e", null));
+        await().atMost(Duration.ofSeconds(5)).until(() -> t.notices().size() == 1);
+        assertEquals(1, t.notices().get(0).getJsonNumber("offset").longValue(), "the channel's stream from its start");
+    }
+
+    @Test
+    void aServerSideUnsubscribeThatReachesASessionWhileItConnectsIsAnsweredAfterItsWelcome() {
+        FakeTransport t = new FakeTransport();
+        whileRegistering = () -> node.router().route(node.codec().encode(
+                new NoticeCodec.Control(false, "alice", "room:a")));
+        node.connect("alice", t);
+        whileRegistering = () -> { };
+        await().atMost(Duration.ofSeconds(5)).until(() -> t.frames().size() >= 2);
+        assertEquals(List.of("welcome", "unsubscribed"), t.frames().stream().map(f -> f.getString("type")).toList());
     }
 
     @Test
