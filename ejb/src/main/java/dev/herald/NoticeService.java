@@ -13,6 +13,12 @@ import java.util.List;
  * is connected when the notice reaches its node gets it once; a user or session that is not connected
  * anywhere gets nothing, and that is not an error.
  *
+ * <p>Transactions: called inside an active JTA transaction, {@link #send} and {@link #sendAll} (and the methods
+ * built on them) stamp and check the notices at once and return their ids, but hand them to the engine only once
+ * the transaction commits, and never if it rolls back (or is marked for rollback). A publish that fails after
+ * the commit does not reach the caller: it is logged and retried for {@code herald.tx.retry-for} (30 s).
+ * {@link #sendNow} sends at once, inside a transaction or not. Outside a transaction every method sends at once.
+ *
  * <p>Thread safe. When the engine cannot be reached within {@code herald.redis.timeout} every method throws
  * {@link HeraldUnavailableException}; invalid arguments throw {@link InvalidNoticeException} before anything
  * is sent.
@@ -25,6 +31,13 @@ public interface NoticeService {
      * @return the id given to the notice
      */
     String send(Notice notice);
+
+    /**
+     * Sends one notice at once, even inside an active transaction, whatever becomes of it.
+     *
+     * @return the id given to the notice
+     */
+    String sendNow(Notice notice);
 
     /**
      * Sends every notice of the list, in order, in as few engine round trips as the engine allows. All are

@@ -50,6 +50,7 @@ public final class HeraldConfig {
     private final int presenceMaxUsers;
     private final dev.herald.engine.History.Retention retention;
     private final int replayMax;
+    private final int txRetryForMillis;
     private final int fanoutInlineMax;
     private final int idleTimeoutMillis;
     private final int authTimeoutMillis;
@@ -93,6 +94,7 @@ public final class HeraldConfig {
         d.put("herald.history.channel.size", "1000");
         d.put("herald.history.channel.max-age-seconds", "86400");
         d.put("herald.history.replay-max", "1000");
+        d.put("herald.tx.retry-for", "30000");
         d.put("herald.fanout.inline-max", "1024");
         d.put("herald.notice.max-bytes", "65536");
         d.put("herald.demo", "false");
@@ -147,6 +149,7 @@ public final class HeraldConfig {
                 r.integer("herald.history.channel.size", 0, 1_000_000),
                 r.integer("herald.history.channel.max-age-seconds", 1, 31_536_000) * 1000L);
         replayMax = r.integer("herald.history.replay-max", 1, 100_000);
+        txRetryForMillis = r.integer("herald.tx.retry-for", 0, 3_600_000);
         demo = r.bool("herald.demo");
         if (demo && jwtSecret.isEmpty()) {
             throw r.invalid("herald.demo", "needs herald.jwt.secret to sign the demo page's tokens");
@@ -292,6 +295,14 @@ public final class HeraldConfig {
     /** What the streams keep of notices to users and channels ({@code herald.history.*}). */
     public dev.herald.engine.History.Retention retention() {
         return retention;
+    }
+
+    /**
+     * How long after a transaction commits its notices are retried when they cannot be sent
+     * ({@code herald.tx.retry-for}, milliseconds); then they are logged as lost.
+     */
+    public int txRetryForMillis() {
+        return txRetryForMillis;
     }
 
     /** The most notices one resume replays ({@code herald.history.replay-max}); a longer gap is not recovered. */

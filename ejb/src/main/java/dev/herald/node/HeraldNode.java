@@ -49,6 +49,9 @@ public class HeraldNode {
     @Resource
     private ManagedExecutorService executor;
 
+    @Resource
+    private jakarta.transaction.TransactionSynchronizationRegistry transactions;
+
     @Inject
     private BeanManager beans;
 
@@ -89,6 +92,7 @@ public class HeraldNode {
         }
         node = new Node(config, engine, authorizer, subscriberThreads, scheduler, executor);
         node.events(CdiEvents.of(beans, events, executor));
+        node.transactions(transactions);
         node.start();
     }
 

@@ -84,6 +84,7 @@ public final class Node implements AutoCloseable {
     private final CountDownLatch subscribed = new CountDownLatch(1);
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     private volatile NodeEvents events = NodeEvents.NONE;
+    private volatile AfterCommit afterCommit;
     private volatile long backoffMillis = INITIAL_BACKOFF_MILLIS;
     private volatile boolean receiving;
     private Thread subscriber;
@@ -143,6 +144,7 @@ public final class Node implements AutoCloseable {
         this.threads = threads;
         this.scheduler = scheduler;
         this.closer = closer;
+        this.afterCommit = new AfterCommit(null, this::publish, scheduler, config.txRetryForMillis());
     }
 
     /** Tells {@code events} of sessions opening and closing and of clients' publishes; call before {@link #start}. */
@@ -223,6 +225,66 @@ public final class Node implements AutoCloseable {
 
     /** Sends every notice in order, all validated before any is sent; returns their ids. */
     public List<String> sendAll(List<Notice> notices) {
+        Prepared prepared = prepare(notices);
+        publish(prepared);
+        return prepared.ids();
+    }
+
+    /**
+     * Sends notices whose payloads are already JSON text (as {@link dev.herald.engine.RestNotices} reads them), in
+     * order, all checked for size before any is sent; returns their ids.
+     */
+    public List<String> sendDrafts(List<Draft> drafts) {
+        Prepared prepared = prepareDrafts(drafts);
+        publish(prepared);
+        return prepared.ids();
+    }
+
+    /**
+     * Sends every notice as {@link #sendAll} does, but as the caller's JTA transaction decides (see
+     * {@link #transactions}): after it commits, never if it rolls back, at once outside a transaction. Returns
+     * their ids at once.
+     *
+     * @throws InvalidNoticeException when a notice is invalid; none is sent then
+     * @throws HeraldUnavailableException only when sent at once and the engine cannot be reached in time
+     */
+    public List<String> sendAfterCommit(List<Notice> notices) {
+        Prepared prepared = prepare(notices);
+        afterCommit.send(prepared);
+        return prepared.ids();
+    }
+
+    /**
+     * Makes {@link #sendAfterCommit} follow the transactions of {@code registry}, the platform's; until then it
+     * sends at once.
+     */
+    public void transactions(jakarta.transaction.TransactionSynchronizationRegistry registry) {
+        afterCommit = new AfterCommit(registry, this::publish, scheduler, config.txRetryForMillis());
+    }
+
+    /** The notices held for, dropped with and lost after transactions (for metrics). */
+    public TransactionCounts transactionCounts() {
+        AfterCommit a = afterCommit;
+        return new TransactionCounts(a.held(), a.dropped(), a.failures(), a.lost());
+    }
+
+    /**
+     * Counts since start: notices {@code held} for their transaction's commit, {@code dropped} with a rollback,
+     * {@code failures} to publish after a commit (each retried or given up), notices {@code lost} after it.
+     */
+    public record TransactionCounts(long held, long dropped, long failures, long lost) {
+    }
+
+    /** Notices stamped with their ids and encoded, ready for {@link #publish(Prepared)}; lists in the same order. */
+    public record Prepared(List<String> ids, List<Broker.Outgoing> outgoing) {
+    }
+
+    /**
+     * Stamps and encodes every notice, in order, sending none: what {@link #sendAll} does before it publishes.
+     *
+     * @throws InvalidNoticeException for the first invalid notice (null, or too large once encoded)
+     */
+    public Prepared prepare(List<Notice> notices) {
         List<Draft> drafts = new ArrayList<>(notices.size());
         for (int i = 0; i < notices.size(); i++) {
             Notice notice = notices.get(i);
@@ -231,14 +293,10 @@ public final class Node implements AutoCloseable {
             }
             drafts.add(codec.draft(notice));
         }
-        return sendDrafts(drafts);
+        return prepareDrafts(drafts);
     }
 
-    /**
-     * Sends notices whose payloads are already JSON text (as {@link dev.herald.engine.RestNotices} reads them), in
-     * order, all checked for size before any is sent; returns their ids.
-     */
-    public List<String> sendDrafts(List<Draft> drafts) {
+    private Prepared prepareDrafts(List<Draft> drafts) {
         List<Broker.Outgoing> outgoing = new ArrayList<>(drafts.size());
         List<String> ids = new ArrayList<>(drafts.size());
         for (int i = 0; i < drafts.size(); i++) {
@@ -251,10 +309,18 @@ public final class Node implements AutoCloseable {
             }
             ids.add(id);
         }
-        if (!outgoing.isEmpty()) {
-            broker.publishAll(outgoing);
+        return new Prepared(List.copyOf(ids), List.copyOf(outgoing));
+    }
+
+    /**
+     * Hands prepared notices to the engine, in order, in as few round trips as it allows.
+     *
+     * @throws HeraldUnavailableException when the engine cannot be reached in time
+     */
+    public void publish(Prepared prepared) {
+        if (!prepared.outgoing().isEmpty()) {
+            broker.publishAll(prepared.outgoing());
         }
-        return ids;
     }
 
     private String nextId() {

@@ -39,6 +39,14 @@ public class NoticeServiceBean implements NoticeService {
         if (notice == null) {
             throw new dev.herald.InvalidNoticeException("notice must not be null");
         }
+        return node.sendAfterCommit(List.of(notice)).get(0);
+    }
+
+    @Override
+    public String sendNow(Notice notice) {
+        if (notice == null) {
+            throw new dev.herald.InvalidNoticeException("notice must not be null");
+        }
         return node.send(notice);
     }
 
@@ -57,6 +65,6 @@ public class NoticeServiceBean implements NoticeService {
         if (notices == null) {
             throw new dev.herald.InvalidNoticeException("notices must not be null");
         }
-        return node.sendAll(notices);
+        return node.sendAfterCommit(notices);
     }
 }

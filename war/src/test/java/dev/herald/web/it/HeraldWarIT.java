@@ -79,6 +79,29 @@ class HeraldWarIT {
     }
 
     @Test
+    void aNoticeSentInATransactionLeavesWhenItCommitsAndNeverWhenItRollsBack() {
+        try (WsClient alice = connect("tx-alice")) {
+            java.util.Map<String, String> ids = new java.util.LinkedHashMap<>();
+            for (String how : List.of("commit", "throw", "rollback-only", "held-then-now", "now-then-throw")) {
+                HttpResponse<String> sent = Http.post(http("/probe?user=tx-alice&event=tx." + how + "&tx=" + how),
+                        null, "");
+                assertEquals(200, sent.statusCode(), sent.body());
+                ids.put("tx." + how, sent.body());
+            }
+            // Notices to one user arrive in the order they were published: once the last is in, all are.
+            assertEquals(200, Http.post(http("/probe?user=tx-alice&event=tx.end&text=x"), null, "").statusCode());
+            alice.awaitEvent("tx.end");
+            assertEquals(List.of("tx.commit", "tx.held-then-now.now", "tx.held-then-now", "tx.now-then-throw",
+                    "tx.end"), alice.events(), "rolled back: none; held until the commit: after what was sent at once");
+            java.util.Map<String, String> idsSeen = new java.util.HashMap<>();
+            alice.ofType("notice").forEach(n -> idsSeen.put(n.getString("event"), n.getString("id")));
+            for (String event : List.of("tx.commit", "tx.held-then-now", "tx.now-then-throw")) {
+                assertEquals(ids.get(event), idsSeen.get(event), event + " carries the id its send returned");
+            }
+        }
+    }
+
+    @Test
     void deliversANoticeSentThroughInjectedNoticeServiceToEverySessionOfTheUser() {
         try (WsClient tab1 = connect("alice"); WsClient tab2 = connect("alice"); WsClient bob = connect("bob")) {
             HttpResponse<String> sent = Http.post(http("/probe?user=alice&event=order.shipped&text=hello"), null, "");

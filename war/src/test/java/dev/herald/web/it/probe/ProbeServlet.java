@@ -28,6 +28,18 @@ public class ProbeServlet extends HttpServlet {
 
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (req.getParameter("tx") != null) {
+            String id;
+            try {
+                id = probe.tellInTransaction(req.getParameter("user"), req.getParameter("event"),
+                        req.getParameter("tx"));
+            } catch (ProbeBean.Rollback rolledBack) {
+                id = rolledBack.getMessage();
+            }
+            resp.setContentType("text/plain");
+            resp.getWriter().write(id);
+            return;
+        }
         if (req.getParameter("count") != null) {
             probe.tellMany(req.getParameter("user"), req.getParameter("event"), Integer.parseInt(req.getParameter("count")));
             resp.setContentType("text/plain");
