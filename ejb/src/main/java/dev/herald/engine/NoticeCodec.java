@@ -192,6 +192,27 @@ public final class NoticeCodec {
     private static final String CONTROL_PREFIX = "{\"v\":3,";
     private static final int MAX_CONTROL_CHARS = 1024;
 
+    /**
+     * The {@code ts} of a notice frame this codec wrote (its last member, milliseconds since the epoch), or 0 for
+     * another frame.
+     */
+    public static long timestamp(String frame) {
+        int end = frame.length() - 1;
+        int at = frame.lastIndexOf(",\"ts\":");
+        if (at < 0 || end < 0 || frame.charAt(end) != '}') {
+            return 0;
+        }
+        long ts = 0;
+        for (int i = at + 6; i < end; i++) {
+            char c = frame.charAt(i);
+            if (c < '0' || c > '9') {
+                return 0;
+            }
+            ts = ts * 10 + (c - '0');
+        }
+        return ts;
+    }
+
     /** Encodes a control message (see {@link Control}). */
     public String encode(Control c) {
         StringWriter out = new StringWriter(96);

@@ -97,4 +97,14 @@ public final class Hub {
     public int size() {
         return byId.size();
     }
+
+    /** How many users have a session on this node. */
+    public int userCount() {
+        return byUser.size();
+    }
+
+    /** How many channels have a subscriber on this node. */
+    public int channelCount() {
+        return byChannel.size();
+    }
 }

@@ -85,6 +85,7 @@ public final class Node implements AutoCloseable {
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     private volatile NodeEvents events = NodeEvents.NONE;
     private volatile AfterCommit afterCommit;
+    private final NodeMetrics metrics;
     private volatile long backoffMillis = INITIAL_BACKOFF_MILLIS;
     private volatile boolean receiving;
     private Thread subscriber;
@@ -145,6 +146,7 @@ public final class Node implements AutoCloseable {
         this.scheduler = scheduler;
         this.closer = closer;
         this.afterCommit = new AfterCommit(null, this::publish, scheduler, config.txRetryForMillis());
+        this.metrics = new NodeMetrics(this);
     }
 
     /** Tells {@code events} of sessions opening and closing and of clients' publishes; call before {@link #start}. */
@@ -193,6 +195,16 @@ public final class Node implements AutoCloseable {
         return codec;
     }
 
+    /** This node's metrics. */
+    public NodeMetrics metrics() {
+        return metrics;
+    }
+
+    /** The reads of sessions' places in their streams (for metrics). */
+    Resumes resumes() {
+        return resumes;
+    }
+
     public Hub hub() {
         return hub;
     }
@@ -219,8 +231,18 @@ public final class Node implements AutoCloseable {
     public String send(Notice notice) {
         Draft draft = codec.draft(notice);
         String id = nextId();
-        broker.publish(outgoing(id, null, draft));
+        publish(outgoing(id, null, draft));
         return id;
+    }
+
+    private void publish(Broker.Outgoing outgoing) {
+        try {
+            broker.publish(outgoing);
+        } catch (HeraldUnavailableException e) {
+            metrics.engineFailed();
+            throw e;
+        }
+        metrics.sent(outgoing.to().kind(), 1);
     }
 
     /** Sends every notice in order, all validated before any is sent; returns their ids. */
@@ -318,8 +340,17 @@ public final class Node implements AutoCloseable {
      * @throws HeraldUnavailableException when the engine cannot be reached in time
      */
     public void publish(Prepared prepared) {
-        if (!prepared.outgoing().isEmpty()) {
+        if (prepared.outgoing().isEmpty()) {
+            return;
+        }
+        try {
             broker.publishAll(prepared.outgoing());
+        } catch (HeraldUnavailableException e) {
+            metrics.engineFailed();
+            throw e;
+        }
+        for (Broker.Outgoing o : prepared.outgoing()) {
+            metrics.sent(o.to().kind(), 1);
         }
     }
 
@@ -379,7 +410,7 @@ public final class Node implements AutoCloseable {
     /** Sends a notice a client published on a channel, with its user as {@code from}; returns its id. */
     private String publish(String from, Draft draft) {
         String id = nextId();
-        broker.publish(outgoing(id, from, draft));
+        publish(outgoing(id, from, draft));
         events.published(new dev.herald.ClientPublished(from, draft.to().id(), id, draft.event(), draft.data()));
         return id;
     }
@@ -433,6 +464,7 @@ public final class Node implements AutoCloseable {
         if (!kept) {
             session.offer(welcome);
         }
+        session.measure(metrics::delivered);
         hub.add(session);
         try {
             registry.register(id, user, session.id());
@@ -443,6 +475,9 @@ public final class Node implements AutoCloseable {
             hub.remove(session);
             if (kept) {
                 quietlyUnregister(session);
+            }
+            if (e instanceof HeraldUnavailableException) {
+                metrics.engineFailed();
             }
             throw e;
         }
@@ -537,6 +572,7 @@ public final class Node implements AutoCloseable {
      */
     public void disconnect(SessionSender session, int closeCode) {
         if (hub.remove(session)) {
+            metrics.closed(closeCode);
             if (session.started()) {
                 events.closed(new dev.herald.SessionClosed(session.user(), session.id(), id, closeCode));
             }
@@ -567,6 +603,7 @@ public final class Node implements AutoCloseable {
                 }
             } catch (Throwable e) { // the loop must outlive anything the engine or a message throws
                 receiving = false;
+                metrics.engineFailed();
                 lostSubscription = true;
                 if (stopped.getCount() == 0) {
                     return;
@@ -592,6 +629,7 @@ public final class Node implements AutoCloseable {
         subscribed.countDown();
         if (lostSubscription) {
             lostSubscription = false;
+            metrics.resubscribed();
             // Notices published while the subscription was down never came: sessions behind their streams resume.
             later(() -> resumes.checkAfterOutage(hub, scheduler, Math.max(500, config.heartbeatMillis())));
         }

@@ -31,7 +31,11 @@ public final class NoticeRouter {
     private final Hub hub;
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
-    private final AtomicLong delivered = new AtomicLong();
+    /** Frames queued for local sessions, by the kind of the notice's recipient. */
+    private final java.util.concurrent.atomic.LongAdder[] queued = new java.util.concurrent.atomic.LongAdder[
+            Recipient.Kind.values().length];
+    /** Milliseconds from the send of the last notice received to its routing here; -1 before the first. */
+    private volatile long lagMillis = -1;
     private final AtomicInteger bursts = new AtomicInteger();
     private final LogLimit badMessages = new LogLimit(LOG, Level.WARNING);
 
@@ -52,6 +56,9 @@ public final class NoticeRouter {
         this.hub = hub;
         this.controls = controls;
         this.fanOut = fanOut;
+        for (int i = 0; i < queued.length; i++) {
+            queued[i] = new java.util.concurrent.atomic.LongAdder();
+        }
     }
 
     /** Routes one engine message, which may carry several notices; never throws. */
@@ -76,6 +83,10 @@ public final class NoticeRouter {
             return;
         }
         received.addAndGet(notices.size());
+        long sentAt = notices.isEmpty() ? 0 : NoticeCodec.timestamp(notices.get(0).frame());
+        if (sentAt > 0) {
+            lagMillis = Math.max(0, System.currentTimeMillis() - sentAt);
+        }
         int burst = nextBurst();
         if (fanOut == null || fanOut.inline(deliveries(notices))) {
             deliver(notices, burst);
@@ -149,7 +160,7 @@ public final class NoticeRouter {
                 case SESSION, ALL -> session.offer(routed.frame(), burst, routed.urgent());
             };
             if (queued) {
-                delivered.incrementAndGet();
+                this.queued[routed.to().kind().ordinal()].increment();
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Session " + session.id() + " failed; closing it", e);
@@ -174,6 +185,23 @@ public final class NoticeRouter {
 
     /** Frames queued for local sessions. */
     public long delivered() {
-        return delivered.get();
+        long all = 0;
+        for (java.util.concurrent.atomic.LongAdder n : queued) {
+            all += n.sum();
+        }
+        return all;
+    }
+
+    /** Frames queued for local sessions of notices to recipients of {@code kind}. */
+    public long delivered(Recipient.Kind kind) {
+        return queued[kind.ordinal()].sum();
+    }
+
+    /**
+     * Milliseconds from the send of the last notice this node received (its {@code ts}) to its routing here:
+     * how far the subscriber is behind; -1 before the first.
+     */
+    public long lagMillis() {
+        return lagMillis;
     }
 }

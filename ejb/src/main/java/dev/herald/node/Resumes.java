@@ -33,6 +33,9 @@ final class Resumes {
     private final int replayMax;
     private final NoticeCodec codec;
     private final IntSupplier bursts;
+    private final java.util.concurrent.atomic.LongAdder recovered = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder notRecovered = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder replayed = new java.util.concurrent.atomic.LongAdder();
 
     Resumes(History history, History.Retention retention, int replayMax, NoticeCodec codec, IntSupplier bursts) {
         this.history = history;
@@ -64,14 +67,33 @@ final class Resumes {
     void connected(SessionSender session, String welcome, Resume resume) {
         if (resume.since() == null && resume.inbox()) {
             History.Inbox inbox = history.inbox(session.user(), replayMax);
+            replayed.add(inbox.frames().size());
             session.resumeUser(codec.withNumber(codec.withPosition(welcome, inbox.top(), null), "unread",
                     inbox.unread()), inbox.top(), inbox.frames(), bursts.getAsInt());
             return;
         }
         Position since = resume.since();
-        History.Read read = history.read(Recipient.user(session.user()), since, replayMax);
+        History.Read read = counted(since, history.read(Recipient.user(session.user()), since, replayMax));
         session.resumeUser(codec.withPosition(welcome, read.top(), since == null ? null : read.recovered()),
                 read.top(), read.frames(), bursts.getAsInt());
+    }
+
+    private History.Read counted(Position since, History.Read read) {
+        if (since != null) {
+            (read.recovered() ? recovered : notRecovered).increment();
+        }
+        replayed.add(read.frames().size());
+        return read;
+    }
+
+    /** Resumes from a position answered {@code recovered:true} ({@code true}) or {@code recovered:false}. */
+    long resumes(boolean wereRecovered) {
+        return (wereRecovered ? recovered : notRecovered).sum();
+    }
+
+    /** Notices replayed from the history to sessions that resumed or read their inbox. */
+    long replayed() {
+        return replayed.sum();
     }
 
     /**
@@ -92,7 +114,7 @@ final class Resumes {
      * @throws HeraldUnavailableException when the engine cannot be read
      */
     boolean subscribed(SessionSender session, String channel, String subscribed, Position since) {
-        History.Read read = history.read(Recipient.channel(channel), since, replayMax);
+        History.Read read = counted(since, history.read(Recipient.channel(channel), since, replayMax));
         return session.resumeChannel(channel,
                 codec.withPosition(subscribed, read.top(), since == null ? null : read.recovered()),
                 read.top(), read.frames(), bursts.getAsInt());

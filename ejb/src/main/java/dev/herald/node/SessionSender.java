@@ -1,5 +1,7 @@
 package dev.herald.node;
 
+import dev.herald.engine.NoticeCodec;
+
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -97,6 +99,10 @@ public final class SessionSender {
     /** The burst whose first frame was let in last (see {@link #offer(String, int)}). */
     private volatile int burst;
     private volatile long sendStartedNanos;
+    /** Told, per write that holds a live notice, the milliseconds from its send to the write's end; or {@code null}. */
+    private volatile java.util.function.LongConsumer latency;
+    /** The {@code ts} of the first live notice taken for the write being assembled; only the sending thread uses it. */
+    private long sentAtMillis;
     private final long createdNanos = System.nanoTime();
     private volatile long lastHeardNanos = createdNanos;
     private volatile long lastSentNanos = createdNanos;
@@ -166,6 +172,14 @@ public final class SessionSender {
     /** A sender that sends at once, whose character limit is unbounded (tests). */
     public SessionSender(String id, String user, Transport transport, int limit, Executor closer) {
         this(id, user, transport, limit, Long.MAX_VALUE, closer, false);
+    }
+
+    /**
+     * Tells {@code latency}, for each write that holds a live notice (not one replayed from the history), the
+     * milliseconds from the send of its first such notice (its {@code ts}) to the end of the write.
+     */
+    void measure(java.util.function.LongConsumer latency) {
+        this.latency = latency;
     }
 
     /** Starts sending what a {@code held} sender queued; call once. */
@@ -329,7 +343,7 @@ public final class SessionSender {
         cursor.epoch = top.epoch();
         cursor.offset = top.offset();
         for (String frame : replay) {
-            queueFrame(frame, burst, false);
+            queueEntry(new Replayed(frame), frame, burst, false);
         }
         for (Held h : aside) {
             if (h.offset() > 0) {
@@ -535,6 +549,11 @@ public final class SessionSender {
 
     /** Queues a frame as {@link #offer(String, int)} does, past the connecting wait. */
     private boolean queueFrame(String frame, int burst, boolean urgent) {
+        return queueEntry(frame, frame, burst, urgent);
+    }
+
+    /** Queues {@code entry}, {@code frame} or a {@link Replayed} of it, as {@link #queueFrame} says. */
+    private boolean queueEntry(Object entry, String frame, int burst, boolean urgent) {
         if (closed != 0) {
             return false;
         }
@@ -555,7 +574,7 @@ public final class SessionSender {
             drain();
             return true;
         }
-        return add(frame, frame);
+        return add(entry, frame);
     }
 
     /**
@@ -598,6 +617,10 @@ public final class SessionSender {
 
     /** An answer to the client's own frame, queued in order with the notices but not counted as one. */
     private record Reply(String frame) {
+    }
+
+    /** A frame replayed from the history: counted as a notice, but not measured for delivery latency. */
+    private record Replayed(String frame) {
     }
 
     /** Queues {@code entry}, a notice frame or a {@link Reply} of {@code frame}, and starts sending if idle. */
@@ -645,6 +668,8 @@ public final class SessionSender {
                 }
                 continue;
             }
+            long sentAt = sentAtMillis; // of the first live notice of this write, or 0
+            sentAtMillis = 0;
             // 0: send in progress, 1: completed before send() returned, 2: send() returned first.
             AtomicInteger phase = new AtomicInteger();
             long now = System.nanoTime();
@@ -656,6 +681,12 @@ public final class SessionSender {
                     if (error != null) {
                         failed(error);
                         return;
+                    }
+                    if (sentAt > 0) {
+                        long millis = System.currentTimeMillis() - sentAt;
+                        if (millis >= 0) { // a foreign sender's clock may be ahead
+                            latency.accept(millis);
+                        }
                     }
                     busy = 0;
                     if (!phase.compareAndSet(0, 1)) {
@@ -686,9 +717,15 @@ public final class SessionSender {
             String text;
             if (entry instanceof Reply reply) {
                 text = reply.frame();
+            } else if (entry instanceof Replayed replayed) {
+                text = replayed.frame();
+                QUEUED.decrementAndGet(this);
             } else {
                 text = (String) entry;
                 QUEUED.decrementAndGet(this);
+                if (sentAtMillis == 0 && latency != null) {
+                    sentAtMillis = NoticeCodec.timestamp(text);
+                }
             }
             QUEUED_CHARS.addAndGet(this, -text.length());
             if (frames++ == 0) {

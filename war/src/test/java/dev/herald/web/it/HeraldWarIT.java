@@ -79,6 +79,33 @@ class HeraldWarIT {
     }
 
     @Test
+    void servesMetricsInThePrometheusTextFormatThatPromtoolAcceptsOnlyWithTheApiKey() throws Exception {
+        assertEquals(401, Http.get(http("/api/metrics")).statusCode());
+        assertEquals(401, Http.get(http("/api/metrics"), "not-the-key-at-all").statusCode());
+        try (WsClient alice = connect("metrics-alice")) {
+            assertEquals(200, Http.post(http("/probe?user=metrics-alice&event=m&text=x"), null, "").statusCode());
+            alice.awaitEvent("m");
+            HttpResponse<String> scraped = Http.get(http("/api/metrics"), KEY);
+            assertEquals(200, scraped.statusCode(), scraped.body());
+            String type = scraped.headers().firstValue("Content-Type").orElse("").replace(" ", "");
+            assertTrue(type.startsWith("text/plain;") && type.contains(";version=0.0.4"), type);
+            String text = scraped.body();
+            assertTrue(java.util.regex.Pattern.compile("(?m)^herald_sessions [1-9]").matcher(text).find(), text);
+            assertTrue(java.util.regex.Pattern.compile("(?m)^herald_delivery_latency_seconds_count [1-9]")
+                    .matcher(text).find(), text);
+            String promtool = System.getenv().getOrDefault("PROMTOOL", "promtool");
+            Process check = new ProcessBuilder(promtool, "check", "metrics").redirectErrorStream(true).start();
+            try (var in = check.getOutputStream()) {
+                in.write(text.getBytes(StandardCharsets.UTF_8));
+            }
+            String said = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(check.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "promtool hung");
+            assertEquals(0, check.exitValue(), "promtool check metrics: " + said);
+            assertEquals("", said.strip(), "no lint warnings");
+        }
+    }
+
+    @Test
     void aNoticeSentInATransactionLeavesWhenItCommitsAndNeverWhenItRollsBack() {
         try (WsClient alice = connect("tx-alice")) {
             java.util.Map<String, String> ids = new java.util.LinkedHashMap<>();
