@@ -63,22 +63,23 @@ public record Engine(Broker broker, SessionRegistry registry, ChannelMembers mem
     /** An engine on the Redis at {@code url} whose streams keep notices as {@code retention} says. */
     public static Engine redis(String url, String prefix, int timeoutMillis, int poolSize, int subscriberTimeoutMillis,
             History.Retention retention) {
-        URI uri = URI.create(url);
-        GenericObjectPoolConfig<Jedis> pool = new GenericObjectPoolConfig<>();
-        pool.setMaxTotal(poolSize);
-        pool.setMaxIdle(poolSize);
-        pool.setMinIdle(0);
-        pool.setMaxWait(java.time.Duration.ofMillis(timeoutMillis));
-        pool.setJmxEnabled(false);
-        JedisPool jedisPool = new JedisPool(pool, uri, timeoutMillis, timeoutMillis);
-        RedisSupport support = new RedisSupport(jedisPool);
+        RedisTarget target = RedisTarget.of(url, timeoutMillis, poolSize);
+        RedisSupport support = new RedisSupport(target);
         RedisKeys keys = new RedisKeys(prefix);
-        LOG.fine(() -> "Redis pool of " + poolSize + " for " + uri.getHost() + ":" + uri.getPort());
-        RedisHistory history = new RedisHistory(support, keys, retention);
-        return new Engine(new RedisBroker(support, keys, uri, subscriberTimeoutMillis, history),
+        LOG.fine(() -> "Redis pool of " + poolSize + " for " + target.description());
+        RedisHistory history = new RedisHistory(support, keys, retention, target.followsFailover());
+        return new Engine(new RedisBroker(support, keys, subscriberTimeoutMillis, history),
                 new RedisSessionRegistry(support, keys), new RedisChannelMembers(support, keys), history,
-                "Redis at " + uri.getHost() + ":" + (uri.getPort() < 0 ? 6379 : uri.getPort()) + " prefix " + prefix,
-                jedisPool);
+                target.description() + " prefix " + prefix, target);
+    }
+
+    /**
+     * Checks a {@code redis-sentinel://} URL's form, connecting to nothing.
+     *
+     * @throws IllegalArgumentException saying what is wrong with it
+     */
+    public static void checkRedisUrl(String url) {
+        RedisTarget.of(url, 1000, 1).close();
     }
 
     @Override

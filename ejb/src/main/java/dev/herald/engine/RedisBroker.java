@@ -60,7 +60,10 @@ public final class RedisBroker implements Broker {
 
     private final RedisSupport redis;
     private final RedisKeys keys;
-    private final URI uri;
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(RedisBroker.class.getName());
+    private final RedisTarget target;
+    /** The master the subscriber connected to last ({@code null} for one server). */
+    private volatile redis.clients.jedis.HostAndPort subscribedAt;
     private final int subscriberTimeoutMillis;
     private final AtomicReference<JedisPubSub> subscription = new AtomicReference<>();
     private final AtomicReference<Jedis> subscriber = new AtomicReference<>();
@@ -82,11 +85,11 @@ public final class RedisBroker implements Broker {
 
     private final RedisHistory history;
 
-    RedisBroker(RedisSupport redis, RedisKeys keys, URI uri, int subscriberTimeoutMillis, RedisHistory history) {
+    RedisBroker(RedisSupport redis, RedisKeys keys, int subscriberTimeoutMillis, RedisHistory history) {
         this.history = history;
         this.redis = redis;
         this.keys = keys;
-        this.uri = uri;
+        this.target = redis.target();
         this.subscriberTimeoutMillis = subscriberTimeoutMillis;
     }
 
@@ -419,7 +422,16 @@ public final class RedisBroker implements Broker {
                 lastPongNanos = System.nanoTime();
             }
         };
-        try (Jedis jedis = new Jedis(uri, subscriberTimeoutMillis)) {
+        redis.clients.jedis.HostAndPort master;
+        try {
+            master = target.master();
+        } catch (HeraldUnavailableException e) {
+            throw e;
+        } catch (JedisException e) {
+            throw new HeraldUnavailableException("Redis master unknown: " + e.getMessage(), e);
+        }
+        subscribedAt = master;
+        try (Jedis jedis = target.connect(master, subscriberTimeoutMillis)) {
             lastPongNanos = System.nanoTime();
             synchronized (writes) {
                 active = null;
@@ -538,6 +550,12 @@ public final class RedisBroker implements Broker {
         }
         if (System.nanoTime() - lastPongNanos > subscriberTimeoutMillis * 1_000_000L) {
             disconnectSubscriber(); // no pong in time: the connection is dead though the socket looks open
+            return;
+        }
+        if (target.followsFailover() && !java.util.Objects.equals(subscribedAt, target.master())) {
+            LOG.info(() -> "Redis master moved from " + subscribedAt + " to " + target.master()
+                    + ": subscribing there");
+            disconnectSubscriber(); // a failover: the loop subscribes again, on the new master
             return;
         }
         try {

@@ -36,12 +36,28 @@ final class RedisHistory implements History {
             """;
 
     /**
+     * {@link #EPOCH} where the master may change (Sentinel): the meta hash also holds {@code r}, the replication
+     * id of the master that made the epoch, and a stream met under another one (a failover, which may have lost
+     * the last writes, or a master's restart) gets a fresh epoch with an empty stream, so that no resume across
+     * it claims to be complete.
+     */
+    private static final String EPOCH_FOLLOWING_FAILOVER = """
+            local replid = string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)')
+            local epoch = redis.call('HGET', KEYS[1], 'e')
+            if not epoch or redis.call('HGET', KEYS[1], 'r') ~= replid then
+              epoch = ARGV[1]
+              redis.call('DEL', KEYS[1], KEYS[2])
+              redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0, 'r', replid)
+            end
+            """;
+
+    /**
      * KEYS: meta, stream, and for a user their sessions hash. ARGV: a fresh epoch should the stream need one,
      * count, age ms, meta ttl ms, {@code u} (publish to the user's nodes, ARGV[6] their channel prefix) or
      * {@code c} (publish on ARGV[6]), then pairs of header line and frame rest. Publishes the numbered notices
      * as one message; returns how many nodes it went to.
      */
-    static final String APPEND = EPOCH + """
+    static final String APPEND = """
             local out = {}
             local trim = false
             for i = 7, #ARGV, 2 do
@@ -81,7 +97,7 @@ final class RedisHistory implements History {
      * KEYS: meta, stream. ARGV: a fresh epoch should the stream need one, the reader's epoch ({@code ""}: none),
      * its offset, the most frames, meta ttl ms. Returns {epoch, top, 1 recovered | 0, frames...}.
      */
-    private static final String READ = EPOCH + """
+    private static final String READ = """
             redis.call('PEXPIRE', KEYS[1], ARGV[5])
             local top = tonumber(redis.call('HGET', KEYS[1], 'o'))
             if ARGV[2] ~= epoch then return {epoch, top, 0} end
@@ -102,7 +118,7 @@ final class RedisHistory implements History {
      * {epoch, top, read cursor, unread, frames...}: the newest of the unread, which are the stream's last
      * {@code min(top - cursor, XLEN)} entries.
      */
-    private static final String INBOX = EPOCH + """
+    private static final String INBOX = """
             redis.call('PEXPIRE', KEYS[1], ARGV[3])
             local top = tonumber(redis.call('HGET', KEYS[1], 'o'))
             local read = tonumber(redis.call('HGET', KEYS[1], 'a') or '0')
@@ -139,12 +155,19 @@ final class RedisHistory implements History {
     private final RedisSupport redis;
     private final RedisKeys keys;
     private final Retention retention;
-    private final RedisScript appendScript = new RedisScript(APPEND);
+    private final RedisScript appendScript;
+    private final String readScript;
+    private final String inboxScript;
 
-    RedisHistory(RedisSupport redis, RedisKeys keys, Retention retention) {
+    /** @param followsFailover whether epochs follow the master's replication id ({@link #EPOCH_FOLLOWING_FAILOVER}) */
+    RedisHistory(RedisSupport redis, RedisKeys keys, Retention retention, boolean followsFailover) {
         this.redis = redis;
         this.keys = keys;
         this.retention = retention;
+        String prologue = followsFailover ? EPOCH_FOLLOWING_FAILOVER : EPOCH;
+        this.appendScript = new RedisScript(prologue + APPEND);
+        this.readScript = prologue + READ;
+        this.inboxScript = prologue + INBOX;
     }
 
     Retention retention() {
@@ -154,7 +177,7 @@ final class RedisHistory implements History {
     @Override
     public Read read(Recipient stream, Position since, int max) {
         String[] k = keys.streamKeys(stream);
-        List<?> r = redis.call("read a stream", jedis -> (List<?>) jedis.eval(READ, List.of(k),
+        List<?> r = redis.call("read a stream", jedis -> (List<?>) jedis.eval(readScript, List.of(k),
                 List.of(MemoryHistory.newEpoch(), since == null ? "" : since.epoch(),
                         Long.toString(since == null ? 0 : since.offset()), Integer.toString(max),
                         Long.toString(retention.metaMillis(stream)))));
@@ -190,7 +213,7 @@ final class RedisHistory implements History {
     @Override
     public Inbox inbox(String user, int max) {
         Recipient to = Recipient.user(user);
-        List<?> r = redis.call("read an inbox", jedis -> (List<?>) jedis.eval(INBOX, List.of(keys.streamKeys(to)),
+        List<?> r = redis.call("read an inbox", jedis -> (List<?>) jedis.eval(inboxScript, List.of(keys.streamKeys(to)),
                 List.of(MemoryHistory.newEpoch(), Integer.toString(max), Long.toString(retention.metaMillis(to)))));
         List<String> frames = new ArrayList<>(r.size() - 4);
         for (int i = 4; i < r.size(); i++) {

@@ -376,7 +376,7 @@ public final class HeraldConfig {
     }
 
     private static String maskPassword(String url) {
-        return url.replaceFirst("//[^@/]*@", "//***@");
+        return url.replaceFirst("//[^@/]*@", "//***@").replaceAll("(sentinel-password=)[^&]*", "$1***");
     }
 
     /** Reads and validates single keys; every error names the key. */
@@ -460,10 +460,20 @@ public final class HeraldConfig {
             if (value.isEmpty()) {
                 return value;
             }
+            if (value.startsWith("redis-sentinel://")) {
+                try {
+                    dev.herald.engine.Engine.checkRedisUrl(value);
+                } catch (IllegalArgumentException e) {
+                    throw invalid(key, "is not a redis-sentinel://[user:password@]host:port[,host:port...]/<master-name>"
+                            + " URL: " + e.getMessage());
+                }
+                return value;
+            }
             try {
                 URI uri = new URI(value);
                 if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) {
-                    throw invalid(key, "must start with redis:// or rediss:// but was '" + maskPassword(value) + "'");
+                    throw invalid(key, "must start with redis://, rediss:// or redis-sentinel:// but was '"
+                            + maskPassword(value) + "'");
                 }
                 if (uri.getHost() == null) {
                     throw invalid(key, "has no host: '" + maskPassword(value) + "'");

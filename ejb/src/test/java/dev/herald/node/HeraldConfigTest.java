@@ -54,6 +54,19 @@ class HeraldConfigTest {
     }
 
     @Test
+    void acceptsASentinelUrlAndRefusesOneWithoutAMasterOrWithABadSentinel() {
+        HeraldConfig c = HeraldConfig.from(Map.of("herald.redis.url",
+                "redis-sentinel://app:secret@10.0.0.1:26379,10.0.0.2:26380/mymaster?sentinel-password=s3")::get);
+        assertTrue(c.usesRedis());
+        assertFalse(c.describe().contains("secret") || c.describe().contains("s3"), c.describe());
+        assertRejected("herald.redis.url", "redis-sentinel://10.0.0.1:26379");
+        assertRejected("herald.redis.url", "redis-sentinel://10.0.0.1:26379/");
+        assertRejected("herald.redis.url", "redis-sentinel://10.0.0.1:port/m");
+        assertRejected("herald.redis.url", "redis-sentinel://10.0.0.1:26379,/m");
+        assertRejected("herald.redis.url", "redis-sentinel://10.0.0.1:26379/m?tls=yes");
+    }
+
+    @Test
     void hidesTheRedisPasswordInItsDescription() {
         HeraldConfig c = HeraldConfig.from(Map.of("herald.redis.url", "redis://user:secret@127.0.0.1:6379")::get);
         assertFalse(c.describe().contains("secret"));

@@ -33,6 +33,15 @@ class NodeMetricsTest {
         pool.shutdownNow();
     }
 
+    private void start() {
+        node.start();
+        try {
+            assertTrue(node.awaitSubscribed(5, java.util.concurrent.TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** Each sample of a scrape by its name and labels, as Prometheus reads it. */
     private Map<String, Double> scrape() {
         Map<String, Double> samples = new HashMap<>();
@@ -45,14 +54,19 @@ class NodeMetricsTest {
 
     @Test
     void countsSessionsNoticesByKindFramesQueuedAndTheLatencyOfEachWrite() {
-        node.start();
+        start();
         FakeTransport alice = new FakeTransport();
         FakeTransport alice2 = new FakeTransport();
         node.connect("alice", alice);
         node.connect("alice", alice2);
         node.send(new Notice(Recipient.user("alice"), "one", null));
         node.send(new Notice(Recipient.all(), "two", null));
-        await().atMost(Duration.ofSeconds(5)).until(() -> alice.notices().size() == 2 && alice2.notices().size() == 2);
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(() -> alice.notices().size() == 2
+                    && alice2.notices().size() == 2);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(alice.texts() + " / " + alice2.texts(), e);
+        }
         Map<String, Double> s = scrape();
         assertEquals(2.0, s.get("herald_sessions"));
         assertEquals(1.0, s.get("herald_users"));
@@ -70,7 +84,7 @@ class NodeMetricsTest {
 
     @Test
     void countsClosesByCodeWithClientCodesOutsideTheKnownOnesAsOther() {
-        node.start();
+        start();
         FakeTransport t = new FakeTransport();
         node.disconnect(node.connect("bob", t), 1000);
         node.disconnect(node.connect("bob", new FakeTransport()), 4429);
@@ -86,7 +100,7 @@ class NodeMetricsTest {
 
     @Test
     void countsResumesAnsweredRecoveredOrNotAndTheNoticesReplayed() {
-        node.start();
+        start();
         FakeTransport first = new FakeTransport();
         node.connect("carol", first);
         for (int i = 0; i < 3; i++) {

@@ -353,8 +353,9 @@ class NodeTest {
     }
 
     @Test
-    void aServerSideSubscribeThatReachesASessionWhileItConnectsIsAnsweredAfterItsWelcome() {
+    void aServerSideSubscribeThatReachesASessionWhileItConnectsIsAnsweredAfterItsWelcome() throws Exception {
         node.start();
+        assertTrue(node.awaitSubscribed(5, java.util.concurrent.TimeUnit.SECONDS));
         FakeTransport t = new FakeTransport();
         whileRegistering = () -> node.router().route(node.codec().encode(
                 new NoticeCodec.Control(true, "alice", "room:a")));

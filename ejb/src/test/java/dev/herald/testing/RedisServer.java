@@ -22,10 +22,24 @@ public final class RedisServer implements AutoCloseable {
     private final Path dir;
     private Process process;
     private volatile boolean persistent;
+    /** Arguments added to every start: a replica's {@code --replicaof}. */
+    private volatile List<String> extra = List.of();
 
     private RedisServer(int port, Path dir) {
         this.port = port;
         this.dir = dir;
+    }
+
+    /** Starts a replica of {@code master} on a free port. */
+    public static RedisServer startReplicaOf(RedisServer master) {
+        try {
+            RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("herald-redis"));
+            server.extra = List.of("--replicaof", "127.0.0.1", String.valueOf(master.port()));
+            server.startAgain();
+            return server;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot prepare a Redis server", e);
+        }
     }
 
     /** Starts a server on a free port; fails the test with a clear message when redis-server is missing. */
@@ -53,9 +67,11 @@ public final class RedisServer implements AutoCloseable {
             return;
         }
         try {
-            process = new ProcessBuilder(List.of(executable(), "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", persistent ? "yes" : "no", "--appendfsync", "always",
-                    "--dir", dir.toString()))
+            List<String> command = new java.util.ArrayList<>(List.of(executable(), "--port", String.valueOf(port),
+                    "--bind", "127.0.0.1", "--save", "", "--appendonly", persistent ? "yes" : "no",
+                    "--appendfsync", "always", "--dir", dir.toString()));
+            command.addAll(extra);
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("redis.log").toFile())
                     .start();
@@ -138,7 +154,8 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    private static String executable() {
+    /** The redis-server binary (in sentinel mode with {@code --sentinel}). */
+    static String executable() {
         for (String candidate : List.of("/usr/bin/redis-server", "/usr/local/bin/redis-server")) {
             if (new File(candidate).canExecute()) {
                 return candidate;
