@@ -88,6 +88,7 @@ public final class Node implements AutoCloseable {
     private final NodeMetrics metrics;
     private volatile long backoffMillis = INITIAL_BACKOFF_MILLIS;
     private volatile boolean receiving;
+    private volatile boolean draining;
     private Thread subscriber;
 
     /** Runs work on the executor that closes connections. */
@@ -179,6 +180,57 @@ public final class Node implements AutoCloseable {
     /** Whether this node is stopping or stopped: it takes no new session. */
     public boolean isStopped() {
         return stopped.getCount() == 0;
+    }
+
+    /** Whether this node drains (see {@link #drain}): it takes no new session. */
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /**
+     * Drains this node, so that it can be stopped without a burst of reconnects: from now on it refuses new
+     * sessions ({@link HeraldUnavailableException}, which the endpoint answers with {@link #CLOSE_TRY_AGAIN_LATER})
+     * and its readiness is down, and it closes its sessions with {@link #CLOSE_GOING_AWAY}, spread evenly over
+     * {@code spreadMillis} (in steps of 100 ms), so that their clients resume on other nodes a few at a time. It
+     * goes on sending and receiving notices. Idempotent while draining.
+     *
+     * @return how many sessions it will close
+     */
+    public int drain(long spreadMillis) {
+        List<SessionSender> sessions;
+        synchronized (this) {
+            if (draining || isStopped()) {
+                return 0;
+            }
+            draining = true;
+            sessions = new ArrayList<>(hub.all());
+        }
+        LOG.info(() -> "Draining node " + id + ": closing its " + sessions.size() + " session(s) over " + spreadMillis
+                + " ms");
+        long steps = Math.max(1, spreadMillis / 100);
+        int perStep = (int) Math.ceil(sessions.size() / (double) steps);
+        for (int step = 0; step * perStep < sessions.size(); step++) {
+            List<SessionSender> batch = sessions.subList(step * perStep, Math.min(sessions.size(), (step + 1) * perStep));
+            Runnable closing = () -> batch.forEach(session -> session.close(CLOSE_GOING_AWAY, "node draining"));
+            if (step == 0) {
+                closing.run();
+            } else {
+                try {
+                    scheduler.schedule(closing, step * 100L, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    closing.run();
+                }
+            }
+        }
+        return sessions.size();
+    }
+
+    /** Ends a {@link #drain}: the node takes new sessions again (those it closed stay closed). */
+    public synchronized void undrain() {
+        if (draining) {
+            draining = false;
+            LOG.info(() -> "Node " + id + " takes new sessions again");
+        }
     }
 
     /** Whether the engine subscription is in place, so that this node receives notices now. */
@@ -450,6 +502,9 @@ public final class Node implements AutoCloseable {
     public SessionSender connect(String user, Transport transport, Resume resume) {
         if (stopped.getCount() == 0) {
             throw new HeraldUnavailableException("node " + id + " is shutting down", null);
+        }
+        if (draining) {
+            throw new HeraldUnavailableException("node " + id + " is draining", null);
         }
         if (!liveness.known()) {
             liveness.beat();

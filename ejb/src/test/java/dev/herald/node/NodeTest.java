@@ -381,6 +381,29 @@ class NodeTest {
     }
 
     @Test
+    void aDrainingNodeRefusesNewSessionsAndClosesItsOwnWith1001SpreadOverTheGivenTime() {
+        List<FakeTransport> clients = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            FakeTransport t = new FakeTransport();
+            node.connect("user" + i, t);
+            clients.add(t);
+        }
+        long start = System.nanoTime();
+        assertEquals(6, node.drain(600));
+        assertTrue(node.isDraining());
+        assertEquals(0, node.drain(600), "draining again closes nothing more");
+        assertThrows(HeraldUnavailableException.class, () -> node.connect("late", new FakeTransport()));
+        long closedAtOnce = clients.stream().filter(c -> c.closeCode() != 0).count();
+        assertTrue(closedAtOnce >= 1 && closedAtOnce < 6, "spread, not all at once: " + closedAtOnce);
+        await().atMost(Duration.ofSeconds(5)).until(() -> clients.stream().allMatch(c -> c.closeCode() == 1001));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis >= 400, "the last closed after " + millis + " ms");
+        node.undrain();
+        assertTrue(!node.isDraining());
+        node.connect("late", new FakeTransport());
+    }
+
+    @Test
     void aSessionThatTheEngineCannotRegisterGetsNoWelcome() {
         FakeTransport t = new FakeTransport();
         registryDown = true;

@@ -54,8 +54,8 @@ public class HealthResource {
     }
 
     /**
-     * {@code GET /herald/api/health/ready}: 200 while the node receives from its engine and is not stopping, 503
-     * otherwise, in the MicroProfile Health shape, for load balancers' active checks. A lost Redis shows within
+     * {@code GET /herald/api/health/ready}: 200 while the node receives from its engine and is neither draining nor
+     * stopping, 503 otherwise, in the MicroProfile Health shape, for load balancers' active checks. A lost Redis shows within
      * {@code herald.node.ttl} plus a heartbeat (a dropped connection at once); its return within the subscriber's
      * backoff (at most 5 s).
      */
@@ -64,7 +64,7 @@ public class HealthResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response ready() {
         Node node = heraldNode.node();
-        return check(node, "herald-engine", node.isReceiving() && !node.isStopped());
+        return check(node, "herald-engine", node.isReceiving() && !node.isStopped() && !node.isDraining());
     }
 
     private static Response check(Node node, String name, boolean up) {

@@ -79,6 +79,29 @@ class HeraldWarIT {
     }
 
     @Test
+    void aDrainedNodeIsNotReadyRefusesNewClientsWith1013AndClosesItsOwnWith1001UntilTheDrainEnds() {
+        assertEquals(401, Http.post(http("/api/drain"), null, "").statusCode());
+        try (WsClient alice = connect("drain-alice")) {
+            HttpResponse<String> drained = Http.post(http("/api/drain?spread=0"), KEY, "");
+            assertEquals(202, drained.statusCode(), drained.body());
+            assertTrue(drained.body().contains("\"closing\":"), drained.body());
+            try {
+                assertEquals(1001, alice.awaitClose());
+                assertEquals(503, Http.get(http("/api/health/ready")).statusCode());
+                assertEquals(200, Http.get(http("/api/health/live")).statusCode());
+                WsClient late = WsClient.connectWithAuthFrame(ws(""), TOKENS.sign("drain-bob", Duration.ofMinutes(5)));
+                assertEquals(1013, late.awaitClose());
+            } finally {
+                assertEquals(200, Http.send(http("/api/drain"), "DELETE", KEY, null, null).statusCode());
+            }
+            assertEquals(200, Http.get(http("/api/health/ready")).statusCode());
+            try (WsClient again = connect("drain-alice")) {
+                assertTrue(again.awaitSessionId() != null);
+            }
+        }
+    }
+
+    @Test
     void servesMetricsInThePrometheusTextFormatThatPromtoolAcceptsOnlyWithTheApiKey() throws Exception {
         assertEquals(401, Http.get(http("/api/metrics")).statusCode());
         assertEquals(401, Http.get(http("/api/metrics"), "not-the-key-at-all").statusCode());
