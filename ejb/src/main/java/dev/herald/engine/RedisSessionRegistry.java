@@ -72,6 +72,11 @@ public final class RedisSessionRegistry implements SessionRegistry {
     }
 
     @Override
+    public int countOn(String nodeId) {
+        return redis.call("count a node's sessions", jedis -> (int) jedis.hlen(keys.nodeSessions(nodeId)));
+    }
+
+    @Override
     public Map<String, String> sessionsOf(String user) {
         return redis.call("read a user's sessions", jedis -> Map.copyOf(jedis.hgetAll(keys.userSessions(user))));
     }

@@ -34,6 +34,11 @@ public interface SessionRegistry {
     /** The sessions registered on {@code nodeId}: session id to user; empty when there are none. */
     Map<String, String> sessionsOn(String nodeId);
 
+    /** How many sessions are registered on {@code nodeId}, without reading them. */
+    default int countOn(String nodeId) {
+        return sessionsOn(nodeId).size();
+    }
+
     /** The sessions of {@code user}: session id to node id; empty, never {@code null}, when there are none. */
     Map<String, String> sessionsOf(String user);
 

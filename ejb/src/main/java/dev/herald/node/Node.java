@@ -86,6 +86,7 @@ public final class Node implements AutoCloseable {
     private volatile NodeEvents events = NodeEvents.NONE;
     private volatile AfterCommit afterCommit;
     private final NodeMetrics metrics;
+    private final RecentFailures failures = new RecentFailures();
     private volatile long backoffMillis = INITIAL_BACKOFF_MILLIS;
     private volatile boolean receiving;
     private volatile boolean draining;
@@ -157,6 +158,7 @@ public final class Node implements AutoCloseable {
 
     /** Starts the subscription loop, the heartbeat and the pings; returns at once, even if Redis is down. */
     public synchronized void start() {
+        failures.install();
         subscriber = threads.newThread(this::subscribeLoop);
         subscriber.setName("herald-subscriber-" + id);
         subscriber.start();
@@ -245,6 +247,16 @@ public final class Node implements AutoCloseable {
 
     public NoticeCodec codec() {
         return codec;
+    }
+
+    /** The warnings and errors Herald logged lately, for the admin page. */
+    public RecentFailures recentFailures() {
+        return failures;
+    }
+
+    /** This node's engine, as its startup line names it. */
+    public String engineDescription() {
+        return engine.description();
     }
 
     /** This node's metrics. */
@@ -725,6 +737,7 @@ public final class Node implements AutoCloseable {
             }
         }
         fanOut.close();
+        failures.uninstall();
         LOG.info(() -> "Herald node " + id + " stopped");
     }
 
@@ -737,6 +750,7 @@ public final class Node implements AutoCloseable {
         tasks.forEach(t -> t.cancel(false));
         engine.close();
         fanOut.close();
+        failures.uninstall();
     }
 
     private static String randomSuffix() {

@@ -100,6 +100,11 @@ public final class NodeMetrics {
         sent[kind.ordinal()].add(n);
     }
 
+    /** Notices to recipients of {@code kind} this node handed to the engine since it started. */
+    public long sent(Recipient.Kind kind) {
+        return sent[kind.ordinal()].sum();
+    }
+
     /** Counts a failed engine call or a lost subscription. */
     void engineFailed() {
         engineFailures.increment();

@@ -17,7 +17,7 @@ public class HeraldApi extends Application {
     @Override
     public Set<Class<?>> getClasses() {
         return Set.of(NoticesResource.class, SubscriptionsResource.class, PresenceResource.class, InboxResource.class,
-                HealthResource.class, MetricsResource.class, DrainResource.class,
+                HealthResource.class, MetricsResource.class, DrainResource.class, AdminResource.class,
                 DemoResource.class, ApiErrors.class);
     }
 

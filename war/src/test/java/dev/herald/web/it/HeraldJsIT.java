@@ -61,10 +61,28 @@ class HeraldJsIT {
         assertTrue(check.output.contains("all herald.js checks passed"), check.output);
     }
 
+    @Test
+    void theAdminPageAsksForTheKeyThenShowsNodesSessionsChannelsAndRatesAndUpdatesItself() throws Exception {
+        String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
+        assertTrue(Files.isExecutable(Path.of(chromium)),
+                "the admin page test needs Chromium at " + chromium + ": apt-get install chromium, or set CHROMIUM");
+        installPlaywright();
+        Path shots = Files.createDirectories(Path.of("target/screenshots")).toAbsolutePath();
+        String root = base.toString().endsWith("/") ? base.toString() : base + "/";
+        String token = HeraldWarIT.TOKENS.sign("admin-watcher", Duration.ofMinutes(5));
+        Result check = run(List.of("node", "admin-check.js", root, HeraldWarIT.KEY, token, shots.toString()), 120);
+        System.out.println(check.output);
+        assertEquals(0, check.exit, "admin-check.js failed:\n" + check.output);
+        assertTrue(check.output.contains("all admin page checks passed"), check.output);
+        for (String shot : List.of("admin-wrong-key.png", "admin-signed-in.png", "admin-updated.png")) {
+            assertTrue(Files.size(shots.resolve(shot)) > 1000, shot + " saved");
+        }
+    }
+
     /** Copies the script and its npm manifest to target/ and installs Playwright there unless it already is. */
     private static void installPlaywright() throws Exception {
         Files.createDirectories(WORK);
-        for (String file : List.of("package.json", "package-lock.json", "herald-js-check.js")) {
+        for (String file : List.of("package.json", "package-lock.json", "herald-js-check.js", "admin-check.js")) {
             Files.copy(SCRIPTS.resolve(file), WORK.resolve(file), StandardCopyOption.REPLACE_EXISTING);
         }
         if (!Files.exists(WORK.resolve("node_modules/playwright-core/package.json"))) {
