@@ -46,7 +46,8 @@
  *
  * Close codes that stop reconnecting: 4403 (origin not allowed), and 4401 (token refused) when the token
  * is a fixed string; with a token function, 4401 reconnects with a freshly fetched token. Any other close
- * (network, 1013 try later, 4429 too slow, 4408 idle, 1001 server restart) reconnects after a backoff.
+ * (network, 1013 try later, 4429 too slow, 4408 idle, 4430 too many sessions of the user, 1001 server restart)
+ * reconnects after a backoff.
  */
 (function (global) {
   "use strict";

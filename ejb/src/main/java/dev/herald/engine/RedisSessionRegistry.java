@@ -72,6 +72,11 @@ public final class RedisSessionRegistry implements SessionRegistry {
     }
 
     @Override
+    public int countOf(String user) {
+        return redis.call("count a user's sessions", jedis -> (int) jedis.hlen(keys.userSessions(user)));
+    }
+
+    @Override
     public int countOn(String nodeId) {
         return redis.call("count a node's sessions", jedis -> (int) jedis.hlen(keys.nodeSessions(nodeId)));
     }

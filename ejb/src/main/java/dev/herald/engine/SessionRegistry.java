@@ -34,6 +34,11 @@ public interface SessionRegistry {
     /** The sessions registered on {@code nodeId}: session id to user; empty when there are none. */
     Map<String, String> sessionsOn(String nodeId);
 
+    /** How many sessions {@code user} has registered, on every node, without reading them. */
+    default int countOf(String user) {
+        return sessionsOf(user).size();
+    }
+
     /** How many sessions are registered on {@code nodeId}, without reading them. */
     default int countOn(String nodeId) {
         return sessionsOn(nodeId).size();

@@ -44,6 +44,7 @@ public final class HeraldConfig {
     private final int maxNoticeBytes;
     private final Set<String> allowedOrigins;
     private final int sessionMaxChannels;
+    private final int sessionMaxPerUser;
     private final List<String> openChannelPrefixes;
     private final List<String> joinLeavePrefixes;
     private final int leaveGraceMillis;
@@ -85,6 +86,7 @@ public final class HeraldConfig {
         d.put("herald.session.buffer-limit", "1048576");
         d.put("herald.session.send-timeout", "10000");
         d.put("herald.session.max-channels", "128");
+        d.put("herald.session.max-per-user", "100");
         d.put("herald.channels.open", "");
         d.put("herald.channels.join-leave", "");
         d.put("herald.channels.leave-grace", "2000");
@@ -139,6 +141,7 @@ public final class HeraldConfig {
         sessionBufferLimit = r.integer("herald.session.buffer-limit", 1024, 1 << 30);
         sessionSendTimeoutMillis = r.integer("herald.session.send-timeout", 100, 3_600_000);
         sessionMaxChannels = r.integer("herald.session.max-channels", 1, 65_536);
+        sessionMaxPerUser = r.integer("herald.session.max-per-user", 0, 1_000_000);
         openChannelPrefixes = r.channelPrefixes("herald.channels.open");
         joinLeavePrefixes = r.channelPrefixes("herald.channels.join-leave");
         leaveGraceMillis = r.integer("herald.channels.leave-grace", 0, 60_000);
@@ -259,6 +262,14 @@ public final class HeraldConfig {
     }
 
     /** The most channels one session may be subscribed to. */
+    /**
+     * How many sessions one user may have open across the cluster ({@code herald.session.max-per-user}); 0: no
+     * limit. A new one past it is refused.
+     */
+    public int sessionMaxPerUser() {
+        return sessionMaxPerUser;
+    }
+
     public int sessionMaxChannels() {
         return sessionMaxChannels;
     }

@@ -41,6 +41,8 @@ public final class Node implements AutoCloseable {
     public static final int CLOSE_TRY_AGAIN_LATER = 1013;
     /** Close code when this node shuts down. */
     public static final int CLOSE_GOING_AWAY = 1001;
+    /** Close code for a session refused because its user has {@code herald.session.max-per-user} open already. */
+    public static final int CLOSE_TOO_MANY_SESSIONS = 4430;
     /** Close code for a client not heard from (no frame, no pong) for {@code herald.ws.idle-timeout}. */
     public static final int CLOSE_IDLE = 4408;
     /** Close code for a connection without a valid identity, or whose auth frame did not come in time. */
@@ -489,6 +491,7 @@ public final class Node implements AutoCloseable {
      *
      * @throws HeraldUnavailableException when the engine cannot register it; nothing stays registered and
      *     nothing was sent then
+     * @throws SessionLimitException when the user has {@code herald.session.max-per-user} sessions open already
      */
     public SessionSender connect(String user, Transport transport) {
         return connect(user, transport, Resume.NONE);
@@ -517,6 +520,10 @@ public final class Node implements AutoCloseable {
         }
         if (draining) {
             throw new HeraldUnavailableException("node " + id + " is draining", null);
+        }
+        int maxPerUser = config.sessionMaxPerUser();
+        if (maxPerUser > 0 && registry.countOf(user) >= maxPerUser) {
+            throw new SessionLimitException(user, maxPerUser);
         }
         if (!liveness.known()) {
             liveness.beat();

@@ -110,6 +110,22 @@ abstract class NodeContract {
     }
 
     @Test
+    void refusesAUsersSessionPastTheLimitCountedOverAllNodesAndTakesOneAgainWhenASessionCloses() {
+        Node c = startNode("c", Map.of("herald.session.max-per-user", "2"));
+        Node d = startNode("d", Map.of("herald.session.max-per-user", "2"));
+        SessionSender first = c.connect("erin", new FakeTransport());
+        d.connect("erin", new FakeTransport());
+        SessionLimitException refused = org.junit.jupiter.api.Assertions.assertThrows(SessionLimitException.class,
+                () -> c.connect("erin", new FakeTransport()));
+        assertTrue(refused.getMessage().contains("herald.session.max-per-user"), refused.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(SessionLimitException.class,
+                () -> d.connect("erin", new FakeTransport()));
+        d.connect("frank", new FakeTransport()); // a limit per user, not per node
+        c.disconnect(first, 1000);
+        c.connect("erin", new FakeTransport());
+    }
+
+    @Test
     void deliversUserNoticeToEverySessionOfThatUserOnEveryNodeExactlyOnce() {
         FakeTransport alice1 = new FakeTransport();
         FakeTransport alice2 = new FakeTransport();

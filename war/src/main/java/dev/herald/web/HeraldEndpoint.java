@@ -39,7 +39,8 @@ import java.util.logging.Logger;
  * the connection with {@value #CLOSE_UNAUTHORIZED}, after it with {@value #CLOSE_UNSUPPORTED}.
  *
  * <p>Close codes: {@value #CLOSE_UNAUTHORIZED} no valid identity, {@value #CLOSE_ORIGIN_REFUSED} origin not
- * allowed, 1013 the engine cannot register the session now (retry later), 4429 too slow, 4408 idle (no frame
+ * allowed, 1013 the engine cannot register the session now (retry later), 4430 its user has
+ * {@code herald.session.max-per-user} sessions open already, 4429 too slow, 4408 idle (no frame
  * or pong for {@code herald.ws.idle-timeout}), 1001 node shutting down, 1009 frame larger than
  * {@code herald.ws.max-frame}, 1003 a binary frame. Nothing is registered for a refused connection.
  */
@@ -141,6 +142,10 @@ public class HeraldEndpoint {
         } catch (HeraldUnavailableException e) {
             LOG.warning(() -> "Refused WebSocket of " + user + ": " + e.getMessage());
             refuseLater(session, Node.CLOSE_TRY_AGAIN_LATER, "try again later");
+            return;
+        } catch (dev.herald.node.SessionLimitException e) {
+            LOG.info(() -> "Refused WebSocket: " + e.getMessage());
+            refuseLater(session, Node.CLOSE_TOO_MANY_SESSIONS, "too many sessions of this user");
             return;
         }
         if (closed) {

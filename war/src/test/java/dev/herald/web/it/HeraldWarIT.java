@@ -79,6 +79,46 @@ class HeraldWarIT {
     }
 
     @Test
+    void refusesAUsersSessionPastHeraldSessionMaxPerUserWith4430() {
+        // The test servers run with herald.session.max-per-user=20.
+        List<WsClient> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                open.add(connect("limit-user"));
+            }
+            WsClient refused = WsClient.connectWithAuthFrame(ws(""), TOKENS.sign("limit-user", Duration.ofMinutes(5)));
+            assertEquals(4430, refused.awaitClose());
+            try (WsClient other = connect("limit-other")) {
+                assertTrue(other.awaitSessionId() != null, "the limit is per user");
+            }
+            open.remove(0).close();
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                WsClient again = WsClient.connectWithAuthFrame(ws(""), TOKENS.sign("limit-user",
+                        Duration.ofMinutes(5)));
+                boolean welcomed = !again.ofType("welcome").isEmpty() || waitWelcome(again);
+                if (welcomed) {
+                    open.add(again);
+                } else {
+                    again.close();
+                }
+                return welcomed;
+            });
+        } finally {
+            open.forEach(WsClient::close);
+        }
+    }
+
+    /** Whether {@code client} is welcomed within 2 s rather than closed. */
+    private static boolean waitWelcome(WsClient client) {
+        try {
+            await().atMost(Duration.ofSeconds(2)).until(() -> !client.ofType("welcome").isEmpty() || client.isClosed());
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            return false;
+        }
+        return !client.ofType("welcome").isEmpty();
+    }
+
+    @Test
     void aDrainedNodeIsNotReadyRefusesNewClientsWith1013AndClosesItsOwnWith1001UntilTheDrainEnds() {
         assertEquals(401, Http.post(http("/api/drain"), null, "").statusCode());
         try (WsClient alice = connect("drain-alice")) {
