@@ -46,6 +46,12 @@ async function main() {
     // A client connects and joins a channel: the page updates by itself.
     const client = await browser.newPage();
     await client.goto(base + "admin/");
+    const esm = await client.evaluate(async (b) => {
+      const m = await import(b + "herald.mjs");
+      return typeof m.HeraldClient === "function" && m.default === m.HeraldClient
+          && typeof new m.HeraldClient({ storage: null }).subscribe === "function";
+    }, base);
+    check(esm, "herald.mjs imports as an ES module and exports HeraldClient");
     await client.evaluate(([wsUrl, t]) => new Promise((resolve, reject) => {
       const ws = new WebSocket(wsUrl);
       window.adminCheckSocket = ws;

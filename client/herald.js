@@ -1,5 +1,7 @@
 /*
- * Herald browser client. Connects to /herald/ws, reconnects with exponential backoff and jitter, checks the
+ * Herald browser client, dependency-free. A classic script (defines window.HeraldClient; served at /herald/herald.js),
+ * an ES module through herald.mjs (import { HeraldClient } from "/herald/herald.mjs"), and CommonJS; types in
+ * herald.d.ts. Connects to /herald/ws, reconnects with exponential backoff and jitter, checks the
  * connection with its own pings, and hands each notice to your callback.
  *
  *   const herald = new HeraldClient({
@@ -473,4 +475,7 @@
   }
 
   global.HeraldClient = HeraldClient;
+  if (typeof module === "object" && module && module.exports) {
+    module.exports = { HeraldClient }; // CommonJS (node's test runner, bundlers)
+  }
 })(typeof window !== "undefined" ? window : globalThis);
