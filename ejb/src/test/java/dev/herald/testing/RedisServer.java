@@ -32,9 +32,14 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts a replica of {@code master} on a free port. */
     public static RedisServer startReplicaOf(RedisServer master) {
+        return startWith("--replicaof", "127.0.0.1", String.valueOf(master.port()));
+    }
+
+    /** Starts a server on a free port with these arguments added (an ACL user, say). */
+    public static RedisServer startWith(String... arguments) {
         try {
             RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("herald-redis"));
-            server.extra = List.of("--replicaof", "127.0.0.1", String.valueOf(master.port()));
+            server.extra = List.of(arguments);
             server.startAgain();
             return server;
         } catch (IOException e) {
@@ -148,7 +153,8 @@ public final class RedisServer implements AutoCloseable {
             socket.getOutputStream().write("PING\r\n".getBytes());
             byte[] buf = new byte[7];
             int n = socket.getInputStream().read(buf);
-            return n > 0 && new String(buf, 0, n).startsWith("+PONG");
+            String answer = n > 0 ? new String(buf, 0, n) : "";
+            return answer.startsWith("+PONG") || answer.startsWith("-NOAUTH"); // up, with ACLs
         } catch (IOException e) {
             return false;
         }

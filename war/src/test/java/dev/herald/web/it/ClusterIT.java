@@ -900,6 +900,65 @@ class ClusterIT {
         }
     }
 
+    @Test
+    @Order(25)
+    void behindNginxClientsSpreadANoticeCrossesAndAStoppedNodesClientsResumeOnTheOtherWhichNginxAloneServesThen() {
+        ServerNode e = ServerNode.start("node-e", settings);
+        ServerNode f = ServerNode.start("node-f", settings);
+        try (NginxProxy nginx = NginxProxy.start(e, f)) {
+            e.awaitUp();
+            f.awaitUp();
+            nginx.awaitUp();
+            // Clients spread over both nodes (least_conn), and a notice sent through nginx reaches all of them.
+            List<WsClient> spread = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                spread.add(connect(nginx, "ng" + i));
+            }
+            long onE = java.util.stream.IntStream.range(0, 6).filter(i -> sessionOf(e, "ng" + i)).count();
+            long onF = java.util.stream.IntStream.range(0, 6).filter(i -> sessionOf(f, "ng" + i)).count();
+            assertTrue(onE >= 1 && onF >= 1 && onE + onF == 6, "spread: " + onE + " on e, " + onF + " on f");
+            for (int i = 0; i < 6; i++) {
+                publish(nginx, toUser("ng" + i, "through-nginx"));
+            }
+            spread.forEach(c -> c.awaitEvent("through-nginx"));
+
+            // A client on e, through nginx, while notices flow; e stops; it resumes through nginx, on f.
+            ResumingClient max = null;
+            for (int attempt = 0; attempt < 6 && max == null; attempt++) {
+                ResumingClient candidate = new ResumingClient(token("ngmax"), "room:ng").connect(nginx);
+                if (sessionOf(e, "ngmax")) {
+                    max = candidate;
+                } else {
+                    candidate.close();
+                }
+            }
+            assertTrue(max != null, "nginx gave node e a client within six connects");
+            try (ResumingClient onE2 = max; Sender sender = new Sender(a, "ngmax", "room:ng", "ng-")) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> sender.accepted() >= 30);
+                WsClient first = onE2.current();
+                e.close();
+                assertEquals(1001, first.awaitClose(Duration.ofSeconds(60)));
+                int before = sender.accepted();
+                await().atMost(Duration.ofSeconds(20)).until(() -> sender.accepted() >= before + 30);
+                onE2.connect(nginx);
+                assertTrue(sessionOf(f, "ngmax"), "resumed on f");
+                sender.close();
+                awaitEveryAcceptedNoticeOnce(onE2, nginx, sender, "room:ng");
+            }
+            // e is down: nginx's passive checks (max_fails) take it out, and every new client lands on f.
+            for (int i = 0; i < 6; i++) {
+                WsClient late = connect(nginx, "nglate" + i);
+                assertTrue(sessionOf(f, "nglate" + i), "on f");
+                late.close();
+            }
+            assertTrue(nginx.errorLog().contains("connect() failed"), "nginx tried e and moved on: "
+                    + nginx.errorLog());
+        } finally {
+            e.close();
+            f.close();
+        }
+    }
+
     /** Whether {@code user} has a session on {@code node}, as its registry says. */
     static boolean sessionOf(ServerNode node, String user) {
         try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
