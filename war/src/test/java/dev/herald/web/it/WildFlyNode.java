@@ -18,11 +18,113 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class WildFlyNode extends ProcessNode {
 
-    private WildFlyNode(String name, int port, ProcessBuilder builder, Path log) {
+    private final Path home;
+    private final int offset;
+
+    private WildFlyNode(String name, int port, ProcessBuilder builder, Path log, Path home, int offset) {
         super(name, port, builder, log);
+        this.home = home;
+        this.offset = offset;
     }
 
     static WildFlyNode start(String name, Map<String, String> properties) {
+        return start(name, properties, true);
+    }
+
+    /**
+     * A WildFly with nothing of Herald's, neither the WAR nor a system property: what an operator starts before
+     * running {@code server-config/wildfly/herald.cli} ({@link #cli}).
+     */
+    static WildFlyNode startEmpty(String name) {
+        return start(name, Map.of(), false);
+    }
+
+    /**
+     * Runs a jboss-cli script against this server's management port; returns what the CLI printed.
+     *
+     * @throws IllegalStateException when the CLI fails or takes more than 120 s
+     */
+    String cli(Path script) {
+        ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/jboss-cli.sh").toString(), "--connect",
+                "--controller=127.0.0.1:" + (9990 + offset), "--file=" + script.toAbsolutePath())
+                .redirectErrorStream(true);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        try {
+            Process cli = builder.start();
+            String out = new String(cli.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!cli.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                cli.destroyForcibly();
+                throw new IllegalStateException("jboss-cli did not finish within 120 s:\n" + out);
+            }
+            if (cli.exitValue() != 0) {
+                throw new IllegalStateException("jboss-cli failed (" + cli.exitValue() + "):\n" + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run jboss-cli", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits until the management interface answers (a server with nothing deployed has no health path). */
+    WildFlyNode awaitManagement() {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", 9990 + offset)) {
+                return this;
+            } catch (IOException notYet) {
+                java.util.concurrent.locks.LockSupport.parkNanos(java.time.Duration.ofMillis(250).toNanos());
+            }
+        }
+        throw new IllegalStateException(this + ": management port not open within 120 s; see its log");
+    }
+
+    /**
+     * A WildFly domain controller whose host has no server yet, its management port moved by a free
+     * offset, for {@code server-config/wildfly/herald-domain.cli}; its {@link #uri} is of no server.
+     */
+    static WildFlyNode startDomain(String name) {
+        Path home = Path.of(required("jboss.home"));
+        Path target = Path.of(required("herald.war")).getParent();
+        Path base = target.resolve("wildfly-" + name);
+        int offset = freeOffset();
+        try {
+            deleteTree(base);
+            copyTree(home.resolve("domain"), base);
+            // The distribution's host.xml, without its three sample servers: the script adds Herald's.
+            Path host = base.resolve("configuration/host.xml");
+            String xml = Files.readString(host);
+            String bare = xml.replaceFirst("(?s)<servers>.*</servers>", "");
+            if (bare.equals(xml)) {
+                throw new IllegalStateException("host.xml has no <servers> block to remove");
+            }
+            Files.writeString(host, bare);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot prepare " + base, e);
+        }
+        ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/domain.sh").toString(),
+                "-Djboss.domain.base.dir=" + base,
+                "-Djboss.management.http.port=" + (9990 + offset), "-Djboss.bind.address.management=127.0.0.1");
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("LAUNCH_JBOSS_IN_BACKGROUND", "1");
+        builder.environment().put("JAVA_OPTS", "-Xmx256m");
+        return new WildFlyNode(name, 8080 + offset, builder, target.resolve(name + ".log"), home, offset);
+    }
+
+    /** A port offset under which the two servers' HTTP, HTTPS and management ports are free now, 100 apart. */
+    static int freeServerOffset() {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int offset = ThreadLocalRandom.current().nextInt(20_000, 50_000);
+            if (free(8080 + offset, 8443 + offset, 9990 + offset, 8180 + offset, 8543 + offset, 10090 + offset)) {
+                return offset;
+            }
+        }
+        throw new IllegalStateException("no free port offset for two WildFly servers");
+    }
+
+    private static WildFlyNode start(String name, Map<String, String> properties, boolean deploy) {
         Path home = Path.of(required("jboss.home"));
         Path war = Path.of(required("herald.war"));
         Path target = war.getParent();
@@ -31,7 +133,9 @@ public final class WildFlyNode extends ProcessNode {
         try {
             deleteTree(base);
             copyTree(home.resolve("standalone"), base);
-            Files.copy(war, base.resolve("deployments").resolve("herald.war"), StandardCopyOption.REPLACE_EXISTING);
+            if (deploy) {
+                Files.copy(war, base.resolve("deployments").resolve("herald.war"), StandardCopyOption.REPLACE_EXISTING);
+            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot prepare " + base, e);
         }
@@ -42,7 +146,7 @@ public final class WildFlyNode extends ProcessNode {
         builder.environment().put("JAVA_OPTS", String.join(" ", jvm));
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         builder.environment().put("LAUNCH_JBOSS_IN_BACKGROUND", "1");
-        return new WildFlyNode(name, 8080 + offset, builder, target.resolve(name + ".log"));
+        return new WildFlyNode(name, 8080 + offset, builder, target.resolve(name + ".log"), home, offset);
     }
 
     /** A port offset under which WildFly's HTTP, HTTPS and management ports are all free now. */
