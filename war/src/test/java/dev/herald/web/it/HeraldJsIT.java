@@ -48,9 +48,6 @@ class HeraldJsIT {
 
     @Test
     void heraldJsAuthenticatesInItsFirstFrameReceivesNoticesUsesChannelsReconnectsRestoringThemAndStopsOnARefusedToken() throws Exception {
-        String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
-        assertTrue(Files.isExecutable(Path.of(chromium)),
-                "the herald.js test needs Chromium at " + chromium + ": apt-get install chromium, or set CHROMIUM");
         installPlaywright();
         String token = HeraldWarIT.TOKENS.sign("browser-user", Duration.ofMinutes(5));
         String root = base.toString().endsWith("/") ? base.toString() : base + "/";
@@ -63,9 +60,6 @@ class HeraldJsIT {
 
     @Test
     void theAdminPageAsksForTheKeyThenShowsNodesSessionsChannelsAndRatesAndUpdatesItself() throws Exception {
-        String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
-        assertTrue(Files.isExecutable(Path.of(chromium)),
-                "the admin page test needs Chromium at " + chromium + ": apt-get install chromium, or set CHROMIUM");
         installPlaywright();
         Path shots = Files.createDirectories(Path.of("target/screenshots")).toAbsolutePath();
         String root = base.toString().endsWith("/") ? base.toString() : base + "/";
@@ -81,6 +75,9 @@ class HeraldJsIT {
 
     /** Copies the script and its npm manifest to target/ and installs Playwright there unless it already is. */
     private static void installPlaywright() throws Exception {
+        String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
+        assertTrue(Files.isExecutable(Path.of(chromium)),
+                "the browser tests need Chromium at " + chromium + ": apt-get install chromium, or set CHROMIUM");
         Files.createDirectories(WORK);
         for (String file : List.of("package.json", "package-lock.json", "herald-js-check.js", "admin-check.js")) {
             Files.copy(SCRIPTS.resolve(file), WORK.resolve(file), StandardCopyOption.REPLACE_EXISTING);

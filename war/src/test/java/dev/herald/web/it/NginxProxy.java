@@ -100,10 +100,6 @@ final class NginxProxy implements ServerNode {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
-    @Override
-    public URI ws() {
-        return URI.create("ws://127.0.0.1:" + port + "/herald/ws");
-    }
 
     @Override
     public String log() {

@@ -85,10 +85,6 @@ abstract class ProcessNode implements ServerNode {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
-    @Override
-    public URI ws() {
-        return URI.create("ws://127.0.0.1:" + port + "/herald/ws");
-    }
 
     /** The process and those it started. */
     private List<ProcessHandle> processes() {

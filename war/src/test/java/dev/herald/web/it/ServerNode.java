@@ -31,7 +31,9 @@ public interface ServerNode extends AutoCloseable {
     URI uri(String path);
 
     /** {@code ws://.../herald/ws}. */
-    URI ws();
+    default URI ws() {
+        return URI.create(uri("/herald/ws").toString().replaceFirst("^http", "ws"));
+    }
 
     /** What the node has logged so far. */
     String log();

@@ -1,0 +1,149 @@
+package dev.herald.web.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.testing.RedisServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code server-config/payara/herald.asadmin}, as shipped but for its values, run by asadmin against a Payara Server 6
+ * domain that the test creates: it must make a deployment group of two instances that both run Herald on Redis with
+ * the configuration it set, so that the script cannot rot. Runs under the payara profile, which unpacks Payara
+ * Server from Maven Central.
+ */
+class PayaraServerIT {
+
+    private static final Path SHIPPED = Path.of("../server-config/payara/herald.asadmin");
+    private static final String DOMAIN = "herald-test";
+    private static final String KEY = "asadmin-test-api-key-0123456789";
+    private static final String SECRET = "asadmin-test-secret-asadmin-test-0123";
+
+    private final Path home = Path.of(ProcessNode.required("payara.server.home"));
+    private final Path domains = Path.of(ProcessNode.required("herald.war")).getParent().resolve("payara-domains");
+
+    @Test
+    void theShippedAsadminScriptMakesADeploymentGroupOfTwoInstancesThatRunHeraldOnRedisAndCrossNotices()
+            throws Exception {
+        int das = freeBase();
+        int one = freeBase();
+        int two = freeBase();
+        int admin = das + 48;
+        try (RedisServer redis = RedisServer.start()) {
+            deleteTree(domains);
+            // Instances live under the installation's nodes folder: none of an earlier run may stay.
+            deleteTree(home.resolve("glassfish/nodes/localhost-" + DOMAIN));
+            asadmin(120, "create-domain", "--nopassword", "--portbase", String.valueOf(das), "--domaindir",
+                    domains.toString(), DOMAIN);
+            try {
+                asadmin(180, "start-domain", "--domaindir", domains.toString(), DOMAIN);
+                String shipped = Files.readString(SHIPPED, StandardCharsets.UTF_8);
+                String script = shipped
+                        .replace("redis.internal\\\\:6379", "127.0.0.1\\\\:" + redis.port())
+                        .replace("CHANGE-ME-at-least-32-bytes-of-random-secret", SECRET)
+                        .replace("CHANGE-ME-long-random-api-key", KEY)
+                        .replace("localhost-domain1", "localhost-" + DOMAIN)
+                        .replace("--portbase 28000", "--portbase " + one)
+                        .replace("--portbase 29000", "--portbase " + two)
+                        .replace("../../ear/target/herald.ear",
+                                Path.of(System.getProperty("herald.war")).toAbsolutePath().toString());
+                for (String placeholder : List.of("redis.internal", "CHANGE-ME", "domain1", "28000", "29000",
+                        "../../ear")) {
+                    assertTrue(!script.contains(placeholder), "herald.asadmin changed: the test no longer replaces "
+                            + placeholder);
+                }
+                Path edited = Files.createTempFile("herald", ".asadmin");
+                Files.writeString(edited, script);
+                asadmin(300, "--port", String.valueOf(admin), "multimode", "--file", edited.toString());
+
+                URI first = URI.create("http://127.0.0.1:" + (one + 80));
+                URI second = URI.create("http://127.0.0.1:" + (two + 80));
+                for (URI instance : List.of(first, second)) {
+                    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                            .until(() -> Http.get(instance.resolve("/herald/api/health")).statusCode() == 200);
+                    assertTrue(Http.get(instance.resolve("/herald/api/health")).body().contains("\"engine\":\"redis\""),
+                            "herald.redis.url applied on " + instance);
+                }
+                WsClient client = WsClient.connectWithAuthFrame(URI.create("ws://127.0.0.1:" + (two + 80)
+                        + "/herald/ws"), new dev.herald.web.TokenVerifier(SECRET).sign("petra", Duration.ofMinutes(5)));
+                client.awaitSessionId();
+                assertEquals(202, Http.post(first.resolve("/herald/api/notices"), KEY,
+                        "{\"to\":{\"user\":\"petra\"},\"event\":\"across-the-group\",\"data\":1}").statusCode(),
+                        "herald.api.key applied");
+                client.awaitEvent("across-the-group");
+                client.close();
+            } finally {
+                quietly("--port", String.valueOf(admin), "stop-instance", "--kill=true", "herald-1");
+                quietly("--port", String.valueOf(admin), "stop-instance", "--kill=true", "herald-2");
+                quietly("stop-domain", "--kill=true", "--domaindir", domains.toString(), DOMAIN);
+            }
+        }
+    }
+
+    private String asadmin(int timeoutSeconds, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/asadmin").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("AS_JAVA", System.getProperty("java.home"));
+        Process p = builder.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("asadmin " + args[0] + " did not finish in " + timeoutSeconds + " s:\n"
+                    + out);
+        }
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("asadmin " + String.join(" ", args) + " failed:\n" + out);
+        }
+        return out;
+    }
+
+    private void quietly(String... args) {
+        try {
+            asadmin(120, args);
+        } catch (Exception e) {
+            System.out.println("clean-up: " + e.getMessage());
+        }
+    }
+
+    /** A port base (a multiple of 100) whose ports Payara uses (base + 0 to 99) are free now. */
+    private static int freeBase() {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int base = ThreadLocalRandom.current().nextInt(200, 450) * 100;
+            boolean free = true;
+            for (int offset : new int[] {9, 37, 38, 39, 48, 66, 76, 80, 81, 86}) {
+                try (ServerSocket s = new ServerSocket(base + offset, 1, InetAddress.getLoopbackAddress())) {
+                    s.setReuseAddress(true);
+                } catch (IOException taken) {
+                    free = false;
+                    break;
+                }
+            }
+            if (free) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free port base for Payara Server");
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+}
