@@ -425,8 +425,6 @@ public final class RedisBroker implements Broker {
         redis.clients.jedis.HostAndPort master;
         try {
             master = target.master();
-        } catch (HeraldUnavailableException e) {
-            throw e;
         } catch (JedisException e) {
             throw new HeraldUnavailableException("Redis master unknown: " + e.getMessage(), e);
         }

@@ -302,13 +302,21 @@ public final class Node implements AutoCloseable {
     }
 
     private void publish(Broker.Outgoing outgoing) {
-        try {
+        engine(() -> {
             broker.publish(outgoing);
+            return null;
+        });
+        metrics.countSent(outgoing.to().kind());
+    }
+
+    /** Runs one call to the engine, counting it in the metrics when the engine cannot be reached. */
+    private <T> T engine(java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
         } catch (HeraldUnavailableException e) {
             metrics.engineFailed();
             throw e;
         }
-        metrics.sent(outgoing.to().kind(), 1);
     }
 
     /** Sends every notice in order, all validated before any is sent; returns their ids. */
@@ -409,14 +417,12 @@ public final class Node implements AutoCloseable {
         if (prepared.outgoing().isEmpty()) {
             return;
         }
-        try {
+        engine(() -> {
             broker.publishAll(prepared.outgoing());
-        } catch (HeraldUnavailableException e) {
-            metrics.engineFailed();
-            throw e;
-        }
+            return null;
+        });
         for (Broker.Outgoing o : prepared.outgoing()) {
-            metrics.sent(o.to().kind(), 1);
+            metrics.countSent(o.to().kind());
         }
     }
 
@@ -522,7 +528,7 @@ public final class Node implements AutoCloseable {
             throw new HeraldUnavailableException("node " + id + " is draining", null);
         }
         int maxPerUser = config.sessionMaxPerUser();
-        if (maxPerUser > 0 && registry.countOf(user) >= maxPerUser) {
+        if (maxPerUser > 0 && engine(() -> registry.countOf(user)) >= maxPerUser) {
             throw new SessionLimitException(user, maxPerUser);
         }
         if (!liveness.known()) {

@@ -95,9 +95,9 @@ public final class NodeMetrics {
         FunctionCounter.builder(name, source, value).description(help).tags(tags).register(registry);
     }
 
-    /** Counts {@code n} notices to recipients of {@code kind} handed to the engine. */
-    void sent(Recipient.Kind kind, int n) {
-        sent[kind.ordinal()].add(n);
+    /** Counts a notice to a recipient of {@code kind} handed to the engine. */
+    void countSent(Recipient.Kind kind) {
+        sent[kind.ordinal()].increment();
     }
 
     /** Notices to recipients of {@code kind} this node handed to the engine since it started. */
