@@ -2,14 +2,12 @@ package dev.herald.web.it;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Debian's nginx in front of two nodes, run by a test on a free loopback port with {@code server-config/nginx/
@@ -77,29 +75,19 @@ final class NginxProxy implements ServerNode {
 
     @Override
     public ServerNode awaitUp() {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("nginx exited: " + log());
-            }
-            try {
-                HttpResponse<String> r = Http.get(uri("/herald/api/health"));
-                if (r.statusCode() == 200) {
-                    return this;
-                }
-            } catch (RuntimeException notYet) {
-                // not listening yet
-            }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-        }
-        throw new IllegalStateException("nginx did not pass /herald/api/health within 20 s: " + log());
+        ProcessNode.awaitHealthy(this, Duration.ofSeconds(20), process::isAlive, this::log);
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "nginx";
     }
 
     @Override
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }
-
 
     @Override
     public String log() {

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.testing.RedisServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -43,9 +40,9 @@ class PayaraServerIT {
         int two = freeBase();
         int admin = das + 48;
         try (RedisServer redis = RedisServer.start()) {
-            deleteTree(domains);
+            ProcessNode.deleteTree(domains);
             // Instances live under the installation's nodes folder: none of an earlier run may stay.
-            deleteTree(home.resolve("glassfish/nodes/localhost-" + DOMAIN));
+            ProcessNode.deleteTree(home.resolve("glassfish/nodes/localhost-" + DOMAIN));
             asadmin(120, "create-domain", "--nopassword", "--portbase", String.valueOf(das), "--domaindir",
                     domains.toString(), DOMAIN);
             try {
@@ -121,29 +118,6 @@ class PayaraServerIT {
 
     /** A port base (a multiple of 100) whose ports Payara uses (base + 0 to 99) are free now. */
     private static int freeBase() {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int base = ThreadLocalRandom.current().nextInt(200, 450) * 100;
-            boolean free = true;
-            for (int offset : new int[] {9, 37, 38, 39, 48, 66, 76, 80, 81, 86}) {
-                try (ServerSocket s = new ServerSocket(base + offset, 1, InetAddress.getLoopbackAddress())) {
-                    s.setReuseAddress(true);
-                } catch (IOException taken) {
-                    free = false;
-                    break;
-                }
-            }
-            if (free) {
-                return base;
-            }
-        }
-        throw new IllegalStateException("no free port base for Payara Server");
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        return ProcessNode.freeOffset(200, 450, 100, 9, 37, 38, 39, 48, 66, 76, 80, 81, 86);
     }
 }

@@ -3,7 +3,6 @@ package dev.herald.web.it;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -38,6 +37,30 @@ abstract class ProcessNode implements ServerNode {
         }
     }
 
+    /**
+     * A random offset, {@code step} times a number from {@code from} to {@code to}, under which every one of
+     * {@code ports}, moved by it, is free on loopback now.
+     */
+    static int freeOffset(int from, int to, int step, int... ports) {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int offset = java.util.concurrent.ThreadLocalRandom.current().nextInt(from, to) * step;
+            if (java.util.Arrays.stream(ports).allMatch(p -> free(p + offset))) {
+                return offset;
+            }
+        }
+        throw new IllegalStateException("no free port offset for " + java.util.Arrays.toString(ports));
+    }
+
+    /** Whether the loopback port can be bound now. */
+    private static boolean free(int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
+    }
+
     static String required(String property) {
         String value = System.getProperty(property);
         if (value == null) {
@@ -62,22 +85,32 @@ abstract class ProcessNode implements ServerNode {
 
     @Override
     public ServerNode awaitUp() {
-        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        awaitHealthy(this, Duration.ofSeconds(180), process::isAlive, () -> "see " + log);
+        return this;
+    }
+
+    /**
+     * Waits until {@code node}'s {@code /herald/api/health} answers 200, polling every 100 ms for at most
+     * {@code limit}; fails, with {@code where} to look, when {@code alive} turns false first or the time runs out.
+     */
+    static void awaitHealthy(ServerNode node, Duration limit, java.util.function.BooleanSupplier alive,
+            java.util.function.Supplier<String> where) {
+        long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited; see " + log);
+            if (!alive.getAsBoolean()) {
+                throw new IllegalStateException(node + " exited; " + where.get());
             }
             try {
-                HttpResponse<String> health = Http.get(uri("/herald/api/health"));
-                if (health.statusCode() == 200) {
-                    return this;
+                if (Http.get(node.uri("/herald/api/health")).statusCode() == 200) {
+                    return;
                 }
-            } catch (IllegalStateException notYet) {
+            } catch (RuntimeException notYet) {
                 // not listening yet
             }
-            LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
         }
-        throw new IllegalStateException(name + " not up within 180 s; see " + log);
+        throw new IllegalStateException(node + " did not pass /herald/api/health within " + limit + "; "
+                + where.get());
     }
 
     @Override

@@ -1,15 +1,12 @@
 package dev.herald.web.it;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One real WildFly process (the distribution the wildfly profile unpacks, {@code jboss.home}) running
@@ -115,13 +112,7 @@ public final class WildFlyNode extends ProcessNode {
 
     /** A port offset under which the two servers' HTTP, HTTPS and management ports are free now, 100 apart. */
     static int freeServerOffset() {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int offset = ThreadLocalRandom.current().nextInt(20_000, 50_000);
-            if (free(8080 + offset, 8443 + offset, 9990 + offset, 8180 + offset, 8543 + offset, 10090 + offset)) {
-                return offset;
-            }
-        }
-        throw new IllegalStateException("no free port offset for two WildFly servers");
+        return ProcessNode.freeOffset(20_000, 50_000, 1, 8080, 8443, 9990, 8180, 8543, 10090);
     }
 
     private static WildFlyNode start(String name, Map<String, String> properties, boolean deploy) {
@@ -151,24 +142,6 @@ public final class WildFlyNode extends ProcessNode {
 
     /** A port offset under which WildFly's HTTP, HTTPS and management ports are all free now. */
     private static int freeOffset() {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int offset = ThreadLocalRandom.current().nextInt(20_000, 50_000);
-            if (free(8080 + offset, 8443 + offset, 9990 + offset, 9993 + offset)) {
-                return offset;
-            }
-        }
-        throw new IllegalStateException("no free port offset for WildFly");
-    }
-
-    /** Whether the loopback ports are free: each can be bound now. */
-    private static boolean free(int... ports) {
-        for (int p : ports) {
-            try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
-                s.setReuseAddress(true);
-            } catch (IOException taken) {
-                return false;
-            }
-        }
-        return true;
+        return ProcessNode.freeOffset(20_000, 50_000, 1, 8080, 8443, 9990, 9993);
     }
 }
