@@ -1,10 +1,6 @@
 package dev.herald.engine;
 
-import java.net.URI;
 import java.util.logging.Logger;
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
 
 /**
  * A broker, a session registry and channel memberships that belong together: all in memory, or all on one Redis.

@@ -17,9 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.JedisPubSub;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -62,11 +64,11 @@ public final class RedisBroker implements Broker {
     private final RedisKeys keys;
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(RedisBroker.class.getName());
     private final RedisTarget target;
-    /** The master the subscriber connected to last ({@code null} for one server). */
-    private volatile redis.clients.jedis.HostAndPort subscribedAt;
+    /** The node the subscriber connected to last. */
+    private volatile HostAndPort subscribedAt;
     private final int subscriberTimeoutMillis;
     private final AtomicReference<JedisPubSub> subscription = new AtomicReference<>();
-    private final AtomicReference<Jedis> subscriber = new AtomicReference<>();
+    private final AtomicReference<Connection> subscriber = new AtomicReference<>();
     private volatile long lastPongNanos;
     /** Guards every write to the subscription's connection, and the channel topics' state below. */
     private final Object writes = new Object();
@@ -145,98 +147,108 @@ public final class RedisBroker implements Broker {
     private int[] publishInOrder(List<Outgoing> messages) {
         return redis.call("publish notices", jedis -> {
             Map<String, NodesOf> nodesOfUser = new HashMap<>();
-            boolean anyKept = false;
-            Pipeline lookup = null;
-            for (Outgoing o : messages) {
-                anyKept |= o.kept();
-                if (!o.kept() && o.to().kind() == Recipient.Kind.USER) {
-                    Pipeline l = lookup == null ? lookup = jedis.pipelined() : lookup;
-                    nodesOfUser.computeIfAbsent(o.to().id(), user -> new NodesOf(l.hvals(keys.userSessions(user))));
+            AbstractPipeline lookup = null;
+            try {
+                for (Outgoing o : messages) {
+                    if (!o.kept() && o.to().kind() == Recipient.Kind.USER) {
+                        AbstractPipeline l = lookup == null ? lookup = jedis.pipelined() : lookup;
+                        nodesOfUser.computeIfAbsent(o.to().id(), user -> new NodesOf(l.hvals(keys.userSessions(user))));
+                    }
+                }
+                if (lookup != null) {
+                    lookup.sync();
+                }
+            } finally {
+                if (lookup != null) {
+                    lookup.close();
                 }
             }
-            if (lookup != null) {
-                lookup.sync();
-            }
-            String sha = anyKept ? history.appendScript().sha(jedis) : null;
-            Pipeline pipeline = jedis.pipelined();
-            Batches batches = new Batches(pipeline);
             List<Part> parts = new ArrayList<>();
             int[] handed = new int[messages.size()];
-            for (int i = 0; i < handed.length; i++) {
-                Outgoing o = messages.get(i);
-                Recipient to = o.to();
-                if (o.kept()) {
-                    batches.flush(); // what came before reaches each node first
-                    int end = i;
-                    Map<Recipient, Part> runs = new LinkedHashMap<>();
-                    for (; end < handed.length && messages.get(end).kept(); end++) {
-                        Outgoing k = messages.get(end);
-                        Part run = runs.get(k.to());
-                        if (run != null && run.full(k.message())) {
-                            run.send(pipeline, sha);
-                            run = null;
-                        }
-                        if (run == null) {
-                            run = new Part(k.to());
-                            runs.put(k.to(), run);
-                            parts.add(run);
-                        }
-                        run.add(end, k);
-                    }
-                    runs.values().forEach(run -> run.send(pipeline, sha));
-                    i = end - 1;
-                    continue;
-                }
-                switch (to.kind()) {
-                    case USER -> {
-                        for (String node : nodesOfUser.get(to.id()).distinct()) {
-                            batches.add(node, o.message());
-                            handed[i]++;
-                        }
-                    }
-                    case SESSION -> {
-                        String node = SessionIds.nodeOf(to.id());
-                        if (node != null) {
-                            batches.add(node, o.message());
-                            handed[i] = 1;
-                        }
-                    }
-                    case CHANNEL -> {
-                        batches.addToShared(keys.channelTopic(to.id()), o.message());
-                        handed[i] = 1;
-                    }
-                    case ALL -> {
-                        batches.addToShared(keys.broadcastChannel(), o.message());
-                        handed[i] = 1;
-                    }
-                }
+            try (AbstractPipeline pipeline = jedis.pipelined()) {
+                queue(pipeline, messages, nodesOfUser, parts, handed);
             }
-            batches.publish();
             List<Part> again = new ArrayList<>();
             for (Part part : parts) {
                 try {
                     part.handedTo(handed);
                 } catch (JedisDataException e) {
-                    // Redis lost its scripts (it restarted): that part was not run. Every call after the restart
-                    // failed alike, unless another node loaded the script meanwhile: then a later part may have run
-                    // first, a hole in order, never a loss or a duplicate.
-                    if (!history.appendScript().forgotten(e)) {
+                    // That server does not know the script (it restarted, or is a master that never ran it): that
+                    // part was not run. Every call to it failed alike, unless another node loaded the script
+                    // meanwhile: then a later part may have run first, a hole in order, never a loss or a duplicate.
+                    if (!RedisScript.forgotten(e)) {
                         throw e;
                     }
                     again.add(part);
                 }
             }
             if (!again.isEmpty()) {
-                String loaded = history.appendScript().sha(jedis);
-                Pipeline retry = jedis.pipelined();
-                again.forEach(part -> part.send(retry, loaded));
-                retry.sync();
+                try (AbstractPipeline retry = jedis.pipelined()) {
+                    again.forEach(part -> part.send(retry, true));
+                    retry.sync();
+                }
                 for (Part part : again) {
                     part.handedTo(handed);
                 }
             }
             return handed;
         });
+    }
+
+    /** Queues every message on {@code pipeline} and syncs it: {@code parts} get the append scripts' replies. */
+    private void queue(AbstractPipeline pipeline, List<Outgoing> messages, Map<String, NodesOf> nodesOfUser,
+            List<Part> parts, int[] handed) {
+        Batches batches = new Batches(pipeline);
+        for (int i = 0; i < handed.length; i++) {
+            Outgoing o = messages.get(i);
+            Recipient to = o.to();
+            if (o.kept()) {
+                batches.flush(); // what came before reaches each node first
+                int end = i;
+                Map<Recipient, Part> runs = new LinkedHashMap<>();
+                for (; end < handed.length && messages.get(end).kept(); end++) {
+                    Outgoing k = messages.get(end);
+                    Part run = runs.get(k.to());
+                    if (run != null && run.full(k.message())) {
+                        run.send(pipeline, false);
+                        run = null;
+                    }
+                    if (run == null) {
+                        run = new Part(k.to());
+                        runs.put(k.to(), run);
+                        parts.add(run);
+                    }
+                    run.add(end, k);
+                }
+                runs.values().forEach(run -> run.send(pipeline, false));
+                i = end - 1;
+                continue;
+            }
+            switch (to.kind()) {
+                case USER -> {
+                    for (String node : nodesOfUser.get(to.id()).distinct()) {
+                        batches.add(node, o.message());
+                        handed[i]++;
+                    }
+                }
+                case SESSION -> {
+                    String node = SessionIds.nodeOf(to.id());
+                    if (node != null) {
+                        batches.add(node, o.message());
+                        handed[i] = 1;
+                    }
+                }
+                case CHANNEL -> {
+                    batches.addToShared(keys.channelTopic(to.id()), o.message());
+                    handed[i] = 1;
+                }
+                case ALL -> {
+                    batches.addToShared(keys.broadcastChannel(), o.message());
+                    handed[i] = 1;
+                }
+            }
+        }
+        batches.publish();
     }
 
     /** Consecutive kept notices of one stream that one append script takes: their header lines and frame rests. */
@@ -264,8 +276,9 @@ public final class RedisBroker implements Broker {
             chars += kept.message().length() + NoticeCodec.KEPT_RESERVE;
         }
 
-        void send(Pipeline pipeline, String sha) {
-            reply = history.append(pipeline, sha, to, headers, rests);
+        /** Queues the append script: by its SHA, or {@code whole} for a server that did not know it. */
+        void send(AbstractPipeline pipeline, boolean whole) {
+            reply = history.append(pipeline, whole, to, headers, rests);
         }
 
         /** Records how many nodes this part went to; throws its script's failure. */
@@ -303,13 +316,13 @@ public final class RedisBroker implements Broker {
      * order.
      */
     private final class Batches {
-        private final Pipeline pipeline;
+        private final AbstractPipeline pipeline;
         private final Map<String, StringBuilder> toNodes = new LinkedHashMap<>();
         /** The batch for a channel many nodes may receive (broadcast, or a Herald channel's), and its channel. */
         private StringBuilder shared;
         private String sharedTopic;
 
-        Batches(Pipeline pipeline) {
+        Batches(AbstractPipeline pipeline) {
             this.pipeline = pipeline;
         }
 
@@ -363,20 +376,12 @@ public final class RedisBroker implements Broker {
         }
     }
 
-    private int toUser(Jedis jedis, String user, String message) {
-        List<String> keyList = List.of(keys.userSessions(user));
-        List<String> args = List.of(keys.nodeChannelPrefix(), message);
-        try {
-            return ((Long) jedis.evalsha(userNodes.sha(jedis), keyList, args)).intValue();
-        } catch (JedisDataException e) {
-            if (!userNodes.forgotten(e)) {
-                throw e;
-            }
-            return ((Long) jedis.eval(userNodes.text(), keyList, args)).intValue();
-        }
+    private int toUser(UnifiedJedis jedis, String user, String message) {
+        return ((Long) userNodes.run(jedis, List.of(keys.userSessions(user)), List.of(keys.nodeChannelPrefix(),
+                message))).intValue();
     }
 
-    private int toSession(Jedis jedis, String sessionId, String message) {
+    private int toSession(UnifiedJedis jedis, String sessionId, String message) {
         String node = SessionIds.nodeOf(sessionId);
         if (node == null) {
             return 0;
@@ -422,14 +427,14 @@ public final class RedisBroker implements Broker {
                 lastPongNanos = System.nanoTime();
             }
         };
-        redis.clients.jedis.HostAndPort master;
+        HostAndPort at;
         try {
-            master = target.master();
+            at = target.subscriberNode(subscribedAt); // after a first run, the node where the last one ended
         } catch (JedisException e) {
             throw new HeraldUnavailableException("Redis master unknown: " + e.getMessage(), e);
         }
-        subscribedAt = master;
-        try (Jedis jedis = target.connect(master, subscriberTimeoutMillis)) {
+        subscribedAt = at;
+        try (Connection connection = target.connect(at, subscriberTimeoutMillis)) {
             lastPongNanos = System.nanoTime();
             synchronized (writes) {
                 active = null;
@@ -437,12 +442,11 @@ public final class RedisBroker implements Broker {
                 subscribedTopics.clear();
             }
             subscription.set(pubSub);
-            subscriber.set(jedis);
+            subscriber.set(connection);
             if (closed) {
                 return;
             }
-            userNodes.forget();
-            jedis.subscribe(pubSub, nodeChannel, broadcast);
+            pubSub.proceed(connection, nodeChannel, broadcast);
         } catch (JedisException e) {
             if (!closed) {
                 throw new HeraldUnavailableException("Redis subscription lost: " + e.getMessage(), e);
@@ -550,7 +554,8 @@ public final class RedisBroker implements Broker {
             disconnectSubscriber(); // no pong in time: the connection is dead though the socket looks open
             return;
         }
-        if (target.followsFailover() && !java.util.Objects.equals(subscribedAt, target.master())) {
+        if (target.kind() == RedisTarget.Kind.SENTINEL
+                && !java.util.Objects.equals(subscribedAt, target.master())) {
             LOG.info(() -> "Redis master moved from " + subscribedAt + " to " + target.master()
                     + ": subscribing there");
             disconnectSubscriber(); // a failover: the loop subscribes again, on the new master
@@ -566,10 +571,10 @@ public final class RedisBroker implements Broker {
     }
 
     private void disconnectSubscriber() {
-        Jedis jedis = subscriber.get();
-        if (jedis != null) {
+        Connection connection = subscriber.get();
+        if (connection != null) {
             try {
-                jedis.disconnect();
+                connection.disconnect();
             } catch (JedisException e) {
                 // Closing a broken socket: nothing more to do.
             }

@@ -7,8 +7,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.params.ZRangeParams;
 
@@ -78,12 +78,14 @@ public final class RedisChannelMembers implements ChannelMembers {
     @Override
     public Join join(Member m, long nowMillis, int graceMillis) {
         return redis.call("record a channel membership", jedis -> {
-            Pipeline p = jedis.pipelined();
-            p.sadd(keys.memberNodes(), m.node());
-            p.hset(keys.nodeChannels(m.node()), field(m), m.user());
-            Response<Object> result = p.eval(JOIN, List.of(keys.channelMemberKeys(m.channel())),
-                    List.of(m.session(), m.user(), Long.toString(nowMillis), Integer.toString(graceMillis)));
-            p.sync();
+            Response<Object> result;
+            try (AbstractPipeline p = jedis.pipelined()) {
+                p.sadd(keys.memberNodes(), m.node());
+                p.hset(keys.nodeChannels(m.node()), field(m), m.user());
+                result = p.eval(JOIN, List.of(keys.channelMemberKeys(m.channel())),
+                        List.of(m.session(), m.user(), Long.toString(nowMillis), Integer.toString(graceMillis)));
+                p.sync();
+            }
             List<?> r = (List<?>) result.get();
             return new Join(Joined.values()[((Long) r.get(0)).intValue()], (Long) r.get(1));
         });
@@ -100,16 +102,17 @@ public final class RedisChannelMembers implements ChannelMembers {
             return List.of();
         }
         return redis.call("remove channel memberships", jedis -> {
-            Pipeline p = jedis.pipelined();
             List<Response<Object>> results = new ArrayList<>(members.size());
             List<String> stamps = new ArrayList<>(members.size());
-            for (int i = 0; i < members.size(); i++) {
-                Member m = members.get(i);
-                stamps.add(nowMillis + "/" + m.session());
-                p.hdel(keys.nodeChannels(m.node()), field(m));
-                results.add(leave(p, m, stamps.get(i), graceMillis.get(i)));
+            try (AbstractPipeline p = jedis.pipelined()) {
+                for (int i = 0; i < members.size(); i++) {
+                    Member m = members.get(i);
+                    stamps.add(nowMillis + "/" + m.session());
+                    p.hdel(keys.nodeChannels(m.node()), field(m));
+                    results.add(leave(p, m, stamps.get(i), graceMillis.get(i)));
+                }
+                p.sync();
             }
-            p.sync();
             List<Leave> leaves = new ArrayList<>(members.size());
             for (int i = 0; i < members.size(); i++) {
                 leaves.add(leaveOf(results.get(i), stamps.get(i), graceMillis.get(i)));
@@ -118,7 +121,7 @@ public final class RedisChannelMembers implements ChannelMembers {
         });
     }
 
-    private Response<Object> leave(Pipeline p, Member m, String stamp, int graceMillis) {
+    private Response<Object> leave(AbstractPipeline p, Member m, String stamp, int graceMillis) {
         return p.eval(LEAVE, List.of(keys.channelMemberKeys(m.channel())),
                 List.of(m.session(), stamp, Integer.toString(graceMillis)));
     }
@@ -143,12 +146,16 @@ public final class RedisChannelMembers implements ChannelMembers {
     public ChannelPresence read(String channel, String after, int max) {
         String[] k = keys.channelMemberKeys(channel);
         return redis.call("read a channel's presence", jedis -> {
-            Pipeline p = jedis.pipelined();
-            Response<Long> sessions = p.hlen(k[0]);
-            Response<Long> users = p.hlen(k[1]);
-            Response<List<String>> page = p.zrange(k[2], ZRangeParams.zrangeByLexParams(
-                    after == null ? "-" : "(" + after, "+").limit(0, max + 1));
-            p.sync();
+            Response<Long> sessions;
+            Response<Long> users;
+            Response<List<String>> page;
+            try (AbstractPipeline p = jedis.pipelined()) {
+                sessions = p.hlen(k[0]);
+                users = p.hlen(k[1]);
+                page = p.zrange(k[2], ZRangeParams.zrangeByLexParams(after == null ? "-" : "(" + after, "+")
+                        .limit(0, max + 1));
+                p.sync();
+            }
             List<String> listed = page.get();
             String next = null;
             if (listed.size() > max) {
@@ -181,13 +188,15 @@ public final class RedisChannelMembers implements ChannelMembers {
             return;
         }
         redis.call("record channel memberships", jedis -> {
-            Pipeline p = jedis.pipelined();
-            p.sadd(keys.memberNodes(), members.stream().map(Member::node).distinct().toArray(String[]::new));
-            for (Member m : members) {
-                p.hset(keys.nodeChannels(m.node()), field(m), m.user());
-                p.eval(JOIN, List.of(keys.channelMemberKeys(m.channel())), List.of(m.session(), m.user(), "0", "0"));
+            try (AbstractPipeline p = jedis.pipelined()) {
+                p.sadd(keys.memberNodes(), members.stream().map(Member::node).distinct().toArray(String[]::new));
+                for (Member m : members) {
+                    p.hset(keys.nodeChannels(m.node()), field(m), m.user());
+                    p.eval(JOIN, List.of(keys.channelMemberKeys(m.channel())),
+                            List.of(m.session(), m.user(), "0", "0"));
+                }
+                p.sync();
             }
-            p.sync();
             return null;
         });
     }
@@ -206,16 +215,17 @@ public final class RedisChannelMembers implements ChannelMembers {
         });
     }
 
-    private void purge(Jedis jedis, String node, Set<Left> left) {
+    private void purge(UnifiedJedis jedis, String node, Set<Left> left) {
         List<Member> members = members(node, jedis.hgetAll(keys.nodeChannels(node)));
-        Pipeline p = jedis.pipelined();
         List<Response<Object>> results = new ArrayList<>(members.size());
-        for (Member m : members) {
-            results.add(leave(p, m, "0/" + m.session(), 0));
+        try (AbstractPipeline p = jedis.pipelined()) {
+            for (Member m : members) {
+                results.add(leave(p, m, "0/" + m.session(), 0));
+            }
+            p.del(keys.nodeChannels(node));
+            p.srem(keys.memberNodes(), node);
+            p.sync();
         }
-        p.del(keys.nodeChannels(node));
-        p.srem(keys.memberNodes(), node);
-        p.sync();
         for (int i = 0; i < members.size(); i++) {
             if (leaveOf(results.get(i), null, 0).last()) {
                 left.add(new Left(members.get(i).channel(), members.get(i).user()));

@@ -3,7 +3,7 @@ package dev.herald.engine;
 import dev.herald.Recipient;
 import java.util.ArrayList;
 import java.util.List;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 
 /**
@@ -195,12 +195,13 @@ final class RedisHistory implements History {
             return java.util.Map.of();
         }
         return redis.call("read stream positions", jedis -> {
-            redis.clients.jedis.Pipeline p = jedis.pipelined();
             java.util.Map<Recipient, Response<List<String>>> replies = new java.util.LinkedHashMap<>();
-            for (Recipient to : streams) {
-                replies.put(to, p.hmget(keys.streamKeys(to)[0], "e", "o"));
+            try (AbstractPipeline p = jedis.pipelined()) {
+                for (Recipient to : streams) {
+                    replies.put(to, p.hmget(keys.streamKeys(to)[0], "e", "o"));
+                }
+                p.sync();
             }
-            p.sync();
             java.util.Map<Recipient, Position> out = new java.util.HashMap<>();
             replies.forEach((to, reply) -> {
                 List<String> eo = reply.get();
@@ -244,7 +245,8 @@ final class RedisHistory implements History {
      * Queues on {@code p} the append and publish of {@code to}'s kept notices, each given as its header line and
      * its frame after {@link NoticeCodec#NOTICE_START}; the response is how many nodes they went to.
      */
-    Response<Object> append(Pipeline p, String sha, Recipient to, List<String> headers, List<String> rests) {
+    Response<Object> append(AbstractPipeline p, boolean whole, Recipient to, List<String> headers,
+            List<String> rests) {
         String[] k = keys.streamKeys(to);
         List<String> keyList = to.kind() == Recipient.Kind.USER ? List.of(k[0], k[1], keys.userSessions(to.id()))
                 : List.of(k[0], k[1]);
@@ -264,11 +266,6 @@ final class RedisHistory implements History {
             args.add(headers.get(i));
             args.add(rests.get(i));
         }
-        return p.evalsha(sha, keyList, args);
-    }
-
-    /** The append script, which {@link #append(Pipeline, String, Recipient, List, List)} runs by the SHA it gives. */
-    RedisScript appendScript() {
-        return appendScript;
+        return whole ? appendScript.queueWhole(p, keyList, args) : appendScript.queue(p, keyList, args);
     }
 }

@@ -1,46 +1,67 @@
 package dev.herald.engine;
 
-import redis.clients.jedis.Jedis;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * A Lua script run by its SHA: loaded on first use, and loaded again after Redis forgot it (it restarted).
- * Thread safe.
+ * A Lua script run by its SHA, which is the SHA-1 of its text wherever it runs: a server that does not know it
+ * (it restarted, it is another master of a cluster, a replica promoted by a failover) answers {@code NOSCRIPT},
+ * and the script is then sent whole with {@code EVAL}, which also makes that server keep it. Thread safe.
  */
 final class RedisScript {
 
     private final String text;
-    private volatile String sha;
+    private final String sha;
 
     RedisScript(String text) {
         this.text = text;
+        try {
+            this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-1 in this JVM", e);
+        }
     }
 
     String text() {
         return text;
     }
 
-    /** The script's SHA, loading the script first when it is not known to be loaded. */
-    String sha(Jedis jedis) {
-        String known = sha;
-        if (known == null) {
-            known = jedis.scriptLoad(text);
-            sha = known;
-        }
-        return known;
+    String sha() {
+        return sha;
     }
 
-    /** Forgets the SHA, so that the next {@link #sha} loads the script again (a new connection, a restart). */
-    void forget() {
-        sha = null;
+    /** Runs the script on the server of {@code keys}: by its SHA, whole when that server does not know it. */
+    Object run(UnifiedJedis client, List<String> keys, List<String> args) {
+        try {
+            return client.evalsha(sha, keys, args);
+        } catch (JedisDataException e) {
+            if (!forgotten(e)) {
+                throw e;
+            }
+            return client.eval(text, keys, args);
+        }
     }
 
-    /** Whether {@code e} says Redis has no such script; then the next {@link #sha} loads it again. */
-    boolean forgotten(JedisDataException e) {
-        if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
-            sha = null;
-            return true;
-        }
-        return false;
+    /** Queues the script by its SHA; where {@link #forgotten} its reply, {@link #queueWhole} queues it again. */
+    Response<Object> queue(AbstractPipeline pipeline, List<String> keys, List<String> args) {
+        return pipeline.evalsha(sha, keys, args);
+    }
+
+    /** Queues the script whole, for a server that answered {@code NOSCRIPT}. */
+    Response<Object> queueWhole(AbstractPipeline pipeline, List<String> keys, List<String> args) {
+        return pipeline.eval(text, keys, args);
+    }
+
+    /** Whether {@code e} says the server has no such script. */
+    static boolean forgotten(JedisDataException e) {
+        return e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT");
     }
 }

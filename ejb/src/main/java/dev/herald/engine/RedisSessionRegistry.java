@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
+import java.util.Set;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.params.SetParams;
 
@@ -39,10 +40,11 @@ public final class RedisSessionRegistry implements SessionRegistry {
             return;
         }
         redis.call("register sessions", jedis -> {
-            Pipeline p = jedis.pipelined();
-            p.hset(keys.nodeSessions(nodeId), sessions);
-            sessions.forEach((sessionId, user) -> p.hset(keys.userSessions(user), sessionId, nodeId));
-            p.sync();
+            try (AbstractPipeline p = jedis.pipelined()) {
+                p.hset(keys.nodeSessions(nodeId), sessions);
+                sessions.forEach((sessionId, user) -> p.hset(keys.userSessions(user), sessionId, nodeId));
+                p.sync();
+            }
             return null;
         });
     }
@@ -58,10 +60,11 @@ public final class RedisSessionRegistry implements SessionRegistry {
             return;
         }
         redis.call("unregister sessions", jedis -> {
-            Pipeline p = jedis.pipelined();
-            p.hdel(keys.nodeSessions(nodeId), sessions.keySet().toArray(String[]::new));
-            sessions.forEach((sessionId, user) -> p.hdel(keys.userSessions(user), sessionId));
-            p.sync();
+            try (AbstractPipeline p = jedis.pipelined()) {
+                p.hdel(keys.nodeSessions(nodeId), sessions.keySet().toArray(String[]::new));
+                sessions.forEach((sessionId, user) -> p.hdel(keys.userSessions(user), sessionId));
+                p.sync();
+            }
             return null;
         });
     }
@@ -89,11 +92,12 @@ public final class RedisSessionRegistry implements SessionRegistry {
     @Override
     public boolean heartbeat(String nodeId, int ttlMillis) {
         return redis.call("refresh the node heartbeat", jedis -> {
-            Pipeline p = jedis.pipelined();
-            Response<String> previous = p.setGet(keys.nodeAlive(nodeId), "1", SetParams.setParams().px(ttlMillis));
-            Response<Long> added = p.sadd(keys.nodes(), nodeId);
-            p.sync();
-            return previous.get() == null || added.get() == 1L;
+            try (AbstractPipeline p = jedis.pipelined()) {
+                Response<String> previous = p.setGet(keys.nodeAlive(nodeId), "1", SetParams.setParams().px(ttlMillis));
+                Response<Long> added = p.sadd(keys.nodes(), nodeId);
+                p.sync();
+                return previous.get() == null || added.get() == 1L;
+            }
         });
     }
 
@@ -103,7 +107,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
             List<String> purged = new ArrayList<>();
             aliveness(jedis).forEach((node, alive) -> {
                 if (!alive) {
-                    drop(jedis.pipelined(), jedis.hgetAll(keys.nodeSessions(node)), node);
+                    drop(jedis, jedis.hgetAll(keys.nodeSessions(node)), node);
                     purged.add(node);
                 }
             });
@@ -114,17 +118,19 @@ public final class RedisSessionRegistry implements SessionRegistry {
     @Override
     public void removeNode(String nodeId) {
         redis.call("remove a node", jedis -> {
-            drop(jedis.pipelined(), jedis.hgetAll(keys.nodeSessions(nodeId)), nodeId);
+            drop(jedis, jedis.hgetAll(keys.nodeSessions(nodeId)), nodeId);
             return null;
         });
     }
 
-    private void drop(Pipeline p, Map<String, String> sessions, String nodeId) {
-        sessions.forEach((sessionId, user) -> p.hdel(keys.userSessions(user), sessionId));
-        p.del(keys.nodeSessions(nodeId));
-        p.del(keys.nodeAlive(nodeId));
-        p.srem(keys.nodes(), nodeId);
-        p.sync();
+    private void drop(UnifiedJedis jedis, Map<String, String> sessions, String nodeId) {
+        try (AbstractPipeline p = jedis.pipelined()) {
+            sessions.forEach((sessionId, user) -> p.hdel(keys.userSessions(user), sessionId));
+            p.del(keys.nodeSessions(nodeId));
+            p.del(keys.nodeAlive(nodeId));
+            p.srem(keys.nodes(), nodeId);
+            p.sync();
+        }
     }
 
     @Override
@@ -141,13 +147,15 @@ public final class RedisSessionRegistry implements SessionRegistry {
     }
 
     /** Every known node, and whether its liveness key still exists. */
-    private Map<String, Boolean> aliveness(Jedis jedis) {
+    private Map<String, Boolean> aliveness(UnifiedJedis jedis) {
         Map<String, Response<Boolean>> alive = new LinkedHashMap<>();
-        Pipeline p = jedis.pipelined();
-        for (String node : jedis.smembers(keys.nodes())) {
-            alive.put(node, p.exists(keys.nodeAlive(node)));
+        Set<String> nodes = jedis.smembers(keys.nodes());
+        try (AbstractPipeline p = jedis.pipelined()) {
+            for (String node : nodes) {
+                alive.put(node, p.exists(keys.nodeAlive(node)));
+            }
+            p.sync();
         }
-        p.sync();
         Map<String, Boolean> result = new LinkedHashMap<>();
         alive.forEach((node, exists) -> result.put(node, exists.get()));
         return result;

@@ -2,11 +2,16 @@ package dev.herald.engine;
 
 import dev.herald.HeraldUnavailableException;
 import java.util.function.Function;
-import redis.clients.jedis.Jedis;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
-/** Borrows a pooled connection for one call and turns Redis failures into {@link HeraldUnavailableException}. */
+/**
+ * Runs one call on the target's client and turns Redis failures into {@link HeraldUnavailableException}. A
+ * pipeline a call opens ({@code client.pipelined()}) holds a pooled connection until it is closed: open it in
+ * try-with-resources.
+ */
 final class RedisSupport {
 
     private final RedisTarget target;
@@ -20,19 +25,17 @@ final class RedisSupport {
         return target;
     }
 
-    <T> T call(String what, Function<Jedis, T> action) {
-        redis.clients.jedis.util.Pool<Jedis> pool = target.pool();
-        try (Jedis jedis = pool.getResource()) {
-            return action.apply(jedis);
+    <T> T call(String what, Function<UnifiedJedis, T> action) {
+        UnifiedJedis client = target.client();
+        try {
+            return action.apply(client);
         } catch (JedisConnectionException e) {
-            // Idle pooled connections are as dead as this one (Redis restarted or unreachable): drop them, so
-            // that the calls after Redis is back open fresh connections instead of failing once each.
-            pool.clear();
+            target.dropIdle();
             throw new HeraldUnavailableException("Redis unavailable while trying to " + what + ": " + e.getMessage(), e);
-        } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+        } catch (JedisDataException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("READONLY")) {
                 // A master demoted to a replica by a failover: its pooled connections must go.
-                pool.clear();
+                target.dropIdle();
                 throw new HeraldUnavailableException("Redis unavailable while trying to " + what
                         + ": the server is a replica now (failover): " + e.getMessage(), e);
             }

@@ -4,76 +4,105 @@ import dev.herald.HeraldUnavailableException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.logging.Logger;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
-import redis.clients.jedis.JedisPool;
-import redis.clients.jedis.JedisSentinelPool;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.providers.ClusterConnectionProvider;
+import redis.clients.jedis.providers.ConnectionProvider;
+import redis.clients.jedis.providers.PooledConnectionProvider;
+import redis.clients.jedis.providers.SentineledConnectionProvider;
+import redis.clients.jedis.util.JedisURIHelper;
 import redis.clients.jedis.util.Pool;
 
 /**
- * Where Redis is, from {@code herald.redis.url}: one server ({@code redis://}, {@code rediss://}), or the master
- * that Redis Sentinel names ({@code redis-sentinel://[user:password@]host:port[,host:port...]/<master-name>}, with
+ * Where Redis is, from {@code herald.redis.url}: one server ({@code redis://}, {@code rediss://}), the master that
+ * Redis Sentinel names ({@code redis-sentinel://[user:password@]host:port[,host:port...]/<master-name>}, with
  * {@code ?sentinel-user=&sentinel-password=} when the sentinels have credentials of their own and
- * {@code ?database=N}). It hands out pooled connections and the subscriber's own connection, both to the current
- * master: with Sentinel, Jedis's pool listens to the sentinels' {@code +switch-master} and moves its connections to
- * the new master; the subscriber asks {@link #master} where to go each time it connects.
+ * {@code ?database=N}), or a Redis Cluster given by seed nodes
+ * ({@code redis-cluster://[user:password@]host:port[,host:port...]}).
  *
- * <p>With Sentinel the pool is made on first use, so that a node starts while no sentinel answers (its calls fail
- * with {@link HeraldUnavailableException} until one does). Thread safe.
+ * <p>It hands out one Jedis client for commands, pooled, whatever the kind ({@link #client}): with Sentinel, Jedis
+ * listens to the sentinels' {@code +switch-master} and moves its connections to the new master; on a cluster it
+ * routes each command by its key's slot and follows {@code MOVED}. The subscriber takes a connection of its own
+ * ({@link #connect}) to the node {@link #subscriberNode} names each time it connects.
+ *
+ * <p>With Sentinel and Cluster the client is made on first use, so that a node starts while no sentinel or seed
+ * answers (its calls fail with {@link HeraldUnavailableException} until one does). Thread safe.
  */
 final class RedisTarget implements AutoCloseable {
 
+    /** What kind of Redis the URL names. */
+    enum Kind { SINGLE, SENTINEL, CLUSTER }
+
     private static final Logger LOG = Logger.getLogger(RedisTarget.class.getName());
+    private static final String SENTINEL_SCHEME = "redis-sentinel://";
+    private static final String CLUSTER_SCHEME = "redis-cluster://";
 
-    private final URI single;
+    private final Kind kind;
+    private final Set<HostAndPort> hosts;
     private final String masterName;
-    private final Set<HostAndPort> sentinels;
-    private final JedisClientConfig masterConfig;
+    private final JedisClientConfig config;
     private final JedisClientConfig sentinelConfig;
-    private final GenericObjectPoolConfig<Jedis> poolConfig;
+    private final GenericObjectPoolConfig<Connection> poolConfig;
     private final int timeoutMillis;
-    private volatile Pool<Jedis> pool;
+    private volatile ConnectionProvider provider;
+    private volatile UnifiedJedis client;
 
-    private RedisTarget(URI single, String masterName, Set<HostAndPort> sentinels, JedisClientConfig masterConfig,
-            JedisClientConfig sentinelConfig, GenericObjectPoolConfig<Jedis> poolConfig, int timeoutMillis) {
-        this.single = single;
+    private RedisTarget(Kind kind, Set<HostAndPort> hosts, String masterName, JedisClientConfig config,
+            JedisClientConfig sentinelConfig, GenericObjectPoolConfig<Connection> poolConfig, int timeoutMillis) {
+        this.kind = kind;
+        this.hosts = hosts;
         this.masterName = masterName;
-        this.sentinels = sentinels;
-        this.masterConfig = masterConfig;
+        this.config = config;
         this.sentinelConfig = sentinelConfig;
         this.poolConfig = poolConfig;
         this.timeoutMillis = timeoutMillis;
-        if (single != null) {
-            pool = new JedisPool(poolConfig, single, timeoutMillis, timeoutMillis);
-        }
     }
 
     /**
-     * The target {@code url} names, with pools of {@code poolSize} connections whose calls time out after
-     * {@code timeoutMillis}.
+     * The target {@code url} names, with pools of {@code poolSize} connections (per node, on a cluster) whose calls
+     * time out after {@code timeoutMillis}.
      *
      * @throws IllegalArgumentException when the URL is not one of the forms above
      */
     static RedisTarget of(String url, int timeoutMillis, int poolSize) {
-        GenericObjectPoolConfig<Jedis> pool = new GenericObjectPoolConfig<>();
+        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
         pool.setMaxTotal(poolSize);
         pool.setMaxIdle(poolSize);
         pool.setMinIdle(0);
-        pool.setMaxWait(java.time.Duration.ofMillis(timeoutMillis));
+        pool.setMaxWait(Duration.ofMillis(timeoutMillis));
         pool.setJmxEnabled(false);
-        if (!url.startsWith("redis-sentinel://")) {
-            return new RedisTarget(URI.create(url), null, null, null, null, pool, timeoutMillis);
+        if (url.startsWith(SENTINEL_SCHEME)) {
+            return sentinel(url.substring(SENTINEL_SCHEME.length()), pool, timeoutMillis);
         }
-        String rest = url.substring("redis-sentinel://".length());
+        if (url.startsWith(CLUSTER_SCHEME)) {
+            return cluster(url.substring(CLUSTER_SCHEME.length()), pool, timeoutMillis);
+        }
+        URI uri = URI.create(url);
+        if (!JedisURIHelper.isValid(uri)) {
+            throw new IllegalArgumentException("a Redis URL is redis://, rediss://, " + SENTINEL_SCHEME + " or "
+                    + CLUSTER_SCHEME);
+        }
+        JedisClientConfig config = DefaultJedisClientConfig.builder().user(JedisURIHelper.getUser(uri))
+                .password(JedisURIHelper.getPassword(uri)).database(JedisURIHelper.getDBIndex(uri))
+                .ssl(JedisURIHelper.isRedisSSLScheme(uri)).connectionTimeoutMillis(timeoutMillis)
+                .socketTimeoutMillis(timeoutMillis).build();
+        return new RedisTarget(Kind.SINGLE, Set.of(JedisURIHelper.getHostAndPort(uri)), null, config, null, pool,
+                timeoutMillis);
+    }
+
+    private static RedisTarget sentinel(String rest, GenericObjectPoolConfig<Connection> pool, int timeoutMillis) {
         String query = "";
         int q = rest.indexOf('?');
         if (q >= 0) {
@@ -82,45 +111,65 @@ final class RedisTarget implements AutoCloseable {
         }
         int slash = rest.indexOf('/');
         if (slash < 0 || slash == rest.length() - 1) {
-            throw new IllegalArgumentException("a redis-sentinel:// URL ends with /<master-name>");
+            throw new IllegalArgumentException("a " + SENTINEL_SCHEME + " URL ends with /<master-name>");
         }
         String master = decode(rest.substring(slash + 1));
-        String authority = rest.substring(0, slash);
-        String user = null;
-        String password = null;
-        int at = authority.lastIndexOf('@');
-        if (at >= 0) {
-            String credentials = authority.substring(0, at);
-            authority = authority.substring(at + 1);
-            int colon = credentials.indexOf(':');
-            user = colon < 0 ? null : emptyToNull(decode(credentials.substring(0, colon)));
-            password = decode(colon < 0 ? credentials : credentials.substring(colon + 1));
-        }
-        Set<HostAndPort> hosts = new LinkedHashSet<>();
-        for (String host : authority.split(",", -1)) {
-            if (host.isBlank() || host.startsWith(":")) {
-                throw new IllegalArgumentException("a sentinel address is empty");
-            }
-            int colon = host.lastIndexOf(':');
-            try {
-                hosts.add(colon < 0 ? new HostAndPort(host, 26379)
-                        : new HostAndPort(host.substring(0, colon), Integer.parseInt(host.substring(colon + 1))));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad sentinel port in '" + host + "'");
-            }
-        }
-        Map<String, String> params = params(query);
+        Authority authority = Authority.of(rest.substring(0, slash), 26379, "sentinel");
+        Map<String, String> params = params(query, Set.of("sentinel-user", "sentinel-password", "database"));
         int database = Integer.parseInt(params.getOrDefault("database", "0"));
-        JedisClientConfig masterConfig = DefaultJedisClientConfig.builder().user(user).password(password)
-                .database(database).connectionTimeoutMillis(timeoutMillis).socketTimeoutMillis(timeoutMillis)
-                .build();
+        JedisClientConfig config = DefaultJedisClientConfig.builder().user(authority.user)
+                .password(authority.password).database(database).connectionTimeoutMillis(timeoutMillis)
+                .socketTimeoutMillis(timeoutMillis).build();
         JedisClientConfig sentinelConfig = DefaultJedisClientConfig.builder()
                 .user(emptyToNull(params.get("sentinel-user"))).password(emptyToNull(params.get("sentinel-password")))
                 .connectionTimeoutMillis(timeoutMillis).socketTimeoutMillis(timeoutMillis).build();
-        return new RedisTarget(null, master, hosts, masterConfig, sentinelConfig, pool, timeoutMillis);
+        return new RedisTarget(Kind.SENTINEL, authority.hosts, master, config, sentinelConfig, pool, timeoutMillis);
     }
 
-    private static Map<String, String> params(String query) {
+    private static RedisTarget cluster(String rest, GenericObjectPoolConfig<Connection> pool, int timeoutMillis) {
+        if (rest.contains("/") || rest.contains("?")) {
+            throw new IllegalArgumentException("a " + CLUSTER_SCHEME + " URL is seed nodes only: no path, no "
+                    + "parameters (a cluster has no databases)");
+        }
+        Authority authority = Authority.of(rest, 6379, "seed node");
+        JedisClientConfig config = DefaultJedisClientConfig.builder().user(authority.user)
+                .password(authority.password).connectionTimeoutMillis(timeoutMillis)
+                .socketTimeoutMillis(timeoutMillis).build();
+        return new RedisTarget(Kind.CLUSTER, authority.hosts, null, config, null, pool, timeoutMillis);
+    }
+
+    /** {@code [user:password@]host:port[,host:port...]}, decoded. */
+    private record Authority(String user, String password, Set<HostAndPort> hosts) {
+
+        static Authority of(String authority, int defaultPort, String what) {
+            String user = null;
+            String password = null;
+            int at = authority.lastIndexOf('@');
+            if (at >= 0) {
+                String credentials = authority.substring(0, at);
+                authority = authority.substring(at + 1);
+                int colon = credentials.indexOf(':');
+                user = colon < 0 ? null : emptyToNull(decode(credentials.substring(0, colon)));
+                password = decode(colon < 0 ? credentials : credentials.substring(colon + 1));
+            }
+            Set<HostAndPort> hosts = new LinkedHashSet<>();
+            for (String host : authority.split(",", -1)) {
+                if (host.isBlank() || host.startsWith(":")) {
+                    throw new IllegalArgumentException("a " + what + " address is empty");
+                }
+                int colon = host.lastIndexOf(':');
+                try {
+                    hosts.add(colon < 0 ? new HostAndPort(host, defaultPort)
+                            : new HostAndPort(host.substring(0, colon), Integer.parseInt(host.substring(colon + 1))));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("bad " + what + " port in '" + host + "'");
+                }
+            }
+            return new Authority(user, password, java.util.Collections.unmodifiableSet(hosts));
+        }
+    }
+
+    private static Map<String, String> params(String query, Set<String> known) {
         Map<String, String> params = new TreeMap<>();
         for (String pair : query.split("&")) {
             if (pair.isEmpty()) {
@@ -128,9 +177,9 @@ final class RedisTarget implements AutoCloseable {
             }
             int eq = pair.indexOf('=');
             String key = decode(eq < 0 ? pair : pair.substring(0, eq));
-            if (!Set.of("sentinel-user", "sentinel-password", "database").contains(key)) {
-                throw new IllegalArgumentException("unknown parameter '" + key
-                        + "' (known: sentinel-user, sentinel-password, database)");
+            if (!known.contains(key)) {
+                throw new IllegalArgumentException("unknown parameter '" + key + "' (known: "
+                        + String.join(", ", new java.util.TreeSet<>(known)) + ")");
             }
             params.put(key, eq < 0 ? "" : decode(pair.substring(eq + 1)));
         }
@@ -145,64 +194,133 @@ final class RedisTarget implements AutoCloseable {
         return s == null || s.isEmpty() ? null : s;
     }
 
-    /** Whether the master may change under a running node (Sentinel): then a stream's epoch follows it. */
-    boolean followsFailover() {
-        return single == null;
+    Kind kind() {
+        return kind;
     }
 
     /**
-     * The pool of connections to the current master.
-     *
-     * @throws HeraldUnavailableException when no sentinel answers (Sentinel, before the first success)
+     * Whether the master of a key may change under a running node (Sentinel, Cluster): then a stream's epoch
+     * follows it.
      */
-    Pool<Jedis> pool() {
-        Pool<Jedis> p = pool;
-        if (p != null) {
-            return p;
+    boolean followsFailover() {
+        return kind != Kind.SINGLE;
+    }
+
+    /**
+     * The client for commands.
+     *
+     * @throws HeraldUnavailableException when no sentinel or seed node answers (before the first success)
+     */
+    UnifiedJedis client() {
+        UnifiedJedis c = client;
+        return c != null ? c : open();
+    }
+
+    private synchronized UnifiedJedis open() {
+        if (client != null) {
+            return client;
         }
-        synchronized (this) {
-            if (pool == null) {
-                try {
-                    pool = new JedisSentinelPool(masterName, sentinels, poolConfig, masterConfig, sentinelConfig);
-                    LOG.info(() -> "Redis Sentinel: master " + masterName + " at " + master());
-                } catch (JedisException e) {
-                    throw new HeraldUnavailableException("no sentinel of " + sentinels + " names the master '"
-                            + masterName + "': " + e.getMessage(), e);
+        try {
+            switch (kind) {
+                case SINGLE -> {
+                    PooledConnectionProvider p = new PooledConnectionProvider(hosts.iterator().next(), config,
+                            poolConfig);
+                    provider = p;
+                    client = new UnifiedJedis(p);
+                }
+                case SENTINEL -> {
+                    SentineledConnectionProvider p = new SentineledConnectionProvider(masterName, config, poolConfig,
+                            hosts, sentinelConfig);
+                    provider = p;
+                    client = new UnifiedJedis(p);
+                    LOG.info(() -> "Redis Sentinel: master " + masterName + " at " + p.getCurrentMaster());
+                }
+                case CLUSTER -> {
+                    ClusterConnectionProvider p = new ClusterConnectionProvider(hosts, config, poolConfig);
+                    provider = p;
+                    client = new UnifiedJedis(p, 5, Duration.ofMillis(timeoutMillis));
+                    LOG.info(() -> "Redis Cluster: masters " + p.getPrimaryNodes().keySet());
                 }
             }
-            return pool;
+        } catch (JedisException e) {
+            throw new HeraldUnavailableException(switch (kind) {
+                case SINGLE -> "Redis unreachable: ";
+                case SENTINEL -> "no sentinel of " + hosts + " names the master '" + masterName + "': ";
+                case CLUSTER -> "no seed node of " + hosts + " answers as a Redis Cluster: ";
+            } + e.getMessage(), e);
         }
-    }
-
-    /** Where the current master is; {@code null} for one server. */
-    HostAndPort master() {
-        return pool() instanceof JedisSentinelPool sentinel ? sentinel.getCurrentHostMaster() : null;
+        return client;
     }
 
     /**
-     * A new connection to {@code master} (what {@link #master} said; ignored for one server) whose reads time out
-     * after {@code readTimeoutMillis}.
+     * Drops every idle pooled connection: after one failed, the others to that server are as dead (it restarted
+     * or became a replica), and the calls after it is back should open fresh ones instead of failing once each.
      */
-    Jedis connect(HostAndPort master, int readTimeoutMillis) {
-        if (single != null) {
-            return new Jedis(single, readTimeoutMillis);
+    void dropIdle() {
+        ConnectionProvider p = provider;
+        if (p != null) {
+            p.getConnectionMap().values().forEach(pool -> {
+                if (pool instanceof Pool<?> idle) {
+                    idle.clear();
+                }
+            });
         }
-        return new Jedis(master, DefaultJedisClientConfig.builder().user(masterConfig.getUser())
-                .password(masterConfig.getPassword()).database(masterConfig.getDatabase())
-                .connectionTimeoutMillis(timeoutMillis).socketTimeoutMillis(readTimeoutMillis).build());
+    }
+
+    /**
+     * The node the subscriber connects to now: the server, the current master, or on a cluster one of its masters
+     * (any: classic pub/sub reaches every node of a cluster), a different one after {@code failed}, when it can.
+     */
+    HostAndPort subscriberNode(HostAndPort failed) {
+        client();
+        try {
+            return switch (kind) {
+                case SINGLE -> hosts.iterator().next();
+                case SENTINEL -> ((SentineledConnectionProvider) provider).getCurrentMaster();
+                case CLUSTER -> {
+                    ClusterConnectionProvider p = (ClusterConnectionProvider) provider;
+                    if (failed != null) {
+                        p.renewSlotCache();
+                    }
+                    List<HostAndPort> masters = p.getPrimaryNodes().keySet().stream().map(HostAndPort::from)
+                            .sorted(java.util.Comparator.comparing(HostAndPort::toString)).toList();
+                    if (masters.isEmpty()) {
+                        throw new HeraldUnavailableException("the Redis Cluster names no master", null);
+                    }
+                    yield masters.stream().filter(m -> !m.equals(failed)).findFirst().orElse(masters.get(0));
+                }
+            };
+        } catch (JedisException e) {
+            throw new HeraldUnavailableException("Redis unreachable: " + e.getMessage(), e);
+        }
+    }
+
+    /** Where commands for keys go now, for a log line and the failover check: the master; {@code null} else. */
+    HostAndPort master() {
+        client();
+        return kind == Kind.SENTINEL ? ((SentineledConnectionProvider) provider).getCurrentMaster() : null;
+    }
+
+    /** A new connection to {@code node} (what {@link #subscriberNode} said) whose reads time out after {@code readTimeoutMillis}. */
+    Connection connect(HostAndPort node, int readTimeoutMillis) {
+        return new Connection(node, DefaultJedisClientConfig.builder().from(config)
+                .socketTimeoutMillis(readTimeoutMillis).build());
     }
 
     /** Where this is, for a log line: no password. */
     String description() {
-        return single != null ? "Redis at " + single.getHost() + ":" + (single.getPort() < 0 ? 6379 : single.getPort())
-                : "Redis master '" + masterName + "' of the sentinels " + sentinels;
+        return switch (kind) {
+            case SINGLE -> "Redis at " + hosts.iterator().next();
+            case SENTINEL -> "Redis master '" + masterName + "' of the sentinels " + hosts;
+            case CLUSTER -> "Redis Cluster seeded by " + hosts;
+        };
     }
 
     @Override
     public void close() {
-        Pool<Jedis> p = pool;
-        if (p != null) {
-            p.close();
+        UnifiedJedis c = client;
+        if (c != null) {
+            c.close();
         }
     }
 }

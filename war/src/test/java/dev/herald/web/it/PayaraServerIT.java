@@ -36,8 +36,8 @@ class PayaraServerIT {
     void theShippedAsadminScriptMakesADeploymentGroupOfTwoInstancesThatRunHeraldOnRedisAndCrossNotices()
             throws Exception {
         int das = freeBase();
-        int one = freeBase();
-        int two = freeBase();
+        int one = freeBase(das);
+        int two = freeBase(das, one);
         int admin = das + 48;
         try (RedisServer redis = RedisServer.start()) {
             ProcessNode.deleteTree(domains);
@@ -64,13 +64,19 @@ class PayaraServerIT {
                 }
                 Path edited = Files.createTempFile("herald", ".asadmin");
                 Files.writeString(edited, script);
-                asadmin(300, "--port", String.valueOf(admin), "multimode", "--file", edited.toString());
+                String ran = asadmin(300, "--port", String.valueOf(admin), "multimode", "--file", edited.toString());
 
                 URI first = URI.create("http://127.0.0.1:" + (one + 80));
                 URI second = URI.create("http://127.0.0.1:" + (two + 80));
                 for (URI instance : List.of(first, second)) {
-                    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                            .until(() -> Http.get(instance.resolve("/herald/api/health")).statusCode() == 200);
+                    try {
+                        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                                .until(() -> Http.get(instance.resolve("/herald/api/health")).statusCode() == 200);
+                    } catch (org.awaitility.core.ConditionTimeoutException e) {
+                        throw new AssertionError("no health at " + instance + " within 120 s.\nThe script printed:\n"
+                                + ran + "\nlist-instances:\n" + quietly("--port", String.valueOf(admin),
+                                        "list-instances", "--long") + diagnostics(), e);
+                    }
                     assertTrue(Http.get(instance.resolve("/herald/api/health")).body().contains("\"engine\":\"redis\""),
                             "herald.redis.url applied on " + instance);
                 }
@@ -108,16 +114,45 @@ class PayaraServerIT {
         return out;
     }
 
-    private void quietly(String... args) {
+    /** What asadmin printed, or why it failed: never throws. */
+    private String quietly(String... args) {
         try {
-            asadmin(120, args);
+            return asadmin(120, args);
         } catch (Exception e) {
-            System.out.println("clean-up: " + e.getMessage());
+            System.out.println("asadmin " + args[args.length - 1] + ": " + e.getMessage());
+            return e.getMessage();
         }
     }
 
-    /** A port base (a multiple of 100) whose ports Payara uses (base + 0 to 99) are free now. */
-    private static int freeBase() {
-        return ProcessNode.freeOffset(200, 450, 100, 9, 37, 38, 39, 48, 66, 76, 80, 81, 86);
+    /** The last lines of the DAS's and each instance's server.log, for a failure's message. */
+    private String diagnostics() {
+        StringBuilder out = new StringBuilder();
+        List<Path> logs = new ArrayList<>(List.of(domains.resolve(DOMAIN + "/logs/server.log")));
+        for (String instance : List.of("herald-1", "herald-2")) {
+            logs.add(home.resolve("glassfish/nodes/localhost-" + DOMAIN + "/" + instance + "/logs/server.log"));
+        }
+        for (Path log : logs) {
+            out.append("\n--- ").append(log).append(" (last 60 lines):\n");
+            try {
+                List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+                lines.subList(Math.max(0, lines.size() - 60), lines.size()).forEach(l -> out.append(l).append('\n'));
+            } catch (IOException e) {
+                out.append("unreadable: ").append(e).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * A port base (a multiple of 100), none of {@code taken}, whose ports Payara uses (base + 0 to 99) are free
+     * now; below the ephemeral ports (32768 up), so that no outgoing connection takes one meanwhile.
+     */
+    private static int freeBase(int... taken) {
+        while (true) {
+            int base = ProcessNode.freeOffset(200, 320, 100, 9, 37, 38, 39, 48, 66, 76, 80, 81, 86);
+            if (java.util.Arrays.stream(taken).noneMatch(t -> t == base)) {
+                return base;
+            }
+        }
     }
 }
