@@ -25,6 +25,7 @@ import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
 
 /**
  * The broker on Redis pub/sub: one channel per node, one for broadcast, and one per Herald channel, which a node
@@ -151,7 +152,7 @@ public final class RedisBroker implements Broker {
             try {
                 for (Outgoing o : messages) {
                     if (!o.kept() && o.to().kind() == Recipient.Kind.USER) {
-                        AbstractPipeline l = lookup == null ? lookup = jedis.pipelined() : lookup;
+                        AbstractPipeline l = lookup == null ? lookup = redis.pipelined(jedis) : lookup;
                         nodesOfUser.computeIfAbsent(o.to().id(), user -> new NodesOf(l.hvals(keys.userSessions(user))));
                     }
                 }
@@ -165,30 +166,21 @@ public final class RedisBroker implements Broker {
             }
             List<Part> parts = new ArrayList<>();
             int[] handed = new int[messages.size()];
-            try (AbstractPipeline pipeline = jedis.pipelined()) {
+            try (AbstractPipeline pipeline = redis.pipelined(jedis)) {
                 queue(pipeline, messages, nodesOfUser, parts, handed);
             }
-            List<Part> again = new ArrayList<>();
             for (Part part : parts) {
                 try {
-                    part.handedTo(handed);
+                    part.handedTo(handed, part.reply.get());
                 } catch (JedisDataException e) {
-                    // That server does not know the script (it restarted, or is a master that never ran it): that
-                    // part was not run. Every call to it failed alike, unless another node loaded the script
-                    // meanwhile: then a later part may have run first, a hole in order, never a loss or a duplicate.
-                    if (!RedisScript.forgotten(e)) {
+                    // Not run: the server does not know the script (it restarted, or is a master that never ran
+                    // it), or on a cluster the stream's slot moved (MOVED) or is moving (ASK). Run on its own, it
+                    // follows either. A part that failed so may come after a later part of another stream: a
+                    // hole in order between streams, never a loss or a duplicate.
+                    if (!RedisScript.forgotten(e) && !(e instanceof JedisRedirectionException)) {
                         throw e;
                     }
-                    again.add(part);
-                }
-            }
-            if (!again.isEmpty()) {
-                try (AbstractPipeline retry = jedis.pipelined()) {
-                    again.forEach(part -> part.send(retry, true));
-                    retry.sync();
-                }
-                for (Part part : again) {
-                    part.handedTo(handed);
+                    part.handedTo(handed, history.run(jedis, part.append));
                 }
             }
             return handed;
@@ -210,7 +202,7 @@ public final class RedisBroker implements Broker {
                     Outgoing k = messages.get(end);
                     Part run = runs.get(k.to());
                     if (run != null && run.full(k.message())) {
-                        run.send(pipeline, false);
+                        run.send(pipeline);
                         run = null;
                     }
                     if (run == null) {
@@ -220,7 +212,7 @@ public final class RedisBroker implements Broker {
                     }
                     run.add(end, k);
                 }
-                runs.values().forEach(run -> run.send(pipeline, false));
+                runs.values().forEach(run -> run.send(pipeline));
                 i = end - 1;
                 continue;
             }
@@ -258,6 +250,7 @@ public final class RedisBroker implements Broker {
         final List<String> headers = new ArrayList<>();
         final List<String> rests = new ArrayList<>();
         int chars;
+        RedisHistory.Append append;
         Response<Object> reply;
 
         Part(Recipient to) {
@@ -276,14 +269,15 @@ public final class RedisBroker implements Broker {
             chars += kept.message().length() + NoticeCodec.KEPT_RESERVE;
         }
 
-        /** Queues the append script: by its SHA, or {@code whole} for a server that did not know it. */
-        void send(AbstractPipeline pipeline, boolean whole) {
-            reply = history.append(pipeline, whole, to, headers, rests);
+        /** Queues the append script. */
+        void send(AbstractPipeline pipeline) {
+            append = history.append(to, headers, rests);
+            reply = history.queue(pipeline, append);
         }
 
-        /** Records how many nodes this part went to; throws its script's failure. */
-        void handedTo(int[] handed) {
-            int nodes = ((Long) reply.get()).intValue();
+        /** Records in {@code handed} how many nodes this part went to, the script's {@code result}. */
+        void handedTo(int[] handed, Object result) {
+            int nodes = ((Long) result).intValue();
             for (int index : indexes) {
                 handed[index] = nodes;
             }

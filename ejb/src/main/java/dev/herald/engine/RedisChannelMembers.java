@@ -79,7 +79,7 @@ public final class RedisChannelMembers implements ChannelMembers {
     public Join join(Member m, long nowMillis, int graceMillis) {
         return redis.call("record a channel membership", jedis -> {
             Response<Object> result;
-            try (AbstractPipeline p = jedis.pipelined()) {
+            try (AbstractPipeline p = redis.pipelined(jedis)) {
                 p.sadd(keys.memberNodes(), m.node());
                 p.hset(keys.nodeChannels(m.node()), field(m), m.user());
                 result = p.eval(JOIN, List.of(keys.channelMemberKeys(m.channel())),
@@ -104,7 +104,7 @@ public final class RedisChannelMembers implements ChannelMembers {
         return redis.call("remove channel memberships", jedis -> {
             List<Response<Object>> results = new ArrayList<>(members.size());
             List<String> stamps = new ArrayList<>(members.size());
-            try (AbstractPipeline p = jedis.pipelined()) {
+            try (AbstractPipeline p = redis.pipelined(jedis)) {
                 for (int i = 0; i < members.size(); i++) {
                     Member m = members.get(i);
                     stamps.add(nowMillis + "/" + m.session());
@@ -149,7 +149,7 @@ public final class RedisChannelMembers implements ChannelMembers {
             Response<Long> sessions;
             Response<Long> users;
             Response<List<String>> page;
-            try (AbstractPipeline p = jedis.pipelined()) {
+            try (AbstractPipeline p = redis.pipelined(jedis)) {
                 sessions = p.hlen(k[0]);
                 users = p.hlen(k[1]);
                 page = p.zrange(k[2], ZRangeParams.zrangeByLexParams(after == null ? "-" : "(" + after, "+")
@@ -188,7 +188,7 @@ public final class RedisChannelMembers implements ChannelMembers {
             return;
         }
         redis.call("record channel memberships", jedis -> {
-            try (AbstractPipeline p = jedis.pipelined()) {
+            try (AbstractPipeline p = redis.pipelined(jedis)) {
                 p.sadd(keys.memberNodes(), members.stream().map(Member::node).distinct().toArray(String[]::new));
                 for (Member m : members) {
                     p.hset(keys.nodeChannels(m.node()), field(m), m.user());
@@ -218,7 +218,7 @@ public final class RedisChannelMembers implements ChannelMembers {
     private void purge(UnifiedJedis jedis, String node, Set<Left> left) {
         List<Member> members = members(node, jedis.hgetAll(keys.nodeChannels(node)));
         List<Response<Object>> results = new ArrayList<>(members.size());
-        try (AbstractPipeline p = jedis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined(jedis)) {
             for (Member m : members) {
                 results.add(leave(p, m, "0/" + m.session(), 0));
             }

@@ -36,18 +36,24 @@ final class RedisHistory implements History {
             """;
 
     /**
-     * {@link #EPOCH} where the master may change (Sentinel): the meta hash also holds {@code r}, the replication
-     * id of the master that made the epoch, and a stream met under another one (a failover, which may have lost
-     * the last writes, or a master's restart) gets a fresh epoch with an empty stream, so that no resume across
-     * it claims to be complete.
+     * {@link #EPOCH} where the master may change (Sentinel, Cluster): the meta hash also holds {@code r}, the
+     * replication id of the master that wrote it last. A stream met under the replica that took over from that
+     * master ({@code r} is the current master's {@code master_replid2}: a failover, which may have lost the last
+     * writes) gets a fresh epoch with an empty stream, so that no resume across it claims to be complete. A stream
+     * met under an unrelated master came whole (a slot migrated, a master restarted with its data): it keeps its
+     * epoch and takes the new id.
      */
     private static final String EPOCH_FOLLOWING_FAILOVER = """
-            local replid = string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)')
+            local info = redis.call('INFO', 'replication')
+            local replid = string.match(info, 'master_replid:(%w+)')
             local epoch = redis.call('HGET', KEYS[1], 'e')
-            if not epoch or redis.call('HGET', KEYS[1], 'r') ~= replid then
+            local wrote = redis.call('HGET', KEYS[1], 'r')
+            if not epoch or not wrote or wrote == string.match(info, 'master_replid2:(%w+)') then
               epoch = ARGV[1]
               redis.call('DEL', KEYS[1], KEYS[2])
               redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0, 'r', replid)
+            elseif wrote ~= replid then
+              redis.call('HSET', KEYS[1], 'r', replid)
             end
             """;
 
@@ -196,7 +202,7 @@ final class RedisHistory implements History {
         }
         return redis.call("read stream positions", jedis -> {
             java.util.Map<Recipient, Response<List<String>>> replies = new java.util.LinkedHashMap<>();
-            try (AbstractPipeline p = jedis.pipelined()) {
+            try (AbstractPipeline p = redis.pipelined(jedis)) {
                 for (Recipient to : streams) {
                     replies.put(to, p.hmget(keys.streamKeys(to)[0], "e", "o"));
                 }
@@ -241,12 +247,15 @@ final class RedisHistory implements History {
         return code;
     }
 
+    /** One run of the append script: its keys and arguments. */
+    record Append(List<String> keys, List<String> args) {
+    }
+
     /**
-     * Queues on {@code p} the append and publish of {@code to}'s kept notices, each given as its header line and
-     * its frame after {@link NoticeCodec#NOTICE_START}; the response is how many nodes they went to.
+     * The append and publish of {@code to}'s kept notices, each given as its header line and its frame after
+     * {@link NoticeCodec#NOTICE_START}: its reply is how many nodes they went to.
      */
-    Response<Object> append(AbstractPipeline p, boolean whole, Recipient to, List<String> headers,
-            List<String> rests) {
+    Append append(Recipient to, List<String> headers, List<String> rests) {
         String[] k = keys.streamKeys(to);
         List<String> keyList = to.kind() == Recipient.Kind.USER ? List.of(k[0], k[1], keys.userSessions(to.id()))
                 : List.of(k[0], k[1]);
@@ -266,6 +275,19 @@ final class RedisHistory implements History {
             args.add(headers.get(i));
             args.add(rests.get(i));
         }
-        return whole ? appendScript.queueWhole(p, keyList, args) : appendScript.queue(p, keyList, args);
+        return new Append(keyList, args);
+    }
+
+    /** Queues {@code append} on {@code p} by the script's SHA. */
+    Response<Object> queue(AbstractPipeline p, Append append) {
+        return appendScript.queue(p, append.keys(), append.args());
+    }
+
+    /**
+     * Runs {@code append} on its own: whole where the server does not know the script, and on a cluster where
+     * its slot is now served, following {@code MOVED} and {@code ASK}.
+     */
+    Object run(redis.clients.jedis.UnifiedJedis client, Append append) {
+        return appendScript.run(client, append.keys(), append.args());
     }
 }

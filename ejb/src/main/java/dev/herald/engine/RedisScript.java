@@ -50,14 +50,9 @@ final class RedisScript {
         }
     }
 
-    /** Queues the script by its SHA; where {@link #forgotten} its reply, {@link #queueWhole} queues it again. */
+    /** Queues the script by its SHA; where {@link #forgotten} its reply, {@link #run} runs it again. */
     Response<Object> queue(AbstractPipeline pipeline, List<String> keys, List<String> args) {
         return pipeline.evalsha(sha, keys, args);
-    }
-
-    /** Queues the script whole, for a server that answered {@code NOSCRIPT}. */
-    Response<Object> queueWhole(AbstractPipeline pipeline, List<String> keys, List<String> args) {
-        return pipeline.eval(text, keys, args);
     }
 
     /** Whether {@code e} says the server has no such script. */

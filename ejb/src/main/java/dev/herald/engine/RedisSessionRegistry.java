@@ -40,7 +40,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
             return;
         }
         redis.call("register sessions", jedis -> {
-            try (AbstractPipeline p = jedis.pipelined()) {
+            try (AbstractPipeline p = redis.pipelined(jedis)) {
                 p.hset(keys.nodeSessions(nodeId), sessions);
                 sessions.forEach((sessionId, user) -> p.hset(keys.userSessions(user), sessionId, nodeId));
                 p.sync();
@@ -60,7 +60,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
             return;
         }
         redis.call("unregister sessions", jedis -> {
-            try (AbstractPipeline p = jedis.pipelined()) {
+            try (AbstractPipeline p = redis.pipelined(jedis)) {
                 p.hdel(keys.nodeSessions(nodeId), sessions.keySet().toArray(String[]::new));
                 sessions.forEach((sessionId, user) -> p.hdel(keys.userSessions(user), sessionId));
                 p.sync();
@@ -92,7 +92,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
     @Override
     public boolean heartbeat(String nodeId, int ttlMillis) {
         return redis.call("refresh the node heartbeat", jedis -> {
-            try (AbstractPipeline p = jedis.pipelined()) {
+            try (AbstractPipeline p = redis.pipelined(jedis)) {
                 Response<String> previous = p.setGet(keys.nodeAlive(nodeId), "1", SetParams.setParams().px(ttlMillis));
                 Response<Long> added = p.sadd(keys.nodes(), nodeId);
                 p.sync();
@@ -124,7 +124,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
     }
 
     private void drop(UnifiedJedis jedis, Map<String, String> sessions, String nodeId) {
-        try (AbstractPipeline p = jedis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined(jedis)) {
             sessions.forEach((sessionId, user) -> p.hdel(keys.userSessions(user), sessionId));
             p.del(keys.nodeSessions(nodeId));
             p.del(keys.nodeAlive(nodeId));
@@ -150,7 +150,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
     private Map<String, Boolean> aliveness(UnifiedJedis jedis) {
         Map<String, Response<Boolean>> alive = new LinkedHashMap<>();
         Set<String> nodes = jedis.smembers(keys.nodes());
-        try (AbstractPipeline p = jedis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined(jedis)) {
             for (String node : nodes) {
                 alive.put(node, p.exists(keys.nodeAlive(node)));
             }

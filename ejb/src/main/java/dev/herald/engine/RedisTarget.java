@@ -16,6 +16,7 @@ import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.providers.ClusterConnectionProvider;
@@ -238,7 +239,9 @@ final class RedisTarget implements AutoCloseable {
                 case CLUSTER -> {
                     ClusterConnectionProvider p = new ClusterConnectionProvider(hosts, config, poolConfig);
                     provider = p;
-                    client = new UnifiedJedis(p, 5, Duration.ofMillis(timeoutMillis));
+                    // RedisClusterClient: its pipelines route each command by slot (a plain UnifiedJedis's do not).
+                    client = RedisClusterClient.builder().nodes(hosts).connectionProvider(p).clientConfig(config).maxAttempts(5)
+                            .maxTotalRetriesDuration(Duration.ofMillis(4L * timeoutMillis)).build();
                     LOG.info(() -> "Redis Cluster: masters " + p.getPrimaryNodes().keySet());
                 }
             }
@@ -265,6 +268,62 @@ final class RedisTarget implements AutoCloseable {
                 }
             });
         }
+        slotsMoved();
+    }
+
+    /**
+     * On a cluster, reads which master serves which slot again: a pipeline (unlike a single command) does not
+     * follow {@code MOVED} nor learn of a failover by itself.
+     */
+    void slotsMoved() {
+        if (provider instanceof ClusterConnectionProvider cluster) {
+            try {
+                cluster.renewSlotCache();
+            } catch (JedisException e) {
+                LOG.fine(() -> "Redis Cluster: the slots could not be read again yet: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Where a cluster pipeline syncs the replies of its masters: in the calling thread, one master after the
+     * other (the commands are all written before the first reply is read), so that no pipeline starts threads of
+     * its own, which Jedis otherwise does for each pipeline that spans masters.
+     */
+    static final java.util.concurrent.ExecutorService CALLER_RUNS = new java.util.concurrent.AbstractExecutorService() {
+        @Override
+        public void execute(Runnable command) {
+            command.run();
+        }
+
+        @Override
+        public void shutdown() {
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return false;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return false;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, java.util.concurrent.TimeUnit unit) {
+            return false;
+        }
+    };
+
+    /** A pipeline on the client: on a cluster, one that syncs in the calling thread ({@link #CALLER_RUNS}). */
+    redis.clients.jedis.AbstractPipeline pipelined(UnifiedJedis c) {
+        return c instanceof RedisClusterClient cluster ? cluster.pipelined(CALLER_RUNS) : c.pipelined();
     }
 
     /**

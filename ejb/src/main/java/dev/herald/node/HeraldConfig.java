@@ -471,19 +471,20 @@ public final class HeraldConfig {
             if (value.isEmpty()) {
                 return value;
             }
-            if (value.startsWith("redis-sentinel://")) {
+            if (value.startsWith("redis-sentinel://") || value.startsWith("redis-cluster://")) {
                 try {
                     dev.herald.engine.Engine.checkRedisUrl(value);
                 } catch (IllegalArgumentException e) {
-                    throw invalid(key, "is not a redis-sentinel://[user:password@]host:port[,host:port...]/<master-name>"
-                            + " URL: " + e.getMessage());
+                    throw invalid(key, "is not a " + (value.startsWith("redis-sentinel://")
+                            ? "redis-sentinel://[user:password@]host:port[,host:port...]/<master-name>"
+                            : "redis-cluster://[user:password@]host:port[,host:port...]") + " URL: " + e.getMessage());
                 }
                 return value;
             }
             try {
                 URI uri = new URI(value);
                 if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) {
-                    throw invalid(key, "must start with redis://, rediss:// or redis-sentinel:// but was '"
+                    throw invalid(key, "must start with redis://, rediss://, redis-sentinel:// or redis-cluster:// but was '"
                             + maskPassword(value) + "'");
                 }
                 if (uri.getHost() == null) {

@@ -1,0 +1,205 @@
+package dev.herald.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.util.JedisClusterCRC16;
+
+/**
+ * A Redis Cluster for one test: three masters and one replica each, real {@code redis-server} processes on free
+ * loopback ports (and free cluster-bus ports), joined by {@code redis-cli --cluster create}. {@link #start}
+ * returns once every node says {@code cluster_state:ok} and each master has its replica in sync. A node fails
+ * over after 1 s of silence ({@code cluster-node-timeout}).
+ */
+public final class RedisCluster implements AutoCloseable {
+
+    private final List<RedisServer> nodes = new ArrayList<>();
+
+    private RedisCluster() {
+    }
+
+    public static RedisCluster start() {
+        RedisCluster cluster = new RedisCluster();
+        try {
+            for (int i = 0; i < 6; i++) {
+                cluster.nodes.add(RedisServer.startWith("--cluster-enabled", "yes", "--cluster-port",
+                        String.valueOf(RedisServer.freePort()), "--cluster-node-timeout", "1000",
+                        "--cluster-config-file", "nodes-" + i + ".conf"));
+            }
+            List<String> command = new ArrayList<>(List.of(cli(), "--cluster", "create"));
+            cluster.nodes.forEach(n -> command.add("127.0.0.1:" + n.port()));
+            command.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
+            Process create = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(create.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!create.waitFor(60, TimeUnit.SECONDS) || create.exitValue() != 0) {
+                throw new IllegalStateException("redis-cli --cluster create failed:\n" + out);
+            }
+        } catch (IOException e) {
+            cluster.close();
+            throw new IllegalStateException("cannot run redis-cli; install it (apt-get install redis-tools)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cluster.close();
+            throw new IllegalStateException("interrupted", e);
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        cluster.await("every node says the cluster is ok, each master with a replica in sync", Duration.ofSeconds(30),
+                () -> cluster.nodes.stream().allMatch(n -> {
+                    try (Jedis j = new Jedis("127.0.0.1", n.port())) {
+                        String info = j.info("replication");
+                        return j.clusterInfo().contains("cluster_state:ok")
+                                && (info.contains("role:master") ? info.contains("connected_slaves:1")
+                                        : info.contains("master_link_status:up"));
+                    }
+                }));
+        return cluster;
+    }
+
+    private static String cli() {
+        for (String candidate : List.of("/usr/bin/redis-cli", "/usr/local/bin/redis-cli")) {
+            if (new java.io.File(candidate).canExecute()) {
+                return candidate;
+            }
+        }
+        return "redis-cli";
+    }
+
+    /** {@code redis-cluster://127.0.0.1:p1,127.0.0.1:p2}: two of the nodes as seeds. */
+    public String url() {
+        return "redis-cluster://" + nodes.subList(0, 2).stream().map(n -> "127.0.0.1:" + n.port())
+                .collect(Collectors.joining(","));
+    }
+
+    /** The node that serves {@code slot} now (its master), as the first node sees the cluster. */
+    public RedisServer ownerOf(int slot) {
+        for (RedisServer n : nodes) {
+            try (Jedis j = new Jedis("127.0.0.1", n.port())) {
+                if (j.info("replication").contains("role:master")) {
+                    for (String line : j.clusterNodes().split("\n")) {
+                        String[] f = line.split(" ");
+                        if (f[2].contains("myself")) {
+                            for (int i = 8; i < f.length; i++) {
+                                if (covers(f[i], slot)) {
+                                    return n;
+                                }
+                            }
+                        }
+                    }
+                }
+            } catch (RuntimeException down) {
+                // a killed node
+            }
+        }
+        throw new IllegalStateException("no live master serves slot " + slot);
+    }
+
+    private static boolean covers(String range, int slot) {
+        if (range.startsWith("[")) {
+            return false; // a slot being migrated or imported
+        }
+        int dash = range.indexOf('-');
+        int from = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
+        int to = dash < 0 ? from : Integer.parseInt(range.substring(dash + 1));
+        return slot >= from && slot <= to;
+    }
+
+    /** The slot of {@code key}, by its hash tag. */
+    public static int slotOf(String key) {
+        return JedisClusterCRC16.getSlot(key);
+    }
+
+    /** The live masters. */
+    public List<RedisServer> masters() {
+        List<RedisServer> masters = new ArrayList<>();
+        for (RedisServer n : nodes) {
+            try (Jedis j = new Jedis("127.0.0.1", n.port())) {
+                if (j.info("replication").contains("role:master")) {
+                    masters.add(n);
+                }
+            } catch (RuntimeException down) {
+                // a killed node
+            }
+        }
+        return masters;
+    }
+
+    /**
+     * Moves {@code slot}, with its keys, from the master that serves it to {@code target} (another master), as
+     * {@code redis-cli --cluster reshard} does: IMPORTING, MIGRATING, MIGRATE of every key, then NODE on every master.
+     */
+    public void migrate(int slot, RedisServer target) {
+        RedisServer source = ownerOf(slot);
+        try (Jedis from = new Jedis("127.0.0.1", source.port()); Jedis to = new Jedis("127.0.0.1", target.port())) {
+            String fromId = from.clusterMyId();
+            String toId = to.clusterMyId();
+            to.clusterSetSlotImporting(slot, fromId);
+            from.clusterSetSlotMigrating(slot, toId);
+            while (true) {
+                List<String> keys = from.clusterGetKeysInSlot(slot, 100);
+                if (keys.isEmpty()) {
+                    break;
+                }
+                from.migrate("127.0.0.1", target.port(), 5000,
+                        redis.clients.jedis.params.MigrateParams.migrateParams().replace(),
+                        keys.toArray(String[]::new));
+            }
+            to.clusterSetSlotNode(slot, toId);
+            from.clusterSetSlotNode(slot, toId);
+            for (RedisServer other : masters()) {
+                if (other != source && other != target) {
+                    try (Jedis j = new Jedis("127.0.0.1", other.port())) {
+                        j.clusterSetSlotNode(slot, toId);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Kills {@code node} as a crash would. */
+    public void kill(RedisServer node) {
+        node.kill();
+    }
+
+    /** Waits until every live node says the cluster is ok again (after a failover). */
+    public void awaitOk(Duration limit) {
+        await("the cluster is ok", limit, () -> nodes.stream().allMatch(n -> {
+            try (Jedis j = new Jedis("127.0.0.1", n.port())) {
+                return j.clusterInfo().contains("cluster_state:ok");
+            } catch (RuntimeException down) {
+                return true; // a killed node does not vote
+            }
+        }));
+    }
+
+    private void await(String what, Duration limit, BooleanSupplier done) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            try {
+                if (done.getAsBoolean()) {
+                    return;
+                }
+            } catch (RuntimeException notYet) {
+                // a node that is still starting
+            }
+            if (System.nanoTime() > deadline) {
+                close();
+                throw new IllegalStateException("not within " + limit + ": " + what);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(RedisServer::close);
+    }
+}
