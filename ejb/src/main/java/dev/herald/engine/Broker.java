@@ -59,7 +59,16 @@ public interface Broker extends AutoCloseable {
      * @throws dev.herald.HeraldUnavailableException when the subscription cannot be made or is lost; the
      *     caller retries
      */
-    void run(String nodeId, Consumer<String> onMessage, Runnable onReady);
+    default void run(String nodeId, Consumer<String> onMessage, Runnable onReady) {
+        run(nodeId, onMessage, onReady, Thread::new);
+    }
+
+    /**
+     * As {@link #run(String, Consumer, Runnable)}, where an engine that reads several connections at once (Redis
+     * Cluster, one per master) reads the others on threads of {@code threads}; {@code onMessage} is then called
+     * from those threads too, one call at a time.
+     */
+    void run(String nodeId, Consumer<String> onMessage, Runnable onReady, java.util.concurrent.ThreadFactory threads);
 
     /**
      * Starts handing this node the notices of {@code channel} ({@link #run}'s handler receives them) and keeps

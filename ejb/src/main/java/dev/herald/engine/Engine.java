@@ -61,7 +61,7 @@ public record Engine(Broker broker, SessionRegistry registry, ChannelMembers mem
             History.Retention retention) {
         RedisTarget target = RedisTarget.of(url, timeoutMillis, poolSize);
         RedisSupport support = new RedisSupport(target);
-        RedisKeys keys = new RedisKeys(prefix);
+        RedisKeys keys = new RedisKeys(prefix, target.partitions());
         LOG.fine(() -> "Redis pool of " + poolSize + " for " + target.description());
         RedisHistory history = new RedisHistory(support, keys, retention, target.followsFailover());
         return new Engine(new RedisBroker(support, keys, subscriberTimeoutMillis, history),

@@ -213,7 +213,8 @@ public final class MemoryBroker implements Broker {
     }
 
     @Override
-    public void run(String nodeId, Consumer<String> onMessage, Runnable onReady) {
+    public void run(String nodeId, Consumer<String> onMessage, Runnable onReady,
+            java.util.concurrent.ThreadFactory threads) {
         this.nodeId = nodeId;
         handlers.put(nodeId, onMessage);
         wanted.forEach(this::subscribe);

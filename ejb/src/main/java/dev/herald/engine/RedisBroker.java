@@ -17,11 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import redis.clients.jedis.ClusterPipeline;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -84,7 +86,9 @@ public final class RedisBroker implements Broker {
     /** The stages of {@link #subscribe} waiting for their topic's confirmation. */
     private final Map<String, CompletableFuture<Void>> pending = new HashMap<>();
     private volatile boolean closed;
-    private final RedisScript userNodes = new RedisScript(PUBLISH_TO_USER_NODES);
+    private final RedisScript userNodes;
+    /** On a cluster, the subscription in sharded pub/sub; {@code null} elsewhere (classic, below). */
+    private final RedisShardedSubscriber sharded;
 
     private final RedisHistory history;
 
@@ -94,6 +98,13 @@ public final class RedisBroker implements Broker {
         this.keys = keys;
         this.target = redis.target();
         this.subscriberTimeoutMillis = subscriberTimeoutMillis;
+        this.userNodes = new RedisScript(keys.sharded() ? sharded(PUBLISH_TO_USER_NODES) : PUBLISH_TO_USER_NODES);
+        this.sharded = keys.sharded() ? new RedisShardedSubscriber(target, keys, subscriberTimeoutMillis) : null;
+    }
+
+    /** {@code script} with its {@code PUBLISH} calls made {@code SPUBLISH}, for a cluster's shard channels. */
+    static String sharded(String script) {
+        return script.replace("redis.call('PUBLISH',", "redis.call('SPUBLISH',");
     }
 
     @Override
@@ -108,11 +119,11 @@ public final class RedisBroker implements Broker {
                 case USER -> toUser(jedis, to.id(), message);
                 case SESSION -> toSession(jedis, to.id(), message);
                 case CHANNEL -> {
-                    jedis.publish(keys.channelTopic(to.id()), message);
+                    publish(jedis, keys.channelTopic(to.id()), message);
                     yield 1;
                 }
                 case ALL -> {
-                    jedis.publish(keys.broadcastChannel(), message);
+                    publish(jedis, keys.broadcastChannel(), message);
                     yield 1;
                 }
             };
@@ -219,14 +230,14 @@ public final class RedisBroker implements Broker {
             switch (to.kind()) {
                 case USER -> {
                     for (String node : nodesOfUser.get(to.id()).distinct()) {
-                        batches.add(node, o.message());
+                        batches.add(keys.nodeChannel(node, to.id()), o.message());
                         handed[i]++;
                     }
                 }
                 case SESSION -> {
                     String node = SessionIds.nodeOf(to.id());
                     if (node != null) {
-                        batches.add(node, o.message());
+                        batches.add(keys.nodeChannel(node, to.id()), o.message());
                         handed[i] = 1;
                     }
                 }
@@ -320,11 +331,12 @@ public final class RedisBroker implements Broker {
             this.pipeline = pipeline;
         }
 
-        void add(String node, String message) {
+        /** A message on a node topic. */
+        void add(String nodeTopic, String message) {
             if (shared != null) {
                 flush();
             }
-            toNodes.put(node, append(toNodes.get(node), () -> keys.nodeChannel(node), message));
+            toNodes.put(nodeTopic, append(toNodes.get(nodeTopic), () -> nodeTopic, message));
         }
 
         /** A message on a channel that several nodes may receive: it follows whatever any of them is to get first. */
@@ -345,7 +357,7 @@ public final class RedisBroker implements Broker {
                 return start(message);
             }
             if (batch.length() + 1 + message.length() > NoticeCodec.MAX_BATCH_CHARS) {
-                pipeline.publish(channel.get(), batch.toString());
+                RedisBroker.this.publish(pipeline, channel.get(), batch.toString());
                 return start(message);
             }
             return batch.append('\n').append(message);
@@ -356,10 +368,10 @@ public final class RedisBroker implements Broker {
         }
 
         private void flush() {
-            toNodes.forEach((node, batch) -> pipeline.publish(keys.nodeChannel(node), batch.toString()));
+            toNodes.forEach((topic, batch) -> RedisBroker.this.publish(pipeline, topic, batch.toString()));
             toNodes.clear();
             if (shared != null) {
-                pipeline.publish(sharedTopic, shared.toString());
+                RedisBroker.this.publish(pipeline, sharedTopic, shared.toString());
                 shared = null;
             }
         }
@@ -371,7 +383,7 @@ public final class RedisBroker implements Broker {
     }
 
     private int toUser(UnifiedJedis jedis, String user, String message) {
-        return ((Long) userNodes.run(jedis, List.of(keys.userSessions(user)), List.of(keys.nodeChannelPrefix(),
+        return ((Long) userNodes.run(jedis, List.of(keys.userSessions(user)), List.of(keys.nodeChannelPrefix(user),
                 message))).intValue();
     }
 
@@ -380,16 +392,39 @@ public final class RedisBroker implements Broker {
         if (node == null) {
             return 0;
         }
-        jedis.publish(keys.nodeChannel(node), message);
+        publish(jedis, keys.nodeChannel(node, sessionId), message);
         return 1;
     }
 
+    /** {@code PUBLISH}, or {@code SPUBLISH} on a cluster. */
+    private void publish(UnifiedJedis jedis, String topic, String message) {
+        if (keys.sharded()) {
+            ((RedisClusterClient) jedis).spublish(topic, message);
+        } else {
+            jedis.publish(topic, message);
+        }
+    }
+
+    /** {@code PUBLISH}, or {@code SPUBLISH} on a cluster, queued. */
+    private void publish(AbstractPipeline pipeline, String topic, String message) {
+        if (keys.sharded()) {
+            ((ClusterPipeline) pipeline).spublish(topic, message);
+        } else {
+            pipeline.publish(topic, message);
+        }
+    }
+
     @Override
-    public void run(String nodeId, Consumer<String> onMessage, Runnable onReady) {
+    public void run(String nodeId, Consumer<String> onMessage, Runnable onReady,
+            java.util.concurrent.ThreadFactory threads) {
+        if (sharded != null) {
+            sharded.run(nodeId, onMessage, onReady, threads);
+            return;
+        }
         if (closed) {
             return;
         }
-        String nodeChannel = keys.nodeChannel(nodeId);
+        String nodeChannel = keys.nodeTopics(nodeId).get(0);
         String broadcast = keys.broadcastChannel();
         JedisPubSub pubSub = new JedisPubSub() {
             private int fixed;
@@ -502,6 +537,9 @@ public final class RedisBroker implements Broker {
     @Override
     public CompletionStage<Void> subscribe(String channel) {
         String topic = keys.channelTopic(channel);
+        if (sharded != null) {
+            return sharded.subscribe(topic);
+        }
         synchronized (writes) {
             if (wanted.add(topic) && active != null) {
                 send(active, topic, true);
@@ -516,6 +554,10 @@ public final class RedisBroker implements Broker {
     @Override
     public void unsubscribe(String channel) {
         String topic = keys.channelTopic(channel);
+        if (sharded != null) {
+            sharded.unsubscribe(topic);
+            return;
+        }
         synchronized (writes) {
             if (wanted.remove(topic) && active != null) {
                 send(active, topic, false);
@@ -540,6 +582,10 @@ public final class RedisBroker implements Broker {
 
     @Override
     public void keepAlive() {
+        if (sharded != null) {
+            sharded.keepAlive();
+            return;
+        }
         JedisPubSub pubSub = subscription.get();
         if (pubSub == null || !pubSub.isSubscribed()) {
             return;
@@ -578,6 +624,10 @@ public final class RedisBroker implements Broker {
     @Override
     public void close() {
         closed = true;
+        if (sharded != null) {
+            sharded.close();
+            return;
+        }
         JedisPubSub pubSub = subscription.get();
         if (pubSub != null && pubSub.isSubscribed()) {
             try {

@@ -171,7 +171,7 @@ final class RedisHistory implements History {
         this.keys = keys;
         this.retention = retention;
         String prologue = followsFailover ? EPOCH_FOLLOWING_FAILOVER : EPOCH;
-        this.appendScript = new RedisScript(prologue + APPEND);
+        this.appendScript = new RedisScript(keys.sharded() ? RedisBroker.sharded(prologue + APPEND) : prologue + APPEND);
         this.readScript = prologue + READ;
         this.inboxScript = prologue + INBOX;
     }
@@ -266,7 +266,7 @@ final class RedisHistory implements History {
         args.add(Long.toString(retention.metaMillis(to)));
         if (to.kind() == Recipient.Kind.USER) {
             args.add("u");
-            args.add(keys.nodeChannelPrefix());
+            args.add(keys.nodeChannelPrefix(to.id()));
         } else {
             args.add("c");
             args.add(keys.channelTopic(to.id()));

@@ -1,5 +1,10 @@
 package dev.herald.engine;
 
+import dev.herald.Recipient;
+import java.util.ArrayList;
+import java.util.List;
+import redis.clients.jedis.util.JedisClusterCRC16;
+
 /**
  * Every Redis key and channel name Herald uses, and nowhere else spelled.
  *
@@ -22,19 +27,73 @@ package dev.herald.engine;
  * <li>channel {@code herald:node:NODE}: notices for that node's sessions
  * <li>channel {@code herald:broadcast}: notices every node handles
  * <li>channel {@code herald:{c:NAME}}: notices of channel NAME, subscribed by the nodes with a local subscriber;
- *     the hash tag keeps it, and later the channel's stream, in one slot (Redis Cluster's sharded pub/sub)
+ *     the hash tag keeps it in the slot of the channel's stream
  * </ul>
+ *
+ * <p>On Redis Cluster ({@link #sharded}) every topic is a shard channel, and a script may publish only on a shard
+ * channel of its own keys' slot. A user's notices go out from the slot of the user's keys to the node topics of the
+ * nodes that hold the user, so users are grouped into a fixed number of partitions (as Centrifugo groups its
+ * channels): a user's keys carry the partition's tag ({@code herald:{p3.17}:u:alice:sessions}), and every node
+ * subscribes its topic in each partition ({@code herald:{p3.17}:node:NODE}), so that a node holds as many node
+ * subscriptions as there are partitions, not one per user. A user's partition is the CRC16 of the user id
+ * (the one Redis Cluster hashes keys with) modulo the partitions; partition K's tag is {@code pK.J} with the
+ * smallest J whose slot lies in the K-th equal range of the 16,384 slots, so that partitions spread evenly over
+ * the masters. Broadcast is {@code herald:{broadcast}}; channel topics and keys are as above.
  */
 public final class RedisKeys {
 
     private final String prefix;
+    /** The partitions' hash tags, by partition, when {@link #sharded}; {@code null} otherwise. */
+    private final String[] partitionTags;
 
+    /** The key layout of one Redis server or a Sentinel group: classic pub/sub. */
     public RedisKeys(String prefix) {
+        this(prefix, 0);
+    }
+
+    /**
+     * The key layout with {@code partitions} user partitions on Redis Cluster's sharded pub/sub; 0 for the
+     * classic layout.
+     */
+    public RedisKeys(String prefix, int partitions) {
         this.prefix = prefix;
+        if (partitions == 0) {
+            partitionTags = null;
+            return;
+        }
+        partitionTags = new String[partitions];
+        for (int k = 0; k < partitions; k++) {
+            int from = k * 16384 / partitions;
+            int to = (k + 1) * 16384 / partitions;
+            for (int j = 0;; j++) {
+                String tag = "p" + k + "." + j;
+                int slot = JedisClusterCRC16.getSlot(tag);
+                if (slot >= from && slot < to) {
+                    partitionTags[k] = tag;
+                    break;
+                }
+            }
+        }
+    }
+
+    /** Whether every topic is a shard channel (Redis Cluster), users grouped into partitions. */
+    public boolean sharded() {
+        return partitionTags != null;
+    }
+
+    /** The partition of {@code id} (a user's, or a session's for its notice's topic). */
+    int partitionOf(String id) {
+        return JedisClusterCRC16.getCRC16(id) % partitionTags.length;
+    }
+
+    /** What every key of {@code user} starts with. */
+    private String userBase(String user) {
+        return partitionTags == null ? prefix + "{u:" + user + "}:"
+                : prefix + "{" + partitionTags[partitionOf(user)] + "}:u:" + user + ":";
     }
 
     public String userSessions(String user) {
-        return prefix + "{u:" + user + "}:sessions";
+        return userBase(user) + "sessions";
     }
 
     public String nodeSessions(String nodeId) {
@@ -52,9 +111,10 @@ public final class RedisKeys {
     }
 
     /** The meta hash and the stream of a user's or a channel's kept notices, in the order the scripts take them. */
-    public String[] streamKeys(dev.herald.Recipient stream) {
-        String tag = prefix + (stream.kind() == dev.herald.Recipient.Kind.USER ? "{u:" : "{c:") + stream.id() + "}:";
-        return new String[] {tag + "meta", tag + "stream"};
+    public String[] streamKeys(Recipient stream) {
+        String base = stream.kind() == Recipient.Kind.USER ? userBase(stream.id())
+                : prefix + "{c:" + stream.id() + "}:";
+        return new String[] {base + "meta", base + "stream"};
     }
 
     public String nodeChannels(String nodeId) {
@@ -69,17 +129,36 @@ public final class RedisKeys {
         return prefix + "nodes";
     }
 
-    /** The prefix of every node's channel; the node id follows it. */
-    public String nodeChannelPrefix() {
-        return prefix + "node:";
+    /**
+     * The prefix of the node topics that notices to {@code user} go on; the node id follows it. Sharded, they are
+     * the node topics of the user's partition, in the slot of the user's keys.
+     */
+    public String nodeChannelPrefix(String user) {
+        return partitionTags == null ? prefix + "node:" : prefix + "{" + partitionTags[partitionOf(user)] + "}:node:";
     }
 
-    public String nodeChannel(String nodeId) {
-        return nodeChannelPrefix() + nodeId;
+    /**
+     * The node topic that a notice for {@code nodeId} about {@code id} (a user, whose partition it takes when
+     * sharded, or a session) goes on.
+     */
+    public String nodeChannel(String nodeId, String id) {
+        return nodeChannelPrefix(id) + nodeId;
+    }
+
+    /** Every topic of {@code nodeId}: one, or one per partition when sharded. */
+    public List<String> nodeTopics(String nodeId) {
+        if (partitionTags == null) {
+            return List.of(prefix + "node:" + nodeId);
+        }
+        List<String> topics = new ArrayList<>(partitionTags.length);
+        for (String tag : partitionTags) {
+            topics.add(prefix + "{" + tag + "}:node:" + nodeId);
+        }
+        return topics;
     }
 
     public String broadcastChannel() {
-        return prefix + "broadcast";
+        return partitionTags == null ? prefix + "broadcast" : prefix + "{broadcast}";
     }
 
     /** The pub/sub channel of Herald channel {@code name}. */

@@ -10,8 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.logging.Logger;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -59,6 +61,7 @@ final class RedisTarget implements AutoCloseable {
     private final int timeoutMillis;
     private volatile ConnectionProvider provider;
     private volatile UnifiedJedis client;
+    private int partitions;
 
     private RedisTarget(Kind kind, Set<HostAndPort> hosts, String masterName, JedisClientConfig config,
             JedisClientConfig sentinelConfig, GenericObjectPoolConfig<Connection> poolConfig, int timeoutMillis) {
@@ -128,15 +131,42 @@ final class RedisTarget implements AutoCloseable {
     }
 
     private static RedisTarget cluster(String rest, GenericObjectPoolConfig<Connection> pool, int timeoutMillis) {
-        if (rest.contains("/") || rest.contains("?")) {
-            throw new IllegalArgumentException("a " + CLUSTER_SCHEME + " URL is seed nodes only: no path, no "
-                    + "parameters (a cluster has no databases)");
+        String query = "";
+        int q = rest.indexOf('?');
+        if (q >= 0) {
+            query = rest.substring(q + 1);
+            rest = rest.substring(0, q);
+        }
+        if (rest.contains("/")) {
+            throw new IllegalArgumentException("a " + CLUSTER_SCHEME + " URL is seed nodes, no path (a cluster has "
+                    + "no databases)");
         }
         Authority authority = Authority.of(rest, 6379, "seed node");
+        String value = params(query, Set.of("partitions")).getOrDefault("partitions",
+                String.valueOf(DEFAULT_PARTITIONS));
+        int partitions;
+        try {
+            partitions = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            partitions = -1;
+        }
+        if (partitions < 1 || partitions > 1024) {
+            throw new IllegalArgumentException("partitions must be 1 to 1024, not '" + value + "'");
+        }
         JedisClientConfig config = DefaultJedisClientConfig.builder().user(authority.user)
                 .password(authority.password).connectionTimeoutMillis(timeoutMillis)
                 .socketTimeoutMillis(timeoutMillis).build();
-        return new RedisTarget(Kind.CLUSTER, authority.hosts, null, config, null, pool, timeoutMillis);
+        RedisTarget target = new RedisTarget(Kind.CLUSTER, authority.hosts, null, config, null, pool, timeoutMillis);
+        target.partitions = partitions;
+        return target;
+    }
+
+    /** How many partitions users are grouped into on a cluster, unless the URL says {@code ?partitions=N}. */
+    static final int DEFAULT_PARTITIONS = 32;
+
+    /** On a cluster, how many partitions users are grouped into (see {@link RedisKeys}); 0 elsewhere. */
+    int partitions() {
+        return partitions;
     }
 
     /** {@code [user:password@]host:port[,host:port...]}, decoded. */
@@ -180,7 +210,7 @@ final class RedisTarget implements AutoCloseable {
             String key = decode(eq < 0 ? pair : pair.substring(0, eq));
             if (!known.contains(key)) {
                 throw new IllegalArgumentException("unknown parameter '" + key + "' (known: "
-                        + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+                        + String.join(", ", new TreeSet<>(known)) + ")");
             }
             params.put(key, eq < 0 ? "" : decode(pair.substring(eq + 1)));
         }
@@ -322,7 +352,7 @@ final class RedisTarget implements AutoCloseable {
     };
 
     /** A pipeline on the client: on a cluster, one that syncs in the calling thread ({@link #CALLER_RUNS}). */
-    redis.clients.jedis.AbstractPipeline pipelined(UnifiedJedis c) {
+    AbstractPipeline pipelined(UnifiedJedis c) {
         return c instanceof RedisClusterClient cluster ? cluster.pipelined(CALLER_RUNS) : c.pipelined();
     }
 
@@ -352,6 +382,12 @@ final class RedisTarget implements AutoCloseable {
         } catch (JedisException e) {
             throw new HeraldUnavailableException("Redis unreachable: " + e.getMessage(), e);
         }
+    }
+
+    /** On a cluster, the master that serves {@code key}'s slot now, as the client last read the slot map. */
+    HostAndPort ownerOf(String key) {
+        client();
+        return ((ClusterConnectionProvider) provider).getNode(redis.clients.jedis.util.JedisClusterCRC16.getSlot(key));
     }
 
     /** Where commands for keys go now, for a log line and the failover check: the master; {@code null} else. */

@@ -677,7 +677,7 @@ public final class Node implements AutoCloseable {
     private void subscribeLoop() {
         while (stopped.getCount() > 0) {
             try {
-                broker.run(id, router::route, this::onSubscribed);
+                broker.run(id, router::route, this::onSubscribed, threads);
                 if (stopped.getCount() > 0) {
                     throw new HeraldUnavailableException("subscription ended", null);
                 }

@@ -24,9 +24,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 
 /** Two nodes on a Redis Cluster of three masters with a replica each, across a failover and a slot migration. */
 class RedisClusterIT {
@@ -111,6 +114,74 @@ class RedisClusterIT {
         assertEquals(1, a.presence().channel("room:lobby").sessions());
     }
 
+    /** A counter of CLUSTER INFO ({@code cluster_stats_messages_publish_sent}, say) on {@code node}. */
+    private static long clusterStat(RedisServer node, String name) {
+        try (Jedis j = new Jedis("127.0.0.1", node.port())) {
+            for (String line : j.clusterInfo().split("\r?\n")) {
+                if (line.startsWith(name + ":")) {
+                    return Long.parseLong(line.substring(name.length() + 1).trim());
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** The sum of a CLUSTER INFO counter over {@code nodes}. */
+    private static long clusterStat(List<RedisServer> nodes, String name) {
+        return nodes.stream().mapToLong(n -> clusterStat(n, name)).sum();
+    }
+
+    @Test
+    void everyTopicIsAShardChannelAndAChannelsNoticesTravelOnlyOnItsOwnShard() throws Exception {
+        Node a = node("a");
+        Node b = node("b");
+        FakeTransport room = new FakeTransport();
+        SessionSender s = b.connect("gina", room);
+        subscribe(b, s, room, "room:sharded");
+        FakeTransport user = new FakeTransport();
+        b.connect("hugo", user);
+        List<RedisServer> all = redis.all();
+        for (RedisServer node : all) {
+            try (Jedis j = new Jedis("127.0.0.1", node.port())) {
+                assertEquals(List.of(), j.pubsubChannels(), "no classic subscription on " + node.port());
+            }
+        }
+        RedisServer owner = redis.ownerOf(RedisCluster.slotOf("{c:room:sharded}"));
+        List<RedisServer> elsewhere = all.stream().filter(n -> n != owner && redis.replicaOf(n) != owner).toList();
+        long classicBefore = clusterStat(all, "cluster_stats_messages_publish_sent");
+        long shardElsewhereBefore = clusterStat(elsewhere, "cluster_stats_messages_publishshard_received");
+        long shardAllBefore = clusterStat(all, "cluster_stats_messages_publishshard_sent");
+        int count = 50;
+        for (int i = 0; i < count; i++) {
+            a.send(new Notice(Recipient.channel("room:sharded"), "in.room", Json.createValue(i)));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> room.notices().size() == count);
+        long channelBusMessages = clusterStat(all, "cluster_stats_messages_publishshard_sent") - shardAllBefore;
+        assertEquals(0, clusterStat(elsewhere, "cluster_stats_messages_publishshard_received") - shardElsewhereBefore,
+                "no other shard heard of the channel's notices");
+        for (int i = 0; i < count; i++) {
+            a.send(new Notice(Recipient.all(), "to.all", Json.createValue(i)));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> user.notices().size() == count);
+        long broadcastBusMessages = clusterStat(all, "cluster_stats_messages_publishshard_sent") - shardAllBefore
+                - channelBusMessages;
+        assertEquals(0, clusterStat(all, "cluster_stats_messages_publish_sent") - classicBefore,
+                "not one classic PUBLISH crossed the cluster bus");
+        // The same count of classic PUBLISH, for comparison: Redis Cluster forwards each to every other node.
+        long classic = clusterStat(all, "cluster_stats_messages_publish_sent");
+        try (Jedis j = new Jedis("127.0.0.1", owner.port())) {
+            for (int i = 0; i < count; i++) {
+                j.publish("herald-test-classic", "x");
+            }
+        }
+        long classicBusMessages = clusterStat(all, "cluster_stats_messages_publish_sent") - classic;
+        System.out.printf("Cluster bus messages per notice (6 nodes): channel %.1f, broadcast %.1f (sharded); "
+                + "classic PUBLISH %.1f%n", (double) channelBusMessages / count, (double) broadcastBusMessages / count,
+                (double) classicBusMessages / count);
+        assertTrue(channelBusMessages <= count, "a channel notice reaches its shard's replica only");
+        assertTrue(classicBusMessages >= 4L * count, "classic PUBLISH reaches every node");
+    }
+
     @Test
     void aResumeOnTheOtherNodeGetsWhatWasMissedFromTheUsersShard() throws Exception {
         Node a = node("a");
@@ -179,7 +250,7 @@ class RedisClusterIT {
                 }
                 return false;
             });
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+        } catch (ConditionTimeoutException e) {
             throw new AssertionError("no delivery 30 s after the kill: accepted " + accepted + ", refused " + refused
                     + " (last: " + lastRefusal + "); sessions " + sessions.stream().map(FakeTransport::texts).toList(), e);
         }
@@ -198,9 +269,21 @@ class RedisClusterIT {
     void aChannelsSubscribersKeepReceivingWhileItsSlotMigratesToAnotherMaster() throws Exception {
         Node a = node("a");
         Node b = node("b");
-        FakeTransport room = new FakeTransport();
-        SessionSender s = b.connect("frank", room);
-        subscribe(b, s, room, "room:moving");
+        // A client that resumes as herald.js does: whenever it is closed with 4409, it connects again and
+        // subscribes from the last notice it got.
+        List<FakeTransport> sessions = new CopyOnWriteArrayList<>();
+        Runnable join = () -> {
+            FakeTransport t = new FakeTransport();
+            SessionSender s = b.connect("frank", t);
+            List<JsonObject> got = sessions.stream().flatMap(x -> x.notices().stream()).toList();
+            String since = got.isEmpty() ? "" : ",\"since\":{\"epoch\":\"" + got.get(got.size() - 1).getString("epoch")
+                    + "\",\"offset\":" + got.get(got.size() - 1).getJsonNumber("offset") + "}";
+            sessions.add(t);
+            b.receive(s, "{\"type\":\"subscribe\",\"channel\":\"room:moving\"" + since + "}");
+            await().atMost(Duration.ofSeconds(5)).until(() -> t.frames().stream()
+                    .anyMatch(f -> f.getString("type").equals("subscribed")) || t.closeCode() != 0);
+        };
+        join.run();
         int slot = RedisCluster.slotOf("{c:room:moving}");
         RedisServer from = redis.ownerOf(slot);
         RedisServer to = redis.masters().stream().filter(m -> m != from).findFirst().orElseThrow();
@@ -215,25 +298,36 @@ class RedisClusterIT {
                 unexpected.add(e);
             }
         }, 0, 10, TimeUnit.MILLISECONDS);
-        await().atMost(Duration.ofSeconds(5)).until(() -> room.notices().size() >= 20);
+        Supplier<List<JsonObject>> received = () -> sessions.stream()
+                .flatMap(x -> x.notices().stream()).toList();
+        await().atMost(Duration.ofSeconds(5)).until(() -> received.get().size() >= 20);
         redis.migrate(slot, to);
         assertEquals(to.port(), redis.ownerOf(slot).port(), "the slot moved");
         int sentBefore = n.get();
-        await().atMost(Duration.ofSeconds(5)).until(() -> accepted.size() >= sentBefore + 50);
+        await().atMost(Duration.ofSeconds(10)).until(() -> accepted.size() >= sentBefore + 50);
         flow.cancel(false);
         try {
-            await().atMost(Duration.ofSeconds(5)).until(() -> room.notices().size() >= accepted.size());
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("the subscriber got " + room.notices().size() + " of " + accepted.size()
-                    + " notices: " + room.texts().subList(Math.max(0, room.texts().size() - 5), room.texts().size())
-                    + ", closed " + room.closeCode(), e);
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                if (sessions.get(sessions.size() - 1).closeCode() == SessionSender.CLOSE_RESUME) {
+                    join.run();
+                }
+                return received.get().size() >= accepted.size();
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("the client got " + received.get().size() + " of " + accepted.size()
+                    + " notices in " + sessions.size() + " sessions, closed "
+                    + sessions.stream().map(FakeTransport::closeCode).toList(), e);
         }
-        List<Integer> values = room.notices().stream().map(f -> f.getInt("data")).toList();
-        assertEquals(accepted, values, "every notice accepted reached the subscriber once, in order");
-        List<Long> offsets = room.notices().stream().map(f -> f.getJsonNumber("offset").longValue()).toList();
-        for (int i = 1; i < offsets.size(); i++) {
-            assertEquals(offsets.get(i - 1) + 1, offsets.get(i), "no gap in the channel's stream");
+        List<Integer> values = received.get().stream().map(f -> f.getInt("data")).toList();
+        assertEquals(accepted, values, "every notice accepted reached the client once, in order");
+        List<JsonObject> all = received.get();
+        for (int i = 1; i < all.size(); i++) {
+            assertEquals(all.get(i - 1).getJsonNumber("offset").longValue() + 1,
+                    all.get(i).getJsonNumber("offset").longValue(), "no gap in the channel's stream");
+            assertEquals(all.get(0).getString("epoch"), all.get(i).getString("epoch"),
+                    "a migration loses nothing: the stream keeps its epoch");
         }
-        assertEquals(0, room.closeCode(), "the subscriber stayed connected");
+        System.out.println("Cluster slot migration: " + accepted.size() + " notices, " + sessions.size()
+                + " session(s) of the client");
     }
 }

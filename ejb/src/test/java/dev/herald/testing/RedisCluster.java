@@ -117,6 +117,24 @@ public final class RedisCluster implements AutoCloseable {
         return JedisClusterCRC16.getSlot(key);
     }
 
+    /** Every node, masters and replicas, killed or not. */
+    public List<RedisServer> all() {
+        return List.copyOf(nodes);
+    }
+
+    /** The master {@code node} replicates, or {@code null} for a master. */
+    public RedisServer replicaOf(RedisServer node) {
+        try (Jedis j = new Jedis("127.0.0.1", node.port())) {
+            String info = j.info("replication");
+            if (info.contains("role:master")) {
+                return null;
+            }
+            String port = info.lines().filter(l -> l.startsWith("master_port:")).findFirst().orElseThrow()
+                    .substring("master_port:".length()).trim();
+            return nodes.stream().filter(n -> String.valueOf(n.port()).equals(port)).findFirst().orElse(null);
+        }
+    }
+
     /** The live masters. */
     public List<RedisServer> masters() {
         List<RedisServer> masters = new ArrayList<>();
