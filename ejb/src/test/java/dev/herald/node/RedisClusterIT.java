@@ -17,15 +17,17 @@ import dev.herald.testing.RedisServer;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import java.util.stream.IntStream;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -82,10 +84,8 @@ class RedisClusterIT {
         Node a = node("a");
         Node b = node("b");
         // Users and channels whose keys fall on each of the three masters.
-        List<String> users = IntStream.range(0, 12).mapToObj(i -> "user-" + i).toList();
-        assertEquals(3, users.stream().map(u -> redis.ownerOf(RedisCluster.slotOf("{u:" + u + "}")).port())
-                .distinct().count(), "the users spread over the three masters");
-        Map<String, FakeTransport> got = new java.util.LinkedHashMap<>();
+        List<String> users = redis.usersOnEveryMaster(4);
+        Map<String, FakeTransport> got = new LinkedHashMap<>();
         for (String user : users) {
             FakeTransport t = new FakeTransport();
             b.connect(user, t);
@@ -105,13 +105,41 @@ class RedisClusterIT {
         await().atMost(Duration.ofSeconds(5)).until(() -> got.values().stream().allMatch(t -> t.notices().size() == 2)
                 && room.notices().size() == 2 && single.notices().size() == 2);
         // Each stream in order; between streams of different shards (a user's and the broadcast) no order holds.
-        got.forEach((user, t) -> assertEquals(java.util.Set.of("to." + user, "to.all"), java.util.Set.copyOf(events(t)),
+        got.forEach((user, t) -> assertEquals(Set.of("to." + user, "to.all"), Set.copyOf(events(t)),
                 user));
-        assertEquals(java.util.Set.of("to.room", "to.all"), java.util.Set.copyOf(events(room)));
-        assertEquals(java.util.Set.of("to.session", "to.all"), java.util.Set.copyOf(events(single)));
+        assertEquals(Set.of("to.room", "to.all"), Set.copyOf(events(room)));
+        assertEquals(Set.of("to.session", "to.all"), Set.copyOf(events(single)));
         // Presence and the registry, read on the other node.
-        assertTrue(a.presence().user("user-7").online());
+        assertTrue(a.presence().user(users.get(users.size() - 1)).online());
         assertEquals(1, a.presence().channel("room:lobby").sessions());
+    }
+
+    @Test
+    void aSenderThatIsNotJavaPublishesWithSpublishAsTheReadmeSays() throws Exception {
+        Node b = node("b");
+        FakeTransport room = new FakeTransport();
+        subscribe(b, b.connect("ida", room), room, "room:outside");
+        FakeTransport user = new FakeTransport();
+        b.connect("jon", user);
+        // redis-cli -c on a master that does not own the topic's slot: it follows MOVED, as a cluster client does.
+        int slot = RedisCluster.slotOf("{c:room:outside}");
+        RedisServer notOwner = redis.masters().stream().filter(m -> m != redis.ownerOf(slot)).findFirst()
+                .orElseThrow();
+        redis.cli(notOwner, "SPUBLISH", "herald:{c:room:outside}",
+                "{\"v\":1,\"id\":\"ext-1\",\"to\":{\"channel\":\"room:outside\"},\"event\":\"from.outside\",\"data\":1}");
+        redis.cli(notOwner, "SPUBLISH", "herald:{broadcast}",
+                "{\"v\":1,\"id\":\"ext-2\",\"to\":{\"user\":\"jon\"},\"event\":\"to.jon\",\"data\":2}");
+        // A classic PUBLISH reaches no node on a cluster.
+        redis.cli(notOwner, "PUBLISH", "herald:broadcast",
+                "{\"v\":1,\"id\":\"ext-3\",\"to\":{\"all\":true},\"event\":\"classic\",\"data\":3}");
+        redis.cli(notOwner, "SPUBLISH", "herald:{broadcast}",
+                "{\"v\":1,\"id\":\"ext-4\",\"to\":{\"all\":true},\"event\":\"last\",\"data\":4}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> events(room).size() >= 2 && events(user).size() >= 2);
+        // The channel's topic and broadcast are on different shards: no order between them.
+        assertEquals(Set.of("from.outside", "last"), Set.copyOf(events(room)));
+        assertEquals(Set.of("to.jon", "last"), Set.copyOf(events(user)));
+        assertEquals(2, events(room).size(), "the classic PUBLISH reached no one: " + events(room));
+        assertEquals(2, events(user).size(), "the classic PUBLISH reached no one: " + events(user));
     }
 
     /** A counter of CLUSTER INFO ({@code cluster_stats_messages_publish_sent}, say) on {@code node}. */
@@ -207,12 +235,12 @@ class RedisClusterIT {
     void deliveryComesBackByItselfAfterTheMasterOfTheUsersSlotIsKilledWhileNoticesFlow() throws Exception {
         Node a = node("a");
         Node b = node("b");
-        RedisServer master = redis.ownerOf(RedisCluster.slotOf("{u:alice}"));
+        RedisServer master = redis.ownerOf(RedisCluster.userSlot("alice"));
         FakeTransport alice = new FakeTransport();
         b.connect("alice", alice);
         AtomicInteger accepted = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
-        java.util.concurrent.atomic.AtomicReference<String> lastRefusal = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<String> lastRefusal = new AtomicReference<>();
         AtomicInteger n = new AtomicInteger();
         var flow = pool.scheduleWithFixedDelay(() -> {
             try {

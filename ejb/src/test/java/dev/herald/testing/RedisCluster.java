@@ -1,10 +1,14 @@
 package dev.herald.testing;
 
+import dev.herald.engine.RedisKeys;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -66,11 +70,57 @@ public final class RedisCluster implements AutoCloseable {
 
     private static String cli() {
         for (String candidate : List.of("/usr/bin/redis-cli", "/usr/local/bin/redis-cli")) {
-            if (new java.io.File(candidate).canExecute()) {
+            if (new File(candidate).canExecute()) {
                 return candidate;
             }
         }
         return "redis-cli";
+    }
+
+    /**
+     * Runs {@code redis-cli -c} (which follows MOVED) against {@code node} with {@code args}, as an operator or a
+     * script would; its output.
+     */
+    public String cli(RedisServer node, String... args) {
+        List<String> command = new ArrayList<>(List.of(cli(), "-c", "-p", String.valueOf(node.port())));
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException(command + " failed:\n" + out);
+            }
+            return out.trim();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run redis-cli", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The slot of {@code user}'s keys in Herald's default layout on a cluster (prefix herald:, 32 partitions). */
+    public static int userSlot(String user) {
+        return slotOf(new RedisKeys("herald:", 32).userSessions(user));
+    }
+
+    /**
+     * {@code perMaster} user ids ({@code user-N}) whose keys, in Herald's default layout on a cluster (prefix
+     * {@code herald:}, 32 partitions), fall on each master: users on every shard.
+     */
+    public List<String> usersOnEveryMaster(int perMaster) {
+        Map<Integer, List<String>> byMaster = new HashMap<>();
+        List<String> users = new ArrayList<>();
+        for (int i = 0; users.size() < perMaster * masters().size(); i++) {
+            String user = "user-" + i;
+            List<String> mine = byMaster.computeIfAbsent(ownerOf(userSlot(user)).port(),
+                    port -> new ArrayList<>());
+            if (mine.size() < perMaster) {
+                mine.add(user);
+                users.add(user);
+            }
+        }
+        return users;
     }
 
     /** {@code redis-cluster://127.0.0.1:p1,127.0.0.1:p2}: two of the nodes as seeds. */
