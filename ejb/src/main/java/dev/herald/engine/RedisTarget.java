@@ -1,10 +1,12 @@
 package dev.herald.engine;
 
 import dev.herald.HeraldUnavailableException;
+import java.io.File;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,8 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.SslOptions;
+import redis.clients.jedis.SslVerifyMode;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.providers.ClusterConnectionProvider;
@@ -33,7 +37,9 @@ import redis.clients.jedis.util.Pool;
  * Redis Sentinel names ({@code redis-sentinel://[user:password@]host:port[,host:port...]/<master-name>}, with
  * {@code ?sentinel-user=&sentinel-password=} when the sentinels have credentials of their own and
  * {@code ?database=N}), or a Redis Cluster given by seed nodes
- * ({@code redis-cluster://[user:password@]host:port[,host:port...]}).
+ * ({@code redis-cluster://[user:password@]host:port[,host:port...][?partitions=N]}). Each has its TLS form
+ * ({@code rediss://}, {@code rediss-sentinel://}: sentinels and master, {@code rediss-cluster://}: every node),
+ * which takes the parameters of {@link #tls}.
  *
  * <p>It hands out one Jedis client for commands, pooled, whatever the kind ({@link #client}): with Sentinel, Jedis
  * listens to the sentinels' {@code +switch-master} and moves its connections to the new master; on a cluster it
@@ -51,6 +57,11 @@ final class RedisTarget implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RedisTarget.class.getName());
     private static final String SENTINEL_SCHEME = "redis-sentinel://";
     private static final String CLUSTER_SCHEME = "redis-cluster://";
+    private static final String TLS_SENTINEL_SCHEME = "rediss-sentinel://";
+    private static final String TLS_CLUSTER_SCHEME = "rediss-cluster://";
+    /** The URL parameters of every TLS scheme. */
+    private static final Set<String> TLS_PARAMS = Set.of("truststore", "truststore-password", "keystore",
+            "keystore-password", "verify");
 
     private final Kind kind;
     private final Set<HostAndPort> hosts;
@@ -87,26 +98,74 @@ final class RedisTarget implements AutoCloseable {
         pool.setMinIdle(0);
         pool.setMaxWait(Duration.ofMillis(timeoutMillis));
         pool.setJmxEnabled(false);
-        if (url.startsWith(SENTINEL_SCHEME)) {
-            return sentinel(url.substring(SENTINEL_SCHEME.length()), pool, timeoutMillis);
+        if (url.startsWith(SENTINEL_SCHEME) || url.startsWith(TLS_SENTINEL_SCHEME)) {
+            boolean tls = url.startsWith(TLS_SENTINEL_SCHEME);
+            return sentinel(url.substring(tls ? TLS_SENTINEL_SCHEME.length() : SENTINEL_SCHEME.length()), tls, pool,
+                    timeoutMillis);
         }
-        if (url.startsWith(CLUSTER_SCHEME)) {
-            return cluster(url.substring(CLUSTER_SCHEME.length()), pool, timeoutMillis);
+        if (url.startsWith(CLUSTER_SCHEME) || url.startsWith(TLS_CLUSTER_SCHEME)) {
+            boolean tls = url.startsWith(TLS_CLUSTER_SCHEME);
+            return cluster(url.substring(tls ? TLS_CLUSTER_SCHEME.length() : CLUSTER_SCHEME.length()), tls, pool,
+                    timeoutMillis);
         }
         URI uri = URI.create(url);
         if (!JedisURIHelper.isValid(uri)) {
-            throw new IllegalArgumentException("a Redis URL is redis://, rediss://, " + SENTINEL_SCHEME + " or "
-                    + CLUSTER_SCHEME);
+            throw new IllegalArgumentException("a Redis URL is redis://, rediss://, " + SENTINEL_SCHEME + ", "
+                    + TLS_SENTINEL_SCHEME + ", " + CLUSTER_SCHEME + " or " + TLS_CLUSTER_SCHEME);
         }
-        JedisClientConfig config = DefaultJedisClientConfig.builder().user(JedisURIHelper.getUser(uri))
+        boolean tls = JedisURIHelper.isRedisSSLScheme(uri);
+        Map<String, String> params = params(uri.getRawQuery() == null ? "" : uri.getRawQuery(),
+                tls ? TLS_PARAMS : Set.of());
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().user(JedisURIHelper.getUser(uri))
                 .password(JedisURIHelper.getPassword(uri)).database(JedisURIHelper.getDBIndex(uri))
-                .ssl(JedisURIHelper.isRedisSSLScheme(uri)).connectionTimeoutMillis(timeoutMillis)
-                .socketTimeoutMillis(timeoutMillis).build();
-        return new RedisTarget(Kind.SINGLE, Set.of(JedisURIHelper.getHostAndPort(uri)), null, config, null, pool,
-                timeoutMillis);
+                .connectionTimeoutMillis(timeoutMillis).socketTimeoutMillis(timeoutMillis);
+        if (tls) {
+            tls(config, params);
+        }
+        return new RedisTarget(Kind.SINGLE, Set.of(JedisURIHelper.getHostAndPort(uri)), null, config.build(), null,
+                pool, timeoutMillis);
     }
 
-    private static RedisTarget sentinel(String rest, GenericObjectPoolConfig<Connection> pool, int timeoutMillis) {
+    /**
+     * Sets TLS on {@code config} from the URL's parameters: {@code truststore} (a PKCS12 or JKS file of the
+     * certificates to trust; without it, the JVM's own trust store, as {@code javax.net.ssl.trustStore} sets it),
+     * {@code keystore} (the client's certificate and key, for a Redis with {@code tls-auth-clients yes}), their
+     * {@code -password}s, and {@code verify}: {@code full} (the default: the certificate must name the host
+     * connected to) or {@code ca} (signed by a trusted CA, whatever host it names).
+     */
+    private static void tls(DefaultJedisClientConfig.Builder config, Map<String, String> params) {
+        SslOptions.Builder ssl = SslOptions.builder();
+        String truststore = params.get("truststore");
+        if (truststore != null) {
+            ssl.truststore(readable(truststore, "truststore"), password(params.get("truststore-password")));
+        }
+        String keystore = params.get("keystore");
+        if (keystore != null) {
+            ssl.keystore(readable(keystore, "keystore"), password(params.get("keystore-password")));
+        }
+        String verify = params.getOrDefault("verify", "full");
+        ssl.sslVerifyMode(switch (verify) {
+            case "full" -> SslVerifyMode.FULL;
+            case "ca" -> SslVerifyMode.CA;
+            default -> throw new IllegalArgumentException("verify is full or ca, not '" + verify + "'");
+        });
+        config.ssl(true).sslOptions(ssl.build());
+    }
+
+    private static File readable(String path, String what) {
+        File file = new File(path);
+        if (!file.canRead()) {
+            throw new IllegalArgumentException("the " + what + " '" + path + "' cannot be read");
+        }
+        return file;
+    }
+
+    private static char[] password(String password) {
+        return password == null ? null : password.toCharArray();
+    }
+
+    private static RedisTarget sentinel(String rest, boolean tls, GenericObjectPoolConfig<Connection> pool,
+            int timeoutMillis) {
         String query = "";
         int q = rest.indexOf('?');
         if (q >= 0) {
@@ -119,18 +178,33 @@ final class RedisTarget implements AutoCloseable {
         }
         String master = decode(rest.substring(slash + 1));
         Authority authority = Authority.of(rest.substring(0, slash), 26379, "sentinel");
-        Map<String, String> params = params(query, Set.of("sentinel-user", "sentinel-password", "database"));
-        int database = Integer.parseInt(params.getOrDefault("database", "0"));
-        JedisClientConfig config = DefaultJedisClientConfig.builder().user(authority.user)
+        Set<String> known = new HashSet<>(Set.of("sentinel-user", "sentinel-password", "database"));
+        if (tls) {
+            known.addAll(TLS_PARAMS);
+        }
+        Map<String, String> params = params(query, known);
+        int database;
+        try {
+            database = Integer.parseInt(params.getOrDefault("database", "0"));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("database is a number, not '" + params.get("database") + "'");
+        }
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().user(authority.user)
                 .password(authority.password).database(database).connectionTimeoutMillis(timeoutMillis)
-                .socketTimeoutMillis(timeoutMillis).build();
-        JedisClientConfig sentinelConfig = DefaultJedisClientConfig.builder()
+                .socketTimeoutMillis(timeoutMillis);
+        DefaultJedisClientConfig.Builder sentinelConfig = DefaultJedisClientConfig.builder()
                 .user(emptyToNull(params.get("sentinel-user"))).password(emptyToNull(params.get("sentinel-password")))
-                .connectionTimeoutMillis(timeoutMillis).socketTimeoutMillis(timeoutMillis).build();
-        return new RedisTarget(Kind.SENTINEL, authority.hosts, master, config, sentinelConfig, pool, timeoutMillis);
+                .connectionTimeoutMillis(timeoutMillis).socketTimeoutMillis(timeoutMillis);
+        if (tls) {
+            tls(config, params);
+            tls(sentinelConfig, params);
+        }
+        return new RedisTarget(Kind.SENTINEL, authority.hosts, master, config.build(), sentinelConfig.build(), pool,
+                timeoutMillis);
     }
 
-    private static RedisTarget cluster(String rest, GenericObjectPoolConfig<Connection> pool, int timeoutMillis) {
+    private static RedisTarget cluster(String rest, boolean tls, GenericObjectPoolConfig<Connection> pool,
+            int timeoutMillis) {
         String query = "";
         int q = rest.indexOf('?');
         if (q >= 0) {
@@ -142,8 +216,12 @@ final class RedisTarget implements AutoCloseable {
                     + "no databases)");
         }
         Authority authority = Authority.of(rest, 6379, "seed node");
-        String value = params(query, Set.of("partitions")).getOrDefault("partitions",
-                String.valueOf(DEFAULT_PARTITIONS));
+        Set<String> known = new HashSet<>(Set.of("partitions"));
+        if (tls) {
+            known.addAll(TLS_PARAMS);
+        }
+        Map<String, String> params = params(query, known);
+        String value = params.getOrDefault("partitions", String.valueOf(DEFAULT_PARTITIONS));
         int partitions;
         try {
             partitions = Integer.parseInt(value);
@@ -153,10 +231,14 @@ final class RedisTarget implements AutoCloseable {
         if (partitions < 1 || partitions > 1024) {
             throw new IllegalArgumentException("partitions must be 1 to 1024, not '" + value + "'");
         }
-        JedisClientConfig config = DefaultJedisClientConfig.builder().user(authority.user)
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().user(authority.user)
                 .password(authority.password).connectionTimeoutMillis(timeoutMillis)
-                .socketTimeoutMillis(timeoutMillis).build();
-        RedisTarget target = new RedisTarget(Kind.CLUSTER, authority.hosts, null, config, null, pool, timeoutMillis);
+                .socketTimeoutMillis(timeoutMillis);
+        if (tls) {
+            tls(config, params);
+        }
+        RedisTarget target = new RedisTarget(Kind.CLUSTER, authority.hosts, null, config.build(), null, pool,
+                timeoutMillis);
         target.partitions = partitions;
         return target;
     }

@@ -387,7 +387,7 @@ public final class HeraldConfig {
     }
 
     private static String maskPassword(String url) {
-        return url.replaceFirst("//[^@/]*@", "//***@").replaceAll("(sentinel-password=)[^&]*", "$1***");
+        return url.replaceFirst("//[^@/]*@", "//***@").replaceAll("((?:sentinel|truststore|keystore)-password=)[^&]*", "$1***");
     }
 
     /** Reads and validates single keys; every error names the key. */
@@ -471,24 +471,30 @@ public final class HeraldConfig {
             if (value.isEmpty()) {
                 return value;
             }
-            if (value.startsWith("redis-sentinel://") || value.startsWith("redis-cluster://")) {
+            boolean sentinel = value.startsWith("redis-sentinel://") || value.startsWith("rediss-sentinel://");
+            if (sentinel || value.startsWith("redis-cluster://") || value.startsWith("rediss-cluster://")) {
                 try {
                     dev.herald.engine.Engine.checkRedisUrl(value);
                 } catch (IllegalArgumentException e) {
-                    throw invalid(key, "is not a " + (value.startsWith("redis-sentinel://")
-                            ? "redis-sentinel://[user:password@]host:port[,host:port...]/<master-name>"
-                            : "redis-cluster://[user:password@]host:port[,host:port...]") + " URL: " + e.getMessage());
+                    throw invalid(key, "is not a " + (sentinel
+                            ? "redis[s]-sentinel://[user:password@]host:port[,host:port...]/<master-name>"
+                            : "redis[s]-cluster://[user:password@]host:port[,host:port...]") + " URL: " + e.getMessage());
                 }
                 return value;
             }
             try {
                 URI uri = new URI(value);
                 if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) {
-                    throw invalid(key, "must start with redis://, rediss://, redis-sentinel:// or redis-cluster:// but was '"
-                            + maskPassword(value) + "'");
+                    throw invalid(key, "must start with redis://, rediss://, redis-sentinel://, rediss-sentinel://, "
+                            + "redis-cluster:// or rediss-cluster:// but was '" + maskPassword(value) + "'");
                 }
                 if (uri.getHost() == null) {
                     throw invalid(key, "has no host: '" + maskPassword(value) + "'");
+                }
+                try {
+                    dev.herald.engine.Engine.checkRedisUrl(value);
+                } catch (IllegalArgumentException e) {
+                    throw invalid(key, "is not a redis[s]://[user:password@]host:port[/db] URL: " + e.getMessage());
                 }
             } catch (URISyntaxException e) {
                 throw invalid(key, "is not a URL: " + e.getReason());

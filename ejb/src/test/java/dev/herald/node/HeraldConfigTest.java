@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class HeraldConfigTest {
 
@@ -64,6 +68,28 @@ class HeraldConfigTest {
         assertRejected("herald.redis.url", "redis-sentinel://10.0.0.1:port/m");
         assertRejected("herald.redis.url", "redis-sentinel://10.0.0.1:26379,/m");
         assertRejected("herald.redis.url", "redis-sentinel://10.0.0.1:26379/m?tls=yes");
+    }
+
+    @Test
+    void acceptsTlsUrlsOfEveryKindAndRefusesBadTlsParameters(@TempDir Path dir)
+            throws Exception {
+        Path store = Files.writeString(dir.resolve("trust.p12"), "x");
+        String trust = "truststore=" + store + "&truststore-password=tp4ss";
+        for (String url : List.of("rediss://127.0.0.1:6380?" + trust + "&verify=ca",
+                "rediss-sentinel://:secret@10.0.0.1:26379/mymaster?sentinel-password=s3&" + trust,
+                "rediss-cluster://app:secret@10.0.0.1:7000,10.0.0.2:7000?partitions=8&" + trust
+                        + "&keystore=" + store + "&keystore-password=kp4ss")) {
+            HeraldConfig c = HeraldConfig.from(Map.of("herald.redis.url", url)::get);
+            assertTrue(c.usesRedis());
+            for (String secret : List.of("secret", "s3", "tp4ss", "kp4ss")) {
+                assertFalse(c.describe().contains(secret), c.describe());
+            }
+        }
+        assertRejected("herald.redis.url", "rediss://127.0.0.1:6380?verify=none");
+        assertRejected("herald.redis.url", "rediss://127.0.0.1:6380?truststore=" + dir.resolve("missing.p12"));
+        assertRejected("herald.redis.url", "rediss-cluster://127.0.0.1:7000?trust=x");
+        assertRejected("herald.redis.url", "redis://127.0.0.1:6379?truststore=" + store); // TLS parameters, no TLS
+        assertRejected("herald.redis.url", "redis-cluster://127.0.0.1:7000?verify=ca");
     }
 
     @Test

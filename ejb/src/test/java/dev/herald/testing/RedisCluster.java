@@ -25,17 +25,39 @@ import redis.clients.jedis.util.JedisClusterCRC16;
 public final class RedisCluster implements AutoCloseable {
 
     private final List<RedisServer> nodes = new ArrayList<>();
+    /** Each node's TLS port, in the order of {@link #nodes}, when the cluster speaks TLS. */
+    private final List<Integer> tlsPorts = new ArrayList<>();
 
     private RedisCluster() {
     }
 
     public static RedisCluster start() {
+        return start(null);
+    }
+
+    /**
+     * A cluster whose nodes also have TLS ports with {@code tls}'s certificate, where clients, the cluster bus and
+     * replication speak TLS ({@code tls-cluster}, {@code tls-replication}); each keeps its plain port, which only
+     * this helper uses (a client on a TLS port is told the TLS ports of the others).
+     */
+    public static RedisCluster startTls(TlsFiles tls) {
+        return start(tls);
+    }
+
+    private static RedisCluster start(TlsFiles tls) {
         RedisCluster cluster = new RedisCluster();
         try {
             for (int i = 0; i < 6; i++) {
-                cluster.nodes.add(RedisServer.startWith("--cluster-enabled", "yes", "--cluster-port",
+                List<String> args = new ArrayList<>(List.of("--cluster-enabled", "yes", "--cluster-port",
                         String.valueOf(RedisServer.freePort()), "--cluster-node-timeout", "1000",
                         "--cluster-config-file", "nodes-" + i + ".conf"));
+                if (tls != null) {
+                    int tlsPort = RedisServer.freePort();
+                    cluster.tlsPorts.add(tlsPort);
+                    args.addAll(tls.redisArguments(tlsPort));
+                    args.addAll(List.of("--tls-cluster", "yes", "--tls-replication", "yes"));
+                }
+                cluster.nodes.add(RedisServer.startWith(args.toArray(String[]::new)));
             }
             List<String> command = new ArrayList<>(List.of(cli(), "--cluster", "create"));
             cluster.nodes.forEach(n -> command.add("127.0.0.1:" + n.port()));
@@ -121,6 +143,12 @@ public final class RedisCluster implements AutoCloseable {
             }
         }
         return users;
+    }
+
+    /** {@code rediss-cluster://127.0.0.1:t1,127.0.0.1:t2}: two of the nodes' TLS ports as seeds, no parameters. */
+    public String tlsUrl() {
+        return "rediss-cluster://" + tlsPorts.subList(0, 2).stream().map(p -> "127.0.0.1:" + p)
+                .collect(Collectors.joining(","));
     }
 
     /** {@code redis-cluster://127.0.0.1:p1,127.0.0.1:p2}: two of the nodes as seeds. */

@@ -27,19 +27,53 @@ public final class RedisSentinels implements AutoCloseable {
     private final List<Process> sentinels = new ArrayList<>();
     private final List<Integer> ports = new ArrayList<>();
     private final Path dir;
+    /** When the group speaks TLS: the certificates, the master's and the replica's TLS ports, the sentinels'. */
+    private final TlsFiles tls;
+    private final int masterTlsPort;
+    private final List<Integer> tlsPorts = new ArrayList<>();
 
-    private RedisSentinels(RedisServer master, RedisServer replica, Path dir) {
+    private RedisSentinels(RedisServer master, RedisServer replica, Path dir, TlsFiles tls, int masterTlsPort) {
         this.master = master;
         this.replica = replica;
         this.dir = dir;
+        this.tls = tls;
+        this.masterTlsPort = masterTlsPort;
     }
 
     public static RedisSentinels start() {
-        RedisServer master = RedisServer.start();
-        RedisServer replica = RedisServer.startReplicaOf(master);
+        return start(null);
+    }
+
+    /**
+     * A group whose master, replica and sentinels also have TLS ports with {@code tls}'s certificate: replication
+     * and the sentinels' own connections speak TLS ({@code tls-replication}), so the sentinels name the TLS ports;
+     * each keeps its plain port, which only this helper uses.
+     */
+    public static RedisSentinels startTls(TlsFiles tls) {
+        return start(tls);
+    }
+
+    private static RedisSentinels start(TlsFiles tls) {
+        RedisServer master;
+        RedisServer replica;
+        int masterTlsPort = 0;
+        if (tls == null) {
+            master = RedisServer.start();
+            replica = RedisServer.startReplicaOf(master);
+        } else {
+            masterTlsPort = RedisServer.freePort();
+            List<String> args = new ArrayList<>(tls.redisArguments(masterTlsPort));
+            args.addAll(List.of("--tls-replication", "yes"));
+            master = RedisServer.startWith(args.toArray(String[]::new));
+            List<String> replicaArgs = new ArrayList<>(tls.redisArguments(RedisServer.freePort()));
+            replicaArgs.addAll(List.of("--tls-replication", "yes", "--replicaof", "127.0.0.1",
+                    String.valueOf(masterTlsPort)));
+            replica = RedisServer.startWith(replicaArgs.toArray(String[]::new));
+        }
         RedisSentinels group;
         try {
-            group = new RedisSentinels(master, replica, Files.createTempDirectory("herald-sentinel"));
+            group = new RedisSentinels(master, replica, Files.createTempDirectory("herald-sentinel"), tls,
+                    masterTlsPort);
             for (int i = 0; i < 3; i++) {
                 group.startSentinel(i);
             }
@@ -69,11 +103,21 @@ public final class RedisSentinels implements AutoCloseable {
     private void startSentinel(int i) throws IOException {
         int port = RedisServer.freePort();
         Path conf = dir.resolve("sentinel-" + i + ".conf");
-        Files.writeString(conf, String.join("\n",
+        StringBuilder tlsLines = new StringBuilder();
+        if (tls != null) {
+            int tlsPort = RedisServer.freePort();
+            tlsPorts.add(tlsPort);
+            List<String> args = tls.redisArguments(tlsPort);
+            for (int a = 0; a < args.size(); a += 2) {
+                tlsLines.append(args.get(a).substring(2)).append(' ').append(args.get(a + 1)).append('\n');
+            }
+            tlsLines.append("tls-replication yes\n");
+        }
+        Files.writeString(conf, tlsLines + String.join("\n",
                 "port " + port,
                 "bind 127.0.0.1",
                 "dir " + dir,
-                "sentinel monitor " + MASTER + " 127.0.0.1 " + master.port() + " 2",
+                "sentinel monitor " + MASTER + " 127.0.0.1 " + (tls == null ? master.port() : masterTlsPort) + " 2",
                 "sentinel down-after-milliseconds " + MASTER + " 1000",
                 "sentinel failover-timeout " + MASTER + " 5000",
                 "sentinel parallel-syncs " + MASTER + " 1", ""));
@@ -111,6 +155,12 @@ public final class RedisSentinels implements AutoCloseable {
     /** {@code redis-sentinel://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3/herald}. */
     public String url() {
         return "redis-sentinel://" + ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","))
+                + "/" + MASTER;
+    }
+
+    /** {@code rediss-sentinel://} with the sentinels' TLS ports, no parameters. */
+    public String tlsUrl() {
+        return "rediss-sentinel://" + tlsPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","))
                 + "/" + MASTER;
     }
 

@@ -1,0 +1,81 @@
+package dev.herald.node;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.Notice;
+import dev.herald.Recipient;
+import dev.herald.engine.Engine;
+import dev.herald.testing.FakeTransport;
+import dev.herald.testing.RedisCluster;
+import dev.herald.testing.TlsFiles;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two nodes on a Redis Cluster reached over TLS only ({@code rediss-cluster://}): the seeds, every master the slot
+ * map names and every shard subscription are TLS connections to the nodes' TLS ports, verified against the test
+ * authority.
+ */
+class RedisClusterTlsIT {
+
+    private static final TlsFiles TLS = TlsFiles.create("IP:127.0.0.1");
+
+    private final RedisCluster redis = RedisCluster.startTls(TLS);
+    private final ScheduledExecutorService pool = Executors.newScheduledThreadPool(4);
+    private final List<Node> nodes = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stop() {
+        nodes.forEach(Node::close);
+        pool.shutdownNow();
+        redis.close();
+    }
+
+    private Node node(String name) throws InterruptedException {
+        String url = redis.tlsUrl() + "?" + TLS.urlParameters();
+        HeraldConfig config = HeraldConfig.from(Map.of("herald.redis.url", url, "herald.node.name", name,
+                "herald.node.heartbeat", "200", "herald.node.ttl", "2000", "herald.channels.open", "room:")::get);
+        Node node = new Node(config, Engine.redis(config.redisUrl(), "herald:", 1000, 4, 2000, config.retention()),
+                Thread::new, pool, Runnable::run);
+        nodes.add(node);
+        node.start();
+        assertTrue(node.awaitSubscribed(10, SECONDS), "subscribed on the cluster over TLS");
+        return node;
+    }
+
+    @Test
+    void everyKindOfNoticeCrossesNodesOverTlsOnEveryShard() throws Exception {
+        Node a = node("a");
+        Node b = node("b");
+        List<String> users = redis.usersOnEveryMaster(2);
+        Map<String, FakeTransport> got = new LinkedHashMap<>();
+        for (String user : users) {
+            FakeTransport t = new FakeTransport();
+            b.connect(user, t);
+            got.put(user, t);
+        }
+        FakeTransport room = new FakeTransport();
+        b.receive(b.connect("carol", room), "{\"type\":\"subscribe\",\"channel\":\"room:tls\"}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> room.frames().stream()
+                .anyMatch(f -> f.getString("type").equals("subscribed")));
+        users.forEach(u -> a.send(new Notice(Recipient.user(u), "to." + u, null)));
+        a.send(new Notice(Recipient.channel("room:tls"), "to.room", null));
+        a.send(new Notice(Recipient.all(), "to.all", null));
+        await().atMost(Duration.ofSeconds(5)).until(() -> got.values().stream().allMatch(t -> t.notices().size() == 2)
+                && room.notices().size() == 2);
+        got.forEach((user, t) -> assertEquals(Set.of("to." + user, "to.all"),
+                Set.copyOf(t.notices().stream().map(n -> n.getString("event")).toList()), user));
+        assertTrue(a.presence().user(users.get(0)).online());
+    }
+}
