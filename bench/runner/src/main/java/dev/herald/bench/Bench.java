@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
+import java.util.function.ToLongFunction;
 import org.HdrHistogram.Histogram;
 import redis.clients.jedis.Jedis;
 
@@ -106,7 +107,7 @@ public final class Bench {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + "; usage: [--quick] [--server payara|wildfly|both] [--targets thin,herald,herald1,socketio]"
                         + " [--out DIR]"
-                        + " [--scenarios A,B,C,D,E,F,G] [--profile A|B:RATE:SECONDS] [--jvm \"SERVER JVM OPTIONS\"]");
+                        + " [--scenarios A,B,C,D,E,F,G,H,K] [--profile A|B:RATE:SECONDS] [--jvm \"SERVER JVM OPTIONS\"]");
             }
         }
         Path base = Path.of(System.getProperty("bench.home", "bench/runner/target"));
@@ -255,6 +256,9 @@ public final class Bench {
                 }
                 if (targets.contains("herald") && scenarios.contains("E")) {
                     guarded(server + " E", () -> growth(kind, server, redis, props, a, b, all, offset));
+                }
+                if (targets.contains("herald") && scenarios.contains("K")) {
+                    guarded(server + " K", () -> cluster(kind, server, props, offset));
                 }
             } finally {
                 all.forEach(ServerProcess::close);
@@ -792,6 +796,151 @@ public final class Bench {
                 log(t + " E: " + e);
             }
         }
+    }
+
+    /**
+     * Scenario K (only with {@code --scenarios K}): two more Herald nodes on a Redis Cluster of three masters with
+     * a replica each, and how far each kind of notice travels in it. After a warmup, one step each of user notices,
+     * notices to rooms of 10 and broadcasts, and then, for comparison, as many classic {@code PUBLISH} commands of
+     * a room notice's size as the room step sent, on a channel nobody subscribes (the least a classic publish
+     * costs). For each, per Redis node: the cluster-bus messages it received and its CPU, per notice.
+     */
+    private void cluster(ServerProcess.Kind kind, String server, Map<String, String> props, int offset)
+            throws Exception {
+        try (RedisClusterProcess cluster = RedisClusterProcess.start(work)) {
+            Map<String, String> onCluster = new HashMap<>(props);
+            onCluster.put("herald.redis.url", cluster.url());
+            Path war = servers.resolve("herald.war");
+            List<ServerProcess> nodes = new ArrayList<>();
+            try {
+                nodes.add(ServerProcess.start(kind, server + "-herald-cluster-a", servers, work, war, offset + 6,
+                        onCluster, "1g"));
+                nodes.add(ServerProcess.start(kind, server + "-herald-cluster-b", servers, work, war, offset + 7,
+                        onCluster, "1g"));
+                for (ServerProcess node : nodes) {
+                    node.awaitUp("/herald/api/health", 200, 240);
+                }
+                Target t = Target.herald(server, "herald-cluster", nodes, 0);
+                int conns = quick ? 1000 : 2000;
+                double seconds = quick ? 3 : 6;
+                try (LoadClient client = new LoadClient()) {
+                    client.open(conns, t.wsInRooms, t.firstFrameInRooms, 200);
+                    awaitSessions(t, conns);
+                    t.awaitRooms(conns);
+                    Publisher publisher = new Publisher(t.publish, t.bearer);
+                    IntFunction<String> toUser = i -> "{\"user\":\"u" + (i % conns) + "\"}";
+                    warmup(t, client, publisher, conns, toUser);
+                    // What the six Redis processes spend with no traffic (cluster bus pings, cron, replication
+                    // pings), subtracted from each step's CPU: at 10 broadcasts/s it would otherwise be most of it.
+                    Map<Integer, Map<String, Long>> idle = cluster.counters();
+                    Thread.sleep((long) (seconds * 1000));
+                    clusterIdle = idleCpuPerSecond(idle, cluster.counters());
+                    clusterStep(t, cluster, client, publisher, "K-user", conns, quick ? 2000 : 5000, seconds, toUser,
+                            1);
+                    int small = conns / SMALL_ROOM;
+                    Step rooms = clusterStep(t, cluster, client, publisher, "K-room10", conns, 1000, seconds,
+                            i -> t.room.apply("s" + (i % small)), SMALL_ROOM);
+                    clusterStep(t, cluster, client, publisher, "K-broadcast", conns, 10, seconds,
+                            i -> "{\"all\":true}", conns);
+                    classicBaseline(server, cluster, rooms.sent(), seconds);
+                }
+            } finally {
+                nodes.forEach(ServerProcess::close);
+            }
+        }
+    }
+
+    /** Scenario K: each Redis node's CPU milliseconds per second with no traffic, by port. */
+    private Map<Integer, Double> clusterIdle = Map.of();
+
+    private static Map<Integer, Double> idleCpuPerSecond(Map<Integer, Map<String, Long>> before,
+            Map<Integer, Map<String, Long>> after) {
+        Map<Integer, Double> idle = new HashMap<>();
+        before.forEach((port, b) -> {
+            Map<String, Long> a = after.get(port);
+            idle.put(port, (a.get("cpuMillis") - b.get("cpuMillis")) / ((a.get("nanos") - b.get("nanos")) / 1e9));
+        });
+        return idle;
+    }
+
+    /** One step of scenario K, with each Redis node's bus messages and CPU per notice. */
+    private Step clusterStep(Target t, RedisClusterProcess cluster, LoadClient client, Publisher publisher,
+            String scenario, int conns, int rate, double seconds, IntFunction<String> to, int perNotice)
+            throws InterruptedException {
+        Map<Integer, Map<String, Long>> before = cluster.counters();
+        Step s = step(t, client, publisher, scenario, conns, rate, seconds, to, perNotice, true);
+        JsonObjectBuilder k = clusterTraffic(t.server, scenario, cluster, before, s.sent(), clusterIdle);
+        k.add("delivered", Step.round(s.deliveredRatio())).add("p99Ms", s.p99Ms())
+                .add("nodesCpuMicrosPerDelivery", Step.round(s.serverCpuMicrosPerDelivery()));
+        JsonObject built = k.build();
+        extras.add(built);
+        log(t + " K: " + built);
+        return s;
+    }
+
+    /**
+     * As many classic {@code PUBLISH} commands as {@code count}, of a room notice's size, at the room step's
+     * rate, round robin over the masters, on a channel no one subscribes.
+     */
+    private void classicBaseline(String server, RedisClusterProcess cluster, int count, double seconds) {
+        String message = "{\"v\":2,\"to\":{\"channel\":\"" + ROOM_PREFIX + "s1\"}}\n{\"type\":\"notice\","
+                + "\"id\":\"bench-a-123456\",\"channel\":\"" + ROOM_PREFIX + "s1\",\"event\":\"bench\","
+                + "\"data\":{\"b\":[12,3456,123456789012345]},\"ts\":1700000000000,\"offset\":1234,"
+                + "\"epoch\":\"abcdefgh\"}";
+        List<Jedis> masters = new ArrayList<>();
+        try {
+            for (RedisClusterProcess.Member m : cluster.members()) {
+                if (cluster.role(m).equals("master")) {
+                    masters.add(new Jedis("127.0.0.1", m.port()));
+                }
+            }
+            Map<Integer, Map<String, Long>> before = cluster.counters();
+            long start = System.nanoTime();
+            long interval = (long) (seconds * 1e9 / count);
+            for (int i = 0; i < count; i++) {
+                LockSupport.parkNanos(start + i * interval - System.nanoTime());
+                masters.get(i % masters.size()).publish("bench-classic", message);
+            }
+            JsonObject built = clusterTraffic(server, "K-classic-publish", cluster, before, count, clusterIdle)
+                    .build();
+            extras.add(built);
+            log(server + " K: " + built);
+        } finally {
+            masters.forEach(Jedis::close);
+        }
+    }
+
+    /**
+     * Per Redis node of {@code cluster}: bus messages received and CPU above {@code idle}, per notice, since
+     * {@code before}.
+     */
+    private static JsonObjectBuilder clusterTraffic(String server, String scenario, RedisClusterProcess cluster,
+            Map<Integer, Map<String, Long>> before, long notices, Map<Integer, Double> idle) {
+        Map<Integer, Map<String, Long>> after = cluster.counters();
+        JsonArrayBuilder perNode = Json.createArrayBuilder();
+        double bus = 0;
+        double cpu = 0;
+        for (RedisClusterProcess.Member m : cluster.members()) {
+            Map<String, Long> a = after.get(m.port());
+            Map<String, Long> b = before.get(m.port());
+            ToLongFunction<String> delta = key -> a.getOrDefault(key, 0L) - b.getOrDefault(key, 0L);
+            double nodeBus = (double) (delta.applyAsLong("bus.publish") + delta.applyAsLong("bus.publishshard"))
+                    / notices;
+            double idleMillis = idle.getOrDefault(m.port(), 0.0) * delta.applyAsLong("nanos") / 1e9;
+            double nodeCpu = Math.max(0, delta.applyAsLong("cpuMillis") - idleMillis) * 1000.0 / notices;
+            bus += nodeBus;
+            cpu += nodeCpu;
+            perNode.add(Json.createObjectBuilder().add("port", m.port()).add("role", cluster.role(m))
+                    .add("busMessagesPerNotice", Step.round(nodeBus))
+                    .add("publishesPerNotice", Step.round((double) (delta.applyAsLong("cmd.publish")
+                            + delta.applyAsLong("cmd.spublish")) / notices))
+                    .add("cpuMicrosPerNotice", Step.round(nodeCpu)));
+        }
+        return Json.createObjectBuilder().add("scenario", "K-cluster").add("server", server).add("step", scenario)
+                .add("notices", notices).add("busMessagesPerNotice", Step.round(bus))
+                .add("redisCpuMicrosPerNotice", Step.round(cpu)).add("perNode", perNode)
+                .add("idleCpuMillisPerSecond", Step.round(idle.values().stream().mapToDouble(Double::doubleValue)
+                        .sum()));
     }
 
     private void awaitSessions(Target t, int expected) {

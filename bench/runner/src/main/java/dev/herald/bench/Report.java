@@ -209,6 +209,22 @@ final class Report {
                     e.containsKey("noticeCopiesPerNotice") ? ", " + e.get("noticeCopiesPerNotice") + " copies received by "
                             + "nodes" : "", e.getInt("nodesWithMembersPerRoom"));
         }
+        if (e.getString("scenario").equals("K-cluster")) {
+            StringBuilder nodes = new StringBuilder();
+            for (JsonObject n : e.getJsonArray("perNode").getValuesAs(JsonObject.class)) {
+                nodes.append(String.format(Locale.ROOT, "%s%d (%s): %s, %s µs", nodes.length() == 0 ? "" : "; ",
+                        n.getInt("port"), n.getString("role"), n.get("busMessagesPerNotice"),
+                        n.get("cpuMicrosPerNotice")));
+            }
+            return String.format(Locale.ROOT, "K cluster, %s: %,d notices%s; per notice, over the six Redis nodes, %s "
+                    + "cluster-bus messages received and %s µs of Redis CPU above idle (per node: %s; idle %s ms/s in all)",
+                    e.getString("step"),
+                    e.getJsonNumber("notices").longValue(), e.containsKey("delivered") ? ", delivered "
+                            + e.get("delivered") + ", p99 " + e.get("p99Ms") + " ms, the nodes' CPU "
+                            + e.get("nodesCpuMicrosPerDelivery") + " µs per delivery" : "",
+                    e.get("busMessagesPerNotice"), e.get("redisCpuMicrosPerNotice"), nodes,
+                    e.get("idleCpuMillisPerSecond"));
+        }
         return String.format(Locale.ROOT, "E growth, %d nodes: %s Redis commands, %s publishes and %s copies received "
                 + "by nodes per user notice (delivered %s, p99 %s ms)", e.getInt("nodes"), e.get("redisCommandsPerNotice"),
                 e.get("redisPublishesPerNotice"), e.get("noticeCopiesPerNotice"), e.get("delivered"), e.get("p99Ms"));
