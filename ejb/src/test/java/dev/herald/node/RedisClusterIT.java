@@ -1,6 +1,5 @@
 package dev.herald.node;
 
-import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.herald.HeraldUnavailableException;
 import dev.herald.Notice;
 import dev.herald.Recipient;
-import dev.herald.engine.Engine;
 import dev.herald.engine.History;
 import dev.herald.testing.FakeTransport;
 import dev.herald.testing.RedisCluster;
@@ -22,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,15 +33,13 @@ import redis.clients.jedis.Jedis;
 class RedisClusterIT {
 
     private final RedisCluster redis = RedisCluster.start();
-    private final ScheduledExecutorService pool = Executors.newScheduledThreadPool(4);
-    private final List<Node> nodes = new CopyOnWriteArrayList<>();
+    private final RedisTestNodes nodes = new RedisTestNodes(redis.url());
     /** What a flow of sends met that it should not have: none may be left after a test. */
     private final List<RuntimeException> unexpected = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stop() {
-        nodes.forEach(Node::close);
-        pool.shutdownNow();
+        nodes.close();
         redis.close();
         if (!unexpected.isEmpty()) {
             AssertionError failed = new AssertionError(unexpected.size() + " sends failed unexpectedly, first: "
@@ -55,14 +49,7 @@ class RedisClusterIT {
     }
 
     private Node node(String name) throws InterruptedException {
-        HeraldConfig config = HeraldConfig.from(Map.of("herald.redis.url", redis.url(), "herald.node.name", name,
-                "herald.node.heartbeat", "200", "herald.node.ttl", "2000", "herald.channels.open", "room:")::get);
-        Node node = new Node(config, Engine.redis(config.redisUrl(), "herald:", 1000, 4, 2000, config.retention()),
-                Thread::new, pool, Runnable::run);
-        nodes.add(node);
-        node.start();
-        assertTrue(node.awaitSubscribed(10, SECONDS), "subscribed on the cluster");
-        return node;
+        return nodes.subscribed(name);
     }
 
     private static Notice notice(String user, String event, int n) {
@@ -242,7 +229,7 @@ class RedisClusterIT {
         AtomicInteger refused = new AtomicInteger();
         AtomicReference<String> lastRefusal = new AtomicReference<>();
         AtomicInteger n = new AtomicInteger();
-        var flow = pool.scheduleWithFixedDelay(() -> {
+        var flow = nodes.pool().scheduleWithFixedDelay(() -> {
             try {
                 a.send(notice("alice", "flow", n.incrementAndGet()));
                 accepted.incrementAndGet();
@@ -317,7 +304,7 @@ class RedisClusterIT {
         RedisServer to = redis.masters().stream().filter(m -> m != from).findFirst().orElseThrow();
         List<Integer> accepted = new CopyOnWriteArrayList<>();
         AtomicInteger n = new AtomicInteger();
-        var flow = pool.scheduleWithFixedDelay(() -> {
+        var flow = nodes.pool().scheduleWithFixedDelay(() -> {
             int i = n.incrementAndGet();
             try {
                 a.send(new Notice(Recipient.channel("room:moving"), "flow", Json.createValue(i)));

@@ -1,13 +1,11 @@
 package dev.herald.node;
 
-import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.Notice;
 import dev.herald.Recipient;
-import dev.herald.engine.Engine;
 import dev.herald.testing.FakeTransport;
 import dev.herald.testing.RedisCluster;
 import dev.herald.testing.TlsFiles;
@@ -16,9 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,26 +27,16 @@ class RedisClusterTlsIT {
     private static final TlsFiles TLS = TlsFiles.create("IP:127.0.0.1");
 
     private final RedisCluster redis = RedisCluster.startTls(TLS);
-    private final ScheduledExecutorService pool = Executors.newScheduledThreadPool(4);
-    private final List<Node> nodes = new CopyOnWriteArrayList<>();
+    private final RedisTestNodes nodes = new RedisTestNodes(redis.tlsUrl() + "?" + TLS.urlParameters());
 
     @AfterEach
     void stop() {
-        nodes.forEach(Node::close);
-        pool.shutdownNow();
+        nodes.close();
         redis.close();
     }
 
     private Node node(String name) throws InterruptedException {
-        String url = redis.tlsUrl() + "?" + TLS.urlParameters();
-        HeraldConfig config = HeraldConfig.from(Map.of("herald.redis.url", url, "herald.node.name", name,
-                "herald.node.heartbeat", "200", "herald.node.ttl", "2000", "herald.channels.open", "room:")::get);
-        Node node = new Node(config, Engine.redis(config.redisUrl(), "herald:", 1000, 4, 2000, config.retention()),
-                Thread::new, pool, Runnable::run);
-        nodes.add(node);
-        node.start();
-        assertTrue(node.awaitSubscribed(10, SECONDS), "subscribed on the cluster over TLS");
-        return node;
+        return nodes.subscribed(name);
     }
 
     @Test

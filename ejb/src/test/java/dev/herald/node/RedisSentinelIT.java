@@ -1,6 +1,5 @@
 package dev.herald.node;
 
-import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.herald.HeraldUnavailableException;
 import dev.herald.Notice;
 import dev.herald.Recipient;
-import dev.herald.engine.Engine;
 import dev.herald.engine.History;
 import dev.herald.testing.FakeTransport;
 import dev.herald.testing.RedisSentinels;
@@ -17,10 +15,7 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,25 +24,16 @@ import org.junit.jupiter.api.Test;
 class RedisSentinelIT {
 
     private final RedisSentinels redis = RedisSentinels.start();
-    private final ScheduledExecutorService pool = Executors.newScheduledThreadPool(4);
-    private final List<Node> nodes = new CopyOnWriteArrayList<>();
+    private final RedisTestNodes nodes = new RedisTestNodes(redis.url());
 
     @AfterEach
     void stop() {
-        nodes.forEach(Node::close);
-        pool.shutdownNow();
+        nodes.close();
         redis.close();
     }
 
     private Node node(String name) throws InterruptedException {
-        HeraldConfig config = HeraldConfig.from(Map.of("herald.redis.url", redis.url(), "herald.node.name", name,
-                "herald.node.heartbeat", "200", "herald.node.ttl", "2000", "herald.channels.open", "room:")::get);
-        Node node = new Node(config, Engine.redis(config.redisUrl(), "herald:", 1000, 4, 2000, config.retention()),
-                Thread::new, pool, Runnable::run);
-        nodes.add(node);
-        node.start();
-        assertTrue(node.awaitSubscribed(10, SECONDS), "subscribed through the sentinels");
-        return node;
+        return nodes.subscribed(name);
     }
 
     /** The position a client keeps from what {@code t} received: its welcome's, or its last notice's. */
@@ -105,7 +91,7 @@ class RedisSentinelIT {
         AtomicInteger accepted = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
         AtomicInteger n = new AtomicInteger();
-        var flow = pool.scheduleWithFixedDelay(() -> {
+        var flow = nodes.pool().scheduleWithFixedDelay(() -> {
             try {
                 a.send(notice("alice", "flow", n.incrementAndGet()));
                 accepted.incrementAndGet();

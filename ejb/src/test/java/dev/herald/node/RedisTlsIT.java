@@ -10,17 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.herald.HeraldUnavailableException;
 import dev.herald.Notice;
 import dev.herald.Recipient;
-import dev.herald.engine.Engine;
 import dev.herald.engine.History;
 import dev.herald.testing.FakeTransport;
 import dev.herald.testing.RedisServer;
 import dev.herald.testing.TlsFiles;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,24 +28,16 @@ class RedisTlsIT {
 
     private final int tlsPort = RedisServer.freePort();
     private final RedisServer redis = RedisServer.startWith(TLS.redisArguments(tlsPort).toArray(String[]::new));
-    private final ScheduledExecutorService pool = Executors.newScheduledThreadPool(4);
-    private final List<Node> nodes = new CopyOnWriteArrayList<>();
+    private final RedisTestNodes nodes = new RedisTestNodes("rediss://127.0.0.1:" + tlsPort + "?" + TLS.urlParameters());
 
     @AfterEach
     void stop() {
-        nodes.forEach(Node::close);
-        pool.shutdownNow();
+        nodes.close();
         redis.close();
     }
 
     private Node node(String name, String url) {
-        HeraldConfig config = HeraldConfig.from(Map.of("herald.redis.url", url, "herald.node.name", name,
-                "herald.node.heartbeat", "200", "herald.node.ttl", "2000")::get);
-        Node node = new Node(config, Engine.redis(url, "herald:", 1000, 4, 2000, History.Retention.DEFAULT),
-                Thread::new, pool, Runnable::run);
-        nodes.add(node);
-        node.start();
-        return node;
+        return nodes.start(name, url);
     }
 
     @Test

@@ -2,12 +2,14 @@ package dev.herald.testing;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -170,13 +172,21 @@ public final class RedisServer implements AutoCloseable {
         return "redis-server";
     }
 
-    /** A port free on the loopback interface right now. */
+    /**
+     * A port free on the loopback interface right now, from 10000-19999: below the kernel's ephemeral range
+     * (32768 and up), whose ports an outgoing connection (a cluster bus's, another test's) may take between this
+     * check and the server's bind, and below the server ports the web tests pick (20000 and up).
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = 10_000 + random.nextInt(10_000);
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // another one
+            }
         }
+        throw new IllegalStateException("no free port in 10000-19999 after 200 tries");
     }
 }
