@@ -3,23 +3,17 @@ package dev.herald.ear;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import dev.herald.HeraldUnavailableException;
 import dev.herald.InvalidNoticeException;
 import dev.herald.RemoteNoticeService;
 import dev.herald.ear.caller.CallerServlet;
 import dev.herald.web.it.Http;
+import dev.herald.web.it.Tokens;
 import dev.herald.web.it.WsClient;
 import java.io.File;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Date;
 import java.util.List;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.OperateOnDeployment;
@@ -55,11 +49,8 @@ class HeraldEarIT {
                         HeraldUnavailableException.class);
     }
 
-    static String token(String user) throws Exception {
-        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder().subject(user)
-                .expirationTime(new Date(System.currentTimeMillis() + 300_000)).build());
-        jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
-        return jwt.serialize();
+    static String token(String user) {
+        return Tokens.sign(SECRET, user);
     }
 
     static URI ws(URL herald, String user) throws Exception {

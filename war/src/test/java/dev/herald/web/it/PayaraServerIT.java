@@ -20,21 +20,44 @@ import org.junit.jupiter.api.Test;
  * {@code server-config/payara/herald.asadmin}, as shipped but for its values, run by asadmin against a Payara Server 6
  * domain that the test creates: it must make a deployment group of two instances that both run Herald on Redis with
  * the configuration it set, so that the script cannot rot. Runs under the payara profile, which unpacks Payara
- * Server from Maven Central.
+ * Server from Maven Central. Here with herald.war; the ear module runs {@link #runTheShippedScript} with herald.ear,
+ * which the script deploys as shipped.
  */
-class PayaraServerIT {
+public class PayaraServerIT {
 
     private static final Path SHIPPED = Path.of("../server-config/payara/herald.asadmin");
     private static final String DOMAIN = "herald-test";
     private static final String KEY = "asadmin-test-api-key-0123456789";
     private static final String SECRET = "asadmin-test-secret-asadmin-test-0123";
 
-    private final Path home = Path.of(ProcessNode.required("payara.server.home"));
-    private final Path domains = Path.of(ProcessNode.required("herald.war")).getParent().resolve("payara-domains");
+    private final Path home;
+    private final Path domains;
+
+    private PayaraServerIT(Path home, Path domains) {
+        this.home = home;
+        this.domains = domains;
+    }
+
+    PayaraServerIT() {
+        this(Path.of(ProcessNode.required("payara.server.home")),
+                Path.of(ProcessNode.required("herald.war")).getParent().resolve("payara-domains"));
+    }
 
     @Test
     void theShippedAsadminScriptMakesADeploymentGroupOfTwoInstancesThatRunHeraldOnRedisAndCrossNotices()
             throws Exception {
+        run(Path.of(System.getProperty("herald.war")));
+    }
+
+    /**
+     * Runs the shipped script with {@code deployable} (herald.war or herald.ear) on a domain under {@code work}, in
+     * the Payara Server installed at {@code home}, and checks what the test above checks.
+     */
+    public static void runTheShippedScript(Path home, Path work, Path deployable) throws Exception {
+        new PayaraServerIT(home, work.resolve("payara-domains")).run(deployable);
+    }
+
+    private void run(Path deployable) throws Exception {
         int das = freeBase();
         int one = freeBase(das);
         int two = freeBase(das, one);
@@ -55,8 +78,7 @@ class PayaraServerIT {
                         .replace("localhost-domain1", "localhost-" + DOMAIN)
                         .replace("--portbase 28000", "--portbase " + one)
                         .replace("--portbase 29000", "--portbase " + two)
-                        .replace("../../ear/target/herald.ear",
-                                Path.of(System.getProperty("herald.war")).toAbsolutePath().toString());
+                        .replace("../../ear/target/herald.ear", deployable.toAbsolutePath().toString());
                 for (String placeholder : List.of("redis.internal", "CHANGE-ME", "domain1", "28000", "29000",
                         "../../ear")) {
                     assertTrue(!script.contains(placeholder), "herald.asadmin changed: the test no longer replaces "
@@ -81,7 +103,7 @@ class PayaraServerIT {
                             "herald.redis.url applied on " + instance);
                 }
                 WsClient client = WsClient.connectWithAuthFrame(URI.create("ws://127.0.0.1:" + (two + 80)
-                        + "/herald/ws"), new dev.herald.web.TokenVerifier(SECRET).sign("petra", Duration.ofMinutes(5)));
+                        + "/herald/ws"), Tokens.sign(SECRET, "petra"));
                 client.awaitSessionId();
                 assertEquals(202, Http.post(first.resolve("/herald/api/notices"), KEY,
                         "{\"to\":{\"user\":\"petra\"},\"event\":\"across-the-group\",\"data\":1}").statusCode(),
