@@ -38,7 +38,13 @@ public class TyrusFrameBuffer implements ServletContextListener {
             return;
         }
         HeraldConfig config = heraldNode.node().config();
-        String value = event.getServletContext().getInitParameter(PARAM);
+        String raw = event.getServletContext().getInitParameter(PARAM);
+        // Not filled in (a server other than Payara): TyrusUpgradeBuffer hands Tyrus herald.ws.frame-buffer instead.
+        String value = raw == null || TyrusUpgradeBuffer.isNumber(raw) ? raw : String.valueOf(config.frameBufferBytes());
+        if (value != raw) {
+            LOG.info(() -> PARAM + " is '" + raw + "', which this server did not fill in: Herald hands Tyrus "
+                    + "herald.ws.frame-buffer (" + value + ") at each upgrade");
+        }
         long buffer = check(value, config.maxFrameBytes());
         if (value != null && buffer != config.frameBufferBytes()) {
             LOG.warning(() -> PARAM + " is " + buffer + " bytes, not herald.ws.frame-buffer (" + config.frameBufferBytes()
@@ -51,8 +57,8 @@ public class TyrusFrameBuffer implements ServletContextListener {
     }
 
     /**
-     * The buffer that {@code value} of {@value #PARAM} gives Tyrus, checked against a frame of {@code maxFrame}
-     * characters.
+     * The buffer that {@code value} (a number, or {@code null}) of {@value #PARAM} gives Tyrus, checked against a
+     * frame of {@code maxFrame} characters.
      *
      * @throws IllegalStateException naming the keys when the buffer cannot take such a frame
      */
@@ -61,14 +67,7 @@ public class TyrusFrameBuffer implements ServletContextListener {
         if (value == null || value.isBlank()) {
             buffer = TYRUS_DEFAULT;
         } else {
-            try {
-                buffer = Long.parseLong(value.trim());
-            } catch (NumberFormatException e) {
-                // Payara did not fill the value in (fish.payara.substitution.disable?): Tyrus falls back to its own.
-                LOG.warning(() -> PARAM + " is '" + value + "', not a number; Tyrus uses its default of "
-                        + TYRUS_DEFAULT + " bytes, which one connection may then hold");
-                buffer = TYRUS_DEFAULT;
-            }
+            buffer = Long.parseLong(value.trim());
         }
         long needed = needed(maxFrame);
         if (buffer < needed) {

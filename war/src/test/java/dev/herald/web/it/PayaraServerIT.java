@@ -119,6 +119,16 @@ public class PayaraServerIT {
     }
 
     private String asadmin(int timeoutSeconds, String... args) throws IOException, InterruptedException {
+        return asadmin(home, timeoutSeconds, args);
+    }
+
+    /**
+     * Runs {@code asadmin} of the Payara Server or GlassFish installed at {@code home} on this JVM's Java; what it
+     * printed.
+     *
+     * @throws IllegalStateException when it fails or takes longer than {@code timeoutSeconds}, with its output
+     */
+    static String asadmin(Path home, int timeoutSeconds, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(home.resolve("bin/asadmin").toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -169,7 +179,7 @@ public class PayaraServerIT {
      * A port base (a multiple of 100), none of {@code taken}, whose ports Payara uses (base + 0 to 99) are free
      * now; below the ephemeral ports (32768 up), so that no outgoing connection takes one meanwhile.
      */
-    private static int freeBase(int... taken) {
+    static int freeBase(int... taken) {
         while (true) {
             int base = ProcessNode.freeOffset(200, 320, 100, 9, 37, 38, 39, 48, 66, 76, 80, 81, 86);
             if (java.util.Arrays.stream(taken).noneMatch(t -> t == base)) {
