@@ -2,6 +2,7 @@ package dev.herald.node;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.Notice;
@@ -16,18 +17,21 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * Two nodes on a Redis Cluster reached over TLS only ({@code rediss-cluster://}): the seeds, every master the slot
- * map names and every shard subscription are TLS connections to the nodes' TLS ports, verified against the test
- * authority.
+ * Two nodes on a Redis Cluster reached over TLS only ({@code rediss-cluster://}), logged in as an ACL user: the
+ * seeds, every master the slot map names and every shard subscription are TLS connections to the nodes' TLS ports,
+ * verified against the test authority, with the user's credentials (no other user may write).
  */
 class RedisClusterTlsIT {
 
     private static final TlsFiles TLS = TlsFiles.create("IP:127.0.0.1");
 
     private final RedisCluster redis = RedisCluster.startTls(TLS);
-    private final RedisTestNodes nodes = new RedisTestNodes(redis.tlsUrl() + "?" + TLS.urlParameters());
+    private final RedisTestNodes nodes = new RedisTestNodes(redis.tlsUrl().replace("://", "://"
+            + RedisCluster.ACL_USER + ":" + RedisCluster.ACL_PASSWORD + "@") + "?" + TLS.urlParameters());
 
     @AfterEach
     void stop() {
@@ -40,7 +44,11 @@ class RedisClusterTlsIT {
     }
 
     @Test
-    void everyKindOfNoticeCrossesNodesOverTlsOnEveryShard() throws Exception {
+    void everyKindOfNoticeCrossesNodesOverTlsOnEveryShardAsTheAclUser() throws Exception {
+        try (Jedis anonymous = new Jedis("127.0.0.1", redis.masters().get(0).port())) {
+            JedisDataException e = assertThrows(JedisDataException.class, () -> anonymous.set("x", "y"));
+            assertTrue(e.getMessage().startsWith("NOPERM"), "only the ACL user may write: " + e.getMessage());
+        }
         Node a = node("a");
         Node b = node("b");
         List<String> users = redis.usersOnEveryMaster(2);

@@ -2,6 +2,8 @@ package dev.herald.node;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.HeraldUnavailableException;
 import dev.herald.Notice;
@@ -13,17 +15,20 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * Two nodes on a Redis Sentinel group reached over TLS only ({@code rediss-sentinel://}): sentinels and masters are
- * TLS connections verified against the test authority, before and after a failover.
+ * Two nodes on a Redis Sentinel group reached over TLS only ({@code rediss-sentinel://}), logged in to the master as an
+ * ACL user: sentinels and masters are TLS connections verified against the test authority, before and after a
+ * failover.
  */
 class RedisSentinelTlsIT {
 
     private static final TlsFiles TLS = TlsFiles.create("IP:127.0.0.1");
 
     private final RedisSentinels redis = RedisSentinels.startTls(TLS);
-    private final RedisTestNodes nodes = new RedisTestNodes(redis.tlsUrl() + "?" + TLS.urlParameters());
+    private final RedisTestNodes nodes = new RedisTestNodes(redis.tlsUrl().replace("://", "://"
+            + RedisSentinels.ACL_USER + ":" + RedisSentinels.ACL_PASSWORD + "@") + "?" + TLS.urlParameters());
 
     @AfterEach
     void stop() {
@@ -36,7 +41,11 @@ class RedisSentinelTlsIT {
     }
 
     @Test
-    void noticesCrossNodesOverTlsBeforeAndAfterAFailover() throws Exception {
+    void noticesCrossNodesOverTlsAsTheAclUserBeforeAndAfterAFailover() throws Exception {
+        try (Jedis anonymous = new Jedis("127.0.0.1", redis.master().port())) {
+            JedisDataException e = assertThrows(JedisDataException.class, () -> anonymous.set("x", "y"));
+            assertTrue(e.getMessage().startsWith("NOPERM"), "only the ACL user may write: " + e.getMessage());
+        }
         Node a = node("a");
         Node b = node("b");
         FakeTransport alice = new FakeTransport();

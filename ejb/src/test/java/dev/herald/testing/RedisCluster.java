@@ -35,10 +35,23 @@ public final class RedisCluster implements AutoCloseable {
         return start(null);
     }
 
+    /** The ACL user of {@link #startTls}'s cluster, and its password. */
+    public static final String ACL_USER = "herald";
+    public static final String ACL_PASSWORD = "cluster-acl-s3cret";
+    /**
+     * {@link #startTls}'s users: {@value #ACL_USER} may do anything; {@code default}, which this helper and
+     * redis-cli use, only look and manage the cluster, so that a client without the ACL user's credentials cannot
+     * write.
+     */
+    private static final List<String> ACL = List.of("--user", ACL_USER, "on", ">" + ACL_PASSWORD, "~*", "&*",
+            "+@all", "--user", "default", "on", "nopass", "~*", "&*", "-@all", "+ping", "+info", "+cluster",
+            "+pubsub", "+config|get", "+client", "+readonly", "--masteruser", ACL_USER, "--masterauth", ACL_PASSWORD);
+
     /**
      * A cluster whose nodes also have TLS ports with {@code tls}'s certificate, where clients, the cluster bus and
      * replication speak TLS ({@code tls-cluster}, {@code tls-replication}); each keeps its plain port, which only
-     * this helper uses (a client on a TLS port is told the TLS ports of the others).
+     * this helper uses (a client on a TLS port is told the TLS ports of the others). Writes need the ACL user
+     * {@value #ACL_USER} (see {@link #ACL}).
      */
     public static RedisCluster startTls(TlsFiles tls) {
         return start(tls);
@@ -56,6 +69,7 @@ public final class RedisCluster implements AutoCloseable {
                     cluster.tlsPorts.add(tlsPort);
                     args.addAll(tls.redisArguments(tlsPort));
                     args.addAll(List.of("--tls-cluster", "yes", "--tls-replication", "yes"));
+                    args.addAll(ACL);
                 }
                 cluster.nodes.add(RedisServer.startWith(args.toArray(String[]::new)));
             }

@@ -44,10 +44,22 @@ public final class RedisSentinels implements AutoCloseable {
         return start(null);
     }
 
+    /** The ACL user of {@link #startTls}'s master and replica, and its password. */
+    public static final String ACL_USER = "herald";
+    public static final String ACL_PASSWORD = "sentinel-acl-s3cret";
+    /**
+     * {@link #startTls}'s users on the master and the replica: {@value #ACL_USER} may do anything (the sentinels and
+     * the replica log in as it); {@code default}, which this helper uses, only looks, so that a client without the
+     * ACL user's credentials cannot write. The sentinels themselves take no credentials.
+     */
+    private static final List<String> ACL = List.of("--user", ACL_USER, "on", ">" + ACL_PASSWORD, "~*", "&*",
+            "+@all", "--user", "default", "on", "nopass", "~*", "&*", "-@all", "+ping", "+info", "+role",
+            "--masteruser", ACL_USER, "--masterauth", ACL_PASSWORD);
+
     /**
      * A group whose master, replica and sentinels also have TLS ports with {@code tls}'s certificate: replication
      * and the sentinels' own connections speak TLS ({@code tls-replication}), so the sentinels name the TLS ports;
-     * each keeps its plain port, which only this helper uses.
+     * each keeps its plain port, which only this helper uses. Writes need the ACL user {@value #ACL_USER}.
      */
     public static RedisSentinels startTls(TlsFiles tls) {
         return start(tls);
@@ -64,10 +76,12 @@ public final class RedisSentinels implements AutoCloseable {
             masterTlsPort = RedisServer.freePort();
             List<String> args = new ArrayList<>(tls.redisArguments(masterTlsPort));
             args.addAll(List.of("--tls-replication", "yes"));
+            args.addAll(ACL);
             master = RedisServer.startWith(args.toArray(String[]::new));
             List<String> replicaArgs = new ArrayList<>(tls.redisArguments(RedisServer.freePort()));
             replicaArgs.addAll(List.of("--tls-replication", "yes", "--replicaof", "127.0.0.1",
                     String.valueOf(masterTlsPort)));
+            replicaArgs.addAll(ACL);
             replica = RedisServer.startWith(replicaArgs.toArray(String[]::new));
         }
         RedisSentinels group;
@@ -112,6 +126,8 @@ public final class RedisSentinels implements AutoCloseable {
                 tlsLines.append(args.get(a).substring(2)).append(' ').append(args.get(a + 1)).append('\n');
             }
             tlsLines.append("tls-replication yes\n");
+            tlsLines.append("sentinel auth-user " + MASTER + " " + ACL_USER + "\n");
+            tlsLines.append("sentinel auth-pass " + MASTER + " " + ACL_PASSWORD + "\n");
         }
         Files.writeString(conf, tlsLines + String.join("\n",
                 "port " + port,
