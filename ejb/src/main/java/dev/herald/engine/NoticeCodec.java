@@ -21,8 +21,8 @@ import java.util.Map;
  *
  * <p>Redis message, version 1 (documented for foreign publishers):
  * {@code {"v":1,"id":"...","ts":1700000000000,"to":{"user":"alice"},"event":"...","data":...}} where
- * {@code to} is {@code {"user":id}}, {@code {"session":id}} or {@code {"all":true}}. Version 2, what Herald's
- * own nodes publish: a header line {@code {"v":2,"to":{...}}}, a newline, then the client frame exactly as
+ * {@code to} is {@code {"user":id}}, {@code {"session":id}}, {@code {"channel":name}} or {@code {"all":true}}.
+ * Version 2, what Herald's own nodes publish: a header line {@code {"v":2,"to":{...}}}, a newline, then the client frame exactly as
  * sessions receive it, so that a receiving node parses only the small header and never re-encodes the
  * notice; several such pairs may follow each other in one message, separated by newlines (a node batches
  * what one call sends to the same node). A receiving node checks every message as if a stranger sent it (see

@@ -6,6 +6,7 @@ import dev.herald.node.Resume;
 import dev.herald.node.HeraldConfig;
 import dev.herald.node.Node;
 import dev.herald.node.SessionSender;
+import jakarta.enterprise.context.Dependent;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.OnClose;
@@ -44,6 +45,7 @@ import java.util.logging.Logger;
  * or pong for {@code herald.ws.idle-timeout}), 1001 node shutting down, 1009 frame larger than
  * {@code herald.ws.max-frame}, 1003 a binary frame. Nothing is registered for a refused connection.
  */
+@Dependent // a CDI bean, so that every container makes it through CDI: Open Liberty injects only beans
 @ServerEndpoint(value = "/ws", configurator = OriginCheck.class)
 public class HeraldEndpoint {
 

@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -20,6 +22,9 @@ import java.util.function.Consumer;
  * and pings on Tyrus therefore run with a context class loader that holds no jars, which makes that lookup
  * cheap; the idle task needs no application context. Where Tyrus's raw frame API is reachable, sends and
  * pings skip all that through {@link TyrusRawFrames}. Other containers send as they are.
+ *
+ * <p>A container may refuse a ping while a text send is in progress (the WebSocket API lets it: Open Liberty throws
+ * {@link IllegalStateException}); such a ping waits, and goes out as soon as that send is done, before the next.
  */
 final class WebSocketTransport implements Transport {
 
@@ -30,6 +35,10 @@ final class WebSocketTransport implements Transport {
     private final RemoteEndpoint.Async remote;
     private final boolean tyrus;
     private final TyrusRawFrames raw;
+    /** Text sends started and not yet done (the standard API only). */
+    private final AtomicInteger sending = new AtomicInteger();
+    /** A ping the container refused while a send was in progress, to go out once it is done. */
+    private final AtomicBoolean pingWaits = new AtomicBoolean();
 
     /** @param raw Tyrus's raw frame API for this session, or {@code null} for the standard API */
     WebSocketTransport(Session session, TyrusRawFrames raw) {
@@ -49,8 +58,18 @@ final class WebSocketTransport implements Transport {
             raw.send(text, done);
             return;
         }
-        SendHandler handler = result -> done.accept(result.isOK() ? null : result.getException());
-        onLeanLoader(() -> remote.sendText(text, handler));
+        SendHandler handler = result -> {
+            sending.decrementAndGet();
+            pingIfWaiting();
+            done.accept(result.isOK() ? null : result.getException());
+        };
+        sending.incrementAndGet();
+        try {
+            onLeanLoader(() -> remote.sendText(text, handler));
+        } catch (RuntimeException e) {
+            sending.decrementAndGet();
+            throw e;
+        }
     }
 
     @Override
@@ -64,7 +83,29 @@ final class WebSocketTransport implements Transport {
             raw.ping();
             return;
         }
-        onLeanLoader(() -> remote.sendPing(ByteBuffer.allocate(0)));
+        try {
+            onLeanLoader(() -> remote.sendPing(ByteBuffer.allocate(0)));
+        } catch (IllegalStateException busy) {
+            if (!session.isOpen()) {
+                throw busy;
+            }
+            // A send in progress: the ping goes out when it is done (or now, if it just was).
+            pingWaits.set(true);
+            if (sending.get() == 0) {
+                pingIfWaiting();
+            }
+        }
+    }
+
+    /** Sends the ping that waits for a send, if one does; before the session's next send can start. */
+    private void pingIfWaiting() {
+        if (pingWaits.compareAndSet(true, false)) {
+            try {
+                onLeanLoader(() -> remote.sendPing(ByteBuffer.allocate(0)));
+            } catch (RuntimeException e) {
+                close(1011, "ping failed"); // the next ping round would find it dead anyway
+            }
+        }
     }
 
     private interface ContainerCall {

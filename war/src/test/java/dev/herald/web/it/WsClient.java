@@ -163,6 +163,11 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         return closed.orTimeout(limit.toMillis(), TimeUnit.MILLISECONDS).join();
     }
 
+    /** How many pings the server sent so far. */
+    public int pings() {
+        return pings;
+    }
+
     public boolean isClosed() {
         return closed.isDone();
     }
