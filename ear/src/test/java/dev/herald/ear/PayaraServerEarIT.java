@@ -1,6 +1,6 @@
 package dev.herald.ear;
 
-import dev.herald.web.it.PayaraServerIT;
+import dev.herald.web.it.PayaraDeploymentGroup;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +14,6 @@ class PayaraServerEarIT {
     @Test
     void theShippedAsadminScriptDeploysTheEarOnAGroupOfTwoInstancesThatCrossNotices() throws Exception {
         Path ear = Path.of(System.getProperty("herald.ear"));
-        PayaraServerIT.runTheShippedScript(Path.of(System.getProperty("payara.server.home")), ear.getParent(), ear);
+        PayaraDeploymentGroup.runTheShippedScript(Path.of(System.getProperty("payara.server.home")), ear.getParent(), ear);
     }
 }

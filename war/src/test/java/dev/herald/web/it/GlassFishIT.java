@@ -31,19 +31,19 @@ class GlassFishIT {
 
     @Test
     void theWarUnchangedConnectsAndDeliversAUserNoticeAndABroadcastOnRedis() throws Exception {
-        int base = PayaraServerIT.freeBase();
+        int base = PayaraDeploymentGroup.freeBase();
         String admin = String.valueOf(base + 48);
         URI http = URI.create("http://127.0.0.1:" + (base + 80));
         try (RedisServer redis = RedisServer.start()) {
             ProcessNode.deleteTree(domains);
-            PayaraServerIT.asadmin(home, 120, "create-domain", "--nopassword", "--portbase", String.valueOf(base),
+            PayaraDeploymentGroup.asadmin(home, 120, "create-domain", "--nopassword", "--portbase", String.valueOf(base),
                     "--domaindir", domains.toString(), DOMAIN);
             try {
-                PayaraServerIT.asadmin(home, 180, "start-domain", "--domaindir", domains.toString(), DOMAIN);
-                PayaraServerIT.asadmin(home, 60, "--port", admin, "create-system-properties",
+                PayaraDeploymentGroup.asadmin(home, 180, "start-domain", "--domaindir", domains.toString(), DOMAIN);
+                PayaraDeploymentGroup.asadmin(home, 60, "--port", admin, "create-system-properties",
                         "herald.redis.url=redis\\://127.0.0.1\\:" + redis.port() + ":herald.jwt.secret=" + SECRET
                                 + ":herald.api.key=" + KEY);
-                PayaraServerIT.asadmin(home, 300, "--port", admin, "deploy", "--name", "herald", "--contextroot",
+                PayaraDeploymentGroup.asadmin(home, 300, "--port", admin, "deploy", "--name", "herald", "--contextroot",
                         "herald", war.toAbsolutePath().toString());
                 try {
                     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
@@ -70,7 +70,7 @@ class GlassFishIT {
                 }
             } finally {
                 try {
-                    PayaraServerIT.asadmin(home, 120, "stop-domain", "--kill=true", "--domaindir", domains.toString(),
+                    PayaraDeploymentGroup.asadmin(home, 120, "stop-domain", "--kill=true", "--domaindir", domains.toString(),
                             DOMAIN);
                 } catch (IllegalStateException e) {
                     System.out.println("stop-domain: " + e.getMessage());
