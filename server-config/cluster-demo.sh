@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two Herald nodes (Payara Micro, demo mode) on a local Redis behind nginx, as server-config/nginx/herald.conf ships:
 # open http://localhost:8080/herald/ in two tabs, send notices across the nodes, stop a node and watch its clients
-# resume on the other. Ctrl-C (or SIGTERM, or the end of this shell) stops every process it started.
+# resume on the other. Ctrl-C (or SIGTERM, SIGKILL, or the end of this shell) stops every process it started.
 #   bash server-config/cluster-demo.sh        PORT=9080 picks another front port (the nodes take the next two)
 # Needs redis-server and nginx (apt-get install redis-server nginx); builds herald.war on first use.
 set -euo pipefail
@@ -19,8 +19,11 @@ REDIS_PORT=${REDIS_PORT:-6390}
 work=$(mktemp -d -t herald-cluster-demo.XXXXXX)
 pids=()
 
+watchdog=
+
 stop_all() {
     trap - EXIT INT TERM
+    [[ -n "$watchdog" ]] && kill "$watchdog" 2>/dev/null
     if (( ${#pids[@]} )); then
         echo "cluster-demo: stopping ${#pids[@]} processes"
         kill "${pids[@]}" 2>/dev/null || true
@@ -68,6 +71,11 @@ http {
 CONF
 "$NGINX" -p "$work" -c "$work/nginx.conf" >"$work/nginx.log" 2>&1 &
 pids+=($!)
+# Should this script be killed outright (SIGKILL, which no trap sees, as an IDE's stop button may), a watchdog stops
+# what it started within a second. Ctrl-C reaches the watchdog too: it leaves that to stop_all.
+(trap '' INT TERM; while kill -0 $$ 2>/dev/null; do sleep 1; done; kill "${pids[@]}" 2>/dev/null; rm -rf "$work") \
+    </dev/null >/dev/null 2>&1 &
+watchdog=$!
 
 echo "cluster-demo: starting two nodes (logs in $work)"
 for n in 1 2; do

@@ -951,8 +951,9 @@ class ClusterIT {
                 assertTrue(sessionOf(f, "nglate" + i), "on f");
                 late.close();
             }
-            assertTrue(nginx.errorLog().contains("connect() failed"), "nginx tried e and moved on: "
-                    + nginx.errorLog());
+            String log = nginx.errorLog();
+            assertTrue(log.contains("connect() failed"), "nginx tried e and moved on: " + log);
+            assertTrue(log.contains("upstream server temporarily disabled"), "max_fails took e out: " + log);
         } finally {
             e.close();
             f.close();

@@ -67,8 +67,14 @@ public final class PayaraDeploymentGroup {
                         .replace("--portbase 28000", "--portbase " + one)
                         .replace("--portbase 29000", "--portbase " + two)
                         .replace("../../ear/target/herald.ear", deployable.toAbsolutePath().toString());
-                for (String placeholder : List.of("redis.internal", "CHANGE-ME", "domain1", "28000", "29000",
-                        "../../ear")) {
+                // Every value the test replaces is still in the script as shipped (checked there: a port base the
+                // test picks may itself be 28000), and no placeholder is left.
+                for (String shippedValue : List.of("redis.internal\\\\:6379", "localhost-domain1", "--portbase 28000 ",
+                        "--portbase 29000 ", "../../ear/target/herald.ear")) {
+                    assertTrue(shipped.contains(shippedValue), "herald.asadmin changed: it no longer holds "
+                            + shippedValue);
+                }
+                for (String placeholder : List.of("redis.internal", "CHANGE-ME", "domain1", "../../ear")) {
                     assertTrue(!script.contains(placeholder), "herald.asadmin changed: the test no longer replaces "
                             + placeholder);
                 }
