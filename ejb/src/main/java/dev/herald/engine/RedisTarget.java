@@ -164,14 +164,20 @@ final class RedisTarget implements AutoCloseable {
         return password == null ? null : password.toCharArray();
     }
 
-    private static RedisTarget sentinel(String rest, boolean tls, GenericObjectPoolConfig<Connection> pool,
-            int timeoutMillis) {
-        String query = "";
-        int q = rest.indexOf('?');
-        if (q >= 0) {
-            query = rest.substring(q + 1);
-            rest = rest.substring(0, q);
+    /** A URL's part after its scheme, cut at its {@code ?}: the address part and the query (empty without one). */
+    private record Parts(String address, String query) {
+
+        static Parts of(String rest) {
+            int q = rest.indexOf('?');
+            return q < 0 ? new Parts(rest, "") : new Parts(rest.substring(0, q), rest.substring(q + 1));
         }
+    }
+
+    private static RedisTarget sentinel(String url, boolean tls, GenericObjectPoolConfig<Connection> pool,
+            int timeoutMillis) {
+        Parts parts = Parts.of(url);
+        String rest = parts.address();
+        String query = parts.query();
         int slash = rest.indexOf('/');
         if (slash < 0 || slash == rest.length() - 1) {
             throw new IllegalArgumentException("a " + SENTINEL_SCHEME + " URL ends with /<master-name>");
@@ -203,14 +209,11 @@ final class RedisTarget implements AutoCloseable {
                 timeoutMillis);
     }
 
-    private static RedisTarget cluster(String rest, boolean tls, GenericObjectPoolConfig<Connection> pool,
+    private static RedisTarget cluster(String url, boolean tls, GenericObjectPoolConfig<Connection> pool,
             int timeoutMillis) {
-        String query = "";
-        int q = rest.indexOf('?');
-        if (q >= 0) {
-            query = rest.substring(q + 1);
-            rest = rest.substring(0, q);
-        }
+        Parts parts = Parts.of(url);
+        String rest = parts.address();
+        String query = parts.query();
         if (rest.contains("/")) {
             throw new IllegalArgumentException("a " + CLUSTER_SCHEME + " URL is seed nodes, no path (a cluster has "
                     + "no databases)");
