@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.HashSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -416,7 +417,7 @@ public final class RedisBroker implements Broker {
 
     @Override
     public void run(String nodeId, Consumer<String> onMessage, Runnable onReady,
-            java.util.concurrent.ThreadFactory threads) {
+            ThreadFactory threads) {
         if (sharded != null) {
             sharded.run(nodeId, onMessage, onReady, threads);
             return;

@@ -84,7 +84,7 @@ final class WebSocketTransport implements Transport {
             return;
         }
         try {
-            onLeanLoader(() -> remote.sendPing(ByteBuffer.allocate(0)));
+            sendPing();
         } catch (IllegalStateException busy) {
             if (!session.isOpen()) {
                 throw busy;
@@ -101,11 +101,15 @@ final class WebSocketTransport implements Transport {
     private void pingIfWaiting() {
         if (pingWaits.compareAndSet(true, false)) {
             try {
-                onLeanLoader(() -> remote.sendPing(ByteBuffer.allocate(0)));
+                sendPing();
             } catch (RuntimeException e) {
                 close(1011, "ping failed"); // the next ping round would find it dead anyway
             }
         }
+    }
+
+    private void sendPing() {
+        onLeanLoader(() -> remote.sendPing(ByteBuffer.allocate(0)));
     }
 
     private interface ContainerCall {
