@@ -73,4 +73,25 @@ class RedisTlsIT {
         Node caOnly = node("c", "rediss://localhost:" + tlsPort + "?" + TLS.urlParameters() + "&verify=ca");
         caOnly.send(new Notice(Recipient.user("alice"), "x", null));
     }
+
+    @Test
+    void aServerThatAsksForAClientCertificateTakesTheKeystoresAndRefusesANodeWithout() throws Exception {
+        int mutualPort = RedisServer.freePort();
+        try (RedisServer mutual = RedisServer.startWith(
+                TLS.redisArgumentsRequiringClientCertificates(mutualPort).toArray(String[]::new))) {
+            Node without = node("w", "rediss://127.0.0.1:" + mutualPort + "?" + TLS.urlParameters());
+            assertThrows(HeraldUnavailableException.class,
+                    () -> without.send(new Notice(Recipient.user("alice"), "x", null)));
+            assertFalse(without.awaitSubscribed(1, SECONDS), "no subscription without a client certificate");
+            String url = "rediss://127.0.0.1:" + mutualPort + "?" + TLS.urlParametersWithClientCertificate();
+            Node a = node("a", url);
+            Node b = node("b", url);
+            assertTrue(a.awaitSubscribed(10, SECONDS) && b.awaitSubscribed(10, SECONDS),
+                    "subscribed with the client certificate");
+            FakeTransport alice = new FakeTransport();
+            b.connect("alice", alice);
+            a.send(new Notice(Recipient.user("alice"), "one", null));
+            await().atMost(Duration.ofSeconds(5)).until(() -> alice.notices().size() == 1);
+        }
+    }
 }

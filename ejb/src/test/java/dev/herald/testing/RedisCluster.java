@@ -57,7 +57,24 @@ public final class RedisCluster implements AutoCloseable {
         return start(tls);
     }
 
+    /**
+     * Starts the cluster, again on other ports when a port it picked was taken before a node bound it (by a
+     * process outside this JVM: {@link RedisServer#freePort} gives no port twice within it).
+     */
     private static RedisCluster start(TlsFiles tls) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(tls);
+            } catch (IllegalStateException e) {
+                if (attempt == 3 || e.getMessage() == null || !e.getMessage().contains("Address already in use")) {
+                    throw e;
+                }
+                System.err.println("RedisCluster: a port was taken, starting on others: " + e.getMessage());
+            }
+        }
+    }
+
+    private static RedisCluster startOnce(TlsFiles tls) {
         RedisCluster cluster = new RedisCluster();
         try {
             for (int i = 0; i < 6; i++) {

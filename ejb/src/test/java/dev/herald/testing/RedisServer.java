@@ -20,6 +20,9 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class RedisServer implements AutoCloseable {
 
+    /** Every port {@link #freePort} gave in this JVM. */
+    private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final int port;
     private final Path dir;
     private Process process;
@@ -91,7 +94,8 @@ public final class RedisServer implements AutoCloseable {
                 return;
             }
             if (!process.isAlive()) {
-                throw new IllegalStateException("redis-server exited; see " + dir.resolve("redis.log"));
+                throw new IllegalStateException("redis-server on port " + port + " exited; the end of "
+                        + dir.resolve("redis.log") + ":\n" + logTail());
             }
             LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
         }
@@ -147,6 +151,16 @@ public final class RedisServer implements AutoCloseable {
     @Override
     public void close() {
         kill();
+    }
+
+    /** The last lines of this server's log, to say in a failure why it stopped. */
+    private String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve("redis.log"));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 
     private boolean answers() {

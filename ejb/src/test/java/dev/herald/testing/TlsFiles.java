@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A certificate authority of its own and a server certificate it signed, made with {@code openssl} in a temporary
- * folder, for Redis's TLS ports; and a PKCS12 trust store that holds the authority, for Herald's
- * {@code ?truststore=}.
+ * folder, for Redis's TLS ports; a PKCS12 trust store that holds the authority, for Herald's {@code ?truststore=};
+ * and a client certificate the authority signed with its key, in a PKCS12 key store for {@code ?keystore=}.
  */
 public final class TlsFiles {
 
@@ -40,6 +40,12 @@ public final class TlsFiles {
                     "/CN=redis");
             openssl(d, "x509", "-req", "-in", "redis.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
                     "-out", "redis.pem", "-days", "2", "-extfile", "san.cnf");
+            openssl(d, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr", "-subj",
+                    "/CN=herald-node");
+            openssl(d, "x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-out", "client.pem", "-days", "2");
+            openssl(d, "pkcs12", "-export", "-in", "client.pem", "-inkey", "client.key", "-name", "herald-node",
+                    "-out", "client.p12", "-passout", "pass:" + PASSWORD);
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             try (InputStream ca = Files.newInputStream(d.resolve("ca.pem"))) {
@@ -77,6 +83,13 @@ public final class TlsFiles {
                 dir.resolve("ca.pem").toString(), "--tls-auth-clients", "no");
     }
 
+    /** As {@link #redisArguments}, but the port refuses a client without a certificate of this authority. */
+    public List<String> redisArgumentsRequiringClientCertificates(int port) {
+        List<String> args = new ArrayList<>(redisArguments(port));
+        args.set(args.indexOf("--tls-auth-clients") + 1, "yes");
+        return args;
+    }
+
     /** The CA file, for {@code redis-cli --tls --cacert}. */
     public Path ca() {
         return dir.resolve("ca.pem");
@@ -85,5 +98,10 @@ public final class TlsFiles {
     /** Herald's URL parameters that trust this authority. */
     public String urlParameters() {
         return "truststore=" + dir.resolve("trust.p12") + "&truststore-password=" + PASSWORD;
+    }
+
+    /** {@link #urlParameters} and the client certificate's key store. */
+    public String urlParametersWithClientCertificate() {
+        return urlParameters() + "&keystore=" + dir.resolve("client.p12") + "&keystore-password=" + PASSWORD;
     }
 }
