@@ -1,33 +1,22 @@
 package dev.herald.engine;
 
-import dev.herald.HeraldUnavailableException;
 import dev.herald.Recipient;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.HashSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import redis.clients.jedis.ClusterPipeline;
-import redis.clients.jedis.Connection;
-import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.ClusterPipeline;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
-import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisRedirectionException;
 
 /**
@@ -38,14 +27,9 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * once to each distinct node among them, so the sender pays one round trip and nodes without that user get
  * nothing. Several notices sent together ({@link #publishAll}) cost two round trips and one message per
  * receiving node, whatever their number. A kept notice is one {@code EVALSHA} of {@link RedisHistory#APPEND}. A
- * session notice is one {@code PUBLISH} to the node named in the
- * session id. The subscription runs on its own connection; {@link #keepAlive} pings it on every heartbeat and
- * closes the socket when no pong came back for longer than the subscriber timeout, so that a silently dead
- * connection (a partition, a crashed host) ends {@link #run} instead of leaving the node deaf.
- *
- * <p>Channel topics are (un)subscribed on the subscription's connection from the caller's thread, one command
- * at a time under one lock, never on the subscriber thread; a lost subscription is made again with every topic
- * still wanted, and the stages waiting for a topic complete once Redis confirms it.
+ * session notice is one {@code PUBLISH} to the node named in the session id. On a cluster each {@code PUBLISH} is
+ * an {@code SPUBLISH}. The subscription is a {@link RedisSubscriber}'s: {@link RedisClassicSubscriber} on one server
+ * or under Sentinel, {@link RedisShardedSubscriber} on a cluster.
  */
 public final class RedisBroker implements Broker {
 
@@ -66,41 +50,19 @@ public final class RedisBroker implements Broker {
 
     private final RedisSupport redis;
     private final RedisKeys keys;
-    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(RedisBroker.class.getName());
-    private final RedisTarget target;
-    /** The node the subscriber connected to last. */
-    private volatile HostAndPort subscribedAt;
-    private final int subscriberTimeoutMillis;
-    private final AtomicReference<JedisPubSub> subscription = new AtomicReference<>();
-    private final AtomicReference<Connection> subscriber = new AtomicReference<>();
-    private volatile long lastPongNanos;
-    /** Guards every write to the subscription's connection, and the channel topics' state below. */
-    private final Object writes = new Object();
-    /** The subscription that channel topics are (un)subscribed on now; {@code null} while there is none. */
-    private JedisPubSub active;
-    /** The channel topics this node wants, kept across lost subscriptions. */
-    private final Set<String> wanted = new HashSet<>();
-    /** The channel topics subscribed on the current subscription, their commands all confirmed. */
-    private final Set<String> subscribedTopics = new HashSet<>();
-    /** Per channel topic, how many of its (UN)SUBSCRIBE commands Redis has yet to confirm. */
-    private final Map<String, AtomicInteger> outstanding = new HashMap<>();
-    /** The stages of {@link #subscribe} waiting for their topic's confirmation. */
-    private final Map<String, CompletableFuture<Void>> pending = new HashMap<>();
-    private volatile boolean closed;
     private final RedisScript userNodes;
-    /** On a cluster, the subscription in sharded pub/sub; {@code null} elsewhere (classic, below). */
-    private final RedisShardedSubscriber sharded;
-
+    /** Classic pub/sub on one server or under Sentinel, sharded on a cluster. */
+    private final RedisSubscriber subscriber;
     private final RedisHistory history;
 
     RedisBroker(RedisSupport redis, RedisKeys keys, int subscriberTimeoutMillis, RedisHistory history) {
         this.history = history;
         this.redis = redis;
         this.keys = keys;
-        this.target = redis.target();
-        this.subscriberTimeoutMillis = subscriberTimeoutMillis;
         this.userNodes = new RedisScript(keys.sharded() ? sharded(PUBLISH_TO_USER_NODES) : PUBLISH_TO_USER_NODES);
-        this.sharded = keys.sharded() ? new RedisShardedSubscriber(target, keys, subscriberTimeoutMillis) : null;
+        this.subscriber = keys.sharded()
+                ? new RedisShardedSubscriber(redis.target(), keys, subscriberTimeoutMillis)
+                : new RedisClassicSubscriber(redis.target(), keys, subscriberTimeoutMillis);
     }
 
     /** {@code script} with its {@code PUBLISH} calls made {@code SPUBLISH}, for a cluster's shard channels. */
@@ -131,13 +93,6 @@ public final class RedisBroker implements Broker {
         });
     }
 
-    /**
-     * Several notices in two round trips, however many: first the nodes of every user addressed (one
-     * {@code HVALS} each, pipelined), then one {@code PUBLISH} per node channel carrying all the notices for
-     * that node (and one on the broadcast channel for notices to all). A node that does not hold a user gets
-     * none of that user's notices. Each receiving node sees the notices in the order given: a run of notices
-     * to all is published only after the node messages before it, and the other way round.
-     */
     /**
      * Several notices in two round trips, however many: first the nodes of every user addressed by a notice
      * that is not kept (one {@code HVALS} each, pipelined), then one pipeline of the publishes and the append
@@ -416,227 +371,27 @@ public final class RedisBroker implements Broker {
     }
 
     @Override
-    public void run(String nodeId, Consumer<String> onMessage, Runnable onReady,
-            ThreadFactory threads) {
-        if (sharded != null) {
-            sharded.run(nodeId, onMessage, onReady, threads);
-            return;
-        }
-        if (closed) {
-            return;
-        }
-        String nodeChannel = keys.nodeTopics(nodeId).get(0);
-        String broadcast = keys.broadcastChannel();
-        JedisPubSub pubSub = new JedisPubSub() {
-            private int fixed;
-
-            @Override
-            public void onSubscribe(String channel, int subscribedChannels) {
-                if (channel.equals(nodeChannel) || channel.equals(broadcast)) {
-                    if (++fixed == 2) {
-                        ready(this);
-                        onReady.run();
-                    }
-                } else {
-                    confirmed(channel, true);
-                }
-            }
-
-            @Override
-            public void onUnsubscribe(String channel, int subscribedChannels) {
-                confirmed(channel, false);
-            }
-
-            @Override
-            public void onMessage(String channel, String message) {
-                onMessage.accept(message);
-            }
-
-            @Override
-            public void onPong(String pattern) {
-                lastPongNanos = System.nanoTime();
-            }
-        };
-        HostAndPort at;
-        try {
-            at = target.subscriberNode(subscribedAt); // after a first run, the node where the last one ended
-        } catch (JedisException e) {
-            throw new HeraldUnavailableException("Redis master unknown: " + e.getMessage(), e);
-        }
-        subscribedAt = at;
-        try (Connection connection = target.connect(at, subscriberTimeoutMillis)) {
-            lastPongNanos = System.nanoTime();
-            synchronized (writes) {
-                active = null;
-                outstanding.clear();
-                subscribedTopics.clear();
-            }
-            subscription.set(pubSub);
-            subscriber.set(connection);
-            if (closed) {
-                return;
-            }
-            pubSub.proceed(connection, nodeChannel, broadcast);
-        } catch (JedisException e) {
-            if (!closed) {
-                throw new HeraldUnavailableException("Redis subscription lost: " + e.getMessage(), e);
-            }
-        } finally {
-            synchronized (writes) {
-                if (active == pubSub) {
-                    active = null;
-                }
-            }
-            subscription.compareAndSet(pubSub, null);
-            subscriber.set(null);
-        }
-        if (!closed) {
-            throw new HeraldUnavailableException("Redis subscription ended", null);
-        }
-    }
-
-    /**
-     * The node's own channels are subscribed on {@code pubSub}: from now on channel topics are (un)subscribed
-     * on it as they are wanted, starting with every one wanted now (after a lost subscription, all of them).
-     */
-    private void ready(JedisPubSub pubSub) {
-        synchronized (writes) {
-            active = pubSub;
-            List<String> topics = List.copyOf(wanted);
-            if (!topics.isEmpty()) {
-                topics.forEach(t -> outstanding.computeIfAbsent(t, k -> new AtomicInteger()).incrementAndGet());
-                pubSub.subscribe(topics.toArray(String[]::new));
-            }
-        }
-    }
-
-    /**
-     * Redis confirmed a SUBSCRIBE ({@code subscribed}) or an UNSUBSCRIBE of {@code topic}. Confirmations come in
-     * the order of the commands; once none of this topic's is outstanding, the topic is subscribed exactly when
-     * it is wanted (the last command sent for it), and the stages waiting for it complete.
-     */
-    private void confirmed(String topic, boolean subscribed) {
-        CompletableFuture<Void> done = null;
-        synchronized (writes) {
-            AtomicInteger left = outstanding.get(topic);
-            if (left != null && left.decrementAndGet() > 0) {
-                return;
-            }
-            outstanding.remove(topic);
-            if (subscribed && wanted.contains(topic)) {
-                subscribedTopics.add(topic);
-                done = pending.remove(topic);
-            } else {
-                subscribedTopics.remove(topic);
-            }
-        }
-        if (done != null) {
-            done.complete(null);
-        }
+    public void run(String nodeId, Consumer<String> onMessage, Runnable onReady, ThreadFactory threads) {
+        subscriber.run(nodeId, onMessage, onReady, threads);
     }
 
     @Override
     public CompletionStage<Void> subscribe(String channel) {
-        String topic = keys.channelTopic(channel);
-        if (sharded != null) {
-            return sharded.subscribe(topic);
-        }
-        synchronized (writes) {
-            if (wanted.add(topic) && active != null) {
-                send(active, topic, true);
-            }
-            if (subscribedTopics.contains(topic) && !outstanding.containsKey(topic)) {
-                return CompletableFuture.completedFuture(null);
-            }
-            return pending.computeIfAbsent(topic, t -> new CompletableFuture<>());
-        }
+        return subscriber.subscribe(keys.channelTopic(channel));
     }
 
     @Override
     public void unsubscribe(String channel) {
-        String topic = keys.channelTopic(channel);
-        if (sharded != null) {
-            sharded.unsubscribe(topic);
-            return;
-        }
-        synchronized (writes) {
-            if (wanted.remove(topic) && active != null) {
-                send(active, topic, false);
-            }
-            pending.remove(topic); // nobody waits for it: the node unsubscribes after its last local subscriber
-        }
-    }
-
-    /** Sends one SUBSCRIBE or UNSUBSCRIBE on the subscription's connection; a failure ends the subscription. */
-    private void send(JedisPubSub pubSub, String topic, boolean subscribe) {
-        outstanding.computeIfAbsent(topic, k -> new AtomicInteger()).incrementAndGet();
-        try {
-            if (subscribe) {
-                pubSub.subscribe(topic);
-            } else {
-                pubSub.unsubscribe(topic);
-            }
-        } catch (JedisException e) {
-            disconnectSubscriber(); // the loop makes the subscription again, with every wanted topic
-        }
+        subscriber.unsubscribe(keys.channelTopic(channel));
     }
 
     @Override
     public void keepAlive() {
-        if (sharded != null) {
-            sharded.keepAlive();
-            return;
-        }
-        JedisPubSub pubSub = subscription.get();
-        if (pubSub == null || !pubSub.isSubscribed()) {
-            return;
-        }
-        if (System.nanoTime() - lastPongNanos > subscriberTimeoutMillis * 1_000_000L) {
-            disconnectSubscriber(); // no pong in time: the connection is dead though the socket looks open
-            return;
-        }
-        if (target.kind() == RedisTarget.Kind.SENTINEL
-                && !java.util.Objects.equals(subscribedAt, target.master())) {
-            LOG.info(() -> "Redis master moved from " + subscribedAt + " to " + target.master()
-                    + ": subscribing there");
-            disconnectSubscriber(); // a failover: the loop subscribes again, on the new master
-            return;
-        }
-        try {
-            synchronized (writes) {
-                pubSub.ping();
-            }
-        } catch (JedisException e) {
-            disconnectSubscriber();
-        }
-    }
-
-    private void disconnectSubscriber() {
-        Connection connection = subscriber.get();
-        if (connection != null) {
-            try {
-                connection.disconnect();
-            } catch (JedisException e) {
-                // Closing a broken socket: nothing more to do.
-            }
-        }
+        subscriber.keepAlive();
     }
 
     @Override
     public void close() {
-        closed = true;
-        if (sharded != null) {
-            sharded.close();
-            return;
-        }
-        JedisPubSub pubSub = subscription.get();
-        if (pubSub != null && pubSub.isSubscribed()) {
-            try {
-                pubSub.unsubscribe();
-            } catch (JedisException e) {
-                // Already broken: the disconnect below ends the subscriber thread.
-            }
-        }
-        disconnectSubscriber();
+        subscriber.close();
     }
 }

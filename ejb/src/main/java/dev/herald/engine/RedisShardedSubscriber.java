@@ -38,7 +38,7 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * is closed. A master that serves none of the node topics (more masters than partitions) is not checked so.
  * Thread safe.
  */
-final class RedisShardedSubscriber {
+final class RedisShardedSubscriber implements RedisSubscriber {
 
     private static final Logger LOG = Logger.getLogger(RedisShardedSubscriber.class.getName());
 
@@ -60,8 +60,8 @@ final class RedisShardedSubscriber {
         this.timeoutMillis = timeoutMillis;
     }
 
-    /** Subscribes every topic of {@code nodeId} and delivers their messages until the run ends; see the class. */
-    void run(String nodeId, Consumer<String> onMessage, Runnable onReady, ThreadFactory threads) {
+    @Override
+    public void run(String nodeId, Consumer<String> onMessage, Runnable onReady, ThreadFactory threads) {
         if (closed) {
             return;
         }
@@ -94,7 +94,8 @@ final class RedisShardedSubscriber {
         }
     }
 
-    CompletionStage<Void> subscribe(String topic) {
+    @Override
+    public CompletionStage<Void> subscribe(String topic) {
         synchronized (lock) {
             boolean added = wanted.add(topic);
             if (current != null && current.confirmed.contains(topic) && !current.outstanding.containsKey(topic)) {
@@ -108,7 +109,8 @@ final class RedisShardedSubscriber {
         }
     }
 
-    void unsubscribe(String topic) {
+    @Override
+    public void unsubscribe(String topic) {
         synchronized (lock) {
             pending.remove(topic); // nobody waits for it: the node unsubscribes after its last local subscriber
             if (wanted.remove(topic) && current != null) {
@@ -117,8 +119,8 @@ final class RedisShardedSubscriber {
         }
     }
 
-    /** Checks every connection of the run; see the class. */
-    void keepAlive() {
+    @Override
+    public void keepAlive() {
         Run run;
         synchronized (lock) {
             run = current;
@@ -128,7 +130,8 @@ final class RedisShardedSubscriber {
         }
     }
 
-    void close() {
+    @Override
+    public void close() {
         closed = true;
         Run run;
         synchronized (lock) {
