@@ -26,7 +26,8 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * <p>A user notice is one {@code EVALSHA} of a script that reads the user's sessions and publishes the message
  * once to each distinct node among them, so the sender pays one round trip and nodes without that user get
  * nothing. Several notices sent together ({@link #publishAll}) cost two round trips and one message per
- * receiving node, whatever their number. A kept notice is one {@code EVALSHA} of {@link RedisHistory#APPEND}. A
+ * receiving node, whatever their number. Kept notices go through {@link RedisHistory#APPEND}: a batch of them to
+ * many users is one {@code EVALSHA} (on a cluster, one per hash slot among them) and one message per node. A
  * session notice is one {@code PUBLISH} to the node named in the session id. On a cluster each {@code PUBLISH} is
  * an {@code SPUBLISH}. The subscription is a {@link RedisSubscriber}'s: {@link RedisClassicSubscriber} on one server
  * or under Sentinel, {@link RedisShardedSubscriber} on a cluster.
@@ -98,8 +99,9 @@ public final class RedisBroker implements Broker {
      * that is not kept (one {@code HVALS} each, pipelined), then one pipeline of the publishes and the append
      * scripts. Notices that are not kept go as one {@code PUBLISH} per node channel carrying all of them for that
      * node (and one on the broadcast channel for notices to all). The kept notices of a run between two that
-     * are not go as one append script per stream (per {@link NoticeCodec#MAX_BATCH_CHARS} of them), which
-     * numbers, stores and publishes them as one message. A node that does not hold a user gets none of that
+     * are not go as one append script (on a cluster one per hash slot; a new one past
+     * {@link NoticeCodec#MAX_BATCH_CHARS}), which numbers and stores each stream's notices and publishes them all
+     * as one message per receiving node (a channel's, one on its topic). A node that does not hold a user gets none of that
      * user's notices. Each receiving node sees each stream's notices in the order given, and the notices that
      * are not kept in their order relative to all the others; kept notices of different streams in one run may
      * come in another order.
@@ -131,32 +133,32 @@ public final class RedisBroker implements Broker {
                     lookup.close();
                 }
             }
-            List<Part> parts = new ArrayList<>();
+            List<Appends.Group> groups = new ArrayList<>();
             int[] handed = new int[messages.size()];
             try (AbstractPipeline pipeline = redis.pipelined(jedis)) {
-                queue(pipeline, messages, nodesOfUser, parts, handed);
+                queue(pipeline, messages, nodesOfUser, groups, handed);
             }
-            for (Part part : parts) {
+            for (Appends.Group group : groups) {
                 try {
-                    part.handedTo(handed, part.reply.get());
+                    group.handedTo(handed, group.reply.get());
                 } catch (JedisDataException e) {
                     // Not run: the server does not know the script (it restarted, or is a master that never ran
-                    // it), or on a cluster the stream's slot moved (MOVED) or is moving (ASK). Run on its own, it
-                    // follows either. A part that failed so may come after a later part of another stream: a
+                    // it), or on a cluster the streams' slot moved (MOVED) or is moving (ASK). Run on its own, it
+                    // follows either. A group that failed so may come after a later group of other streams: a
                     // hole in order between streams, never a loss or a duplicate.
                     if (!RedisScript.forgotten(e) && !(e instanceof JedisRedirectionException)) {
                         throw e;
                     }
-                    part.handedTo(handed, history.run(jedis, part.append));
+                    group.handedTo(handed, history.run(jedis, group.append));
                 }
             }
             return handed;
         });
     }
 
-    /** Queues every message on {@code pipeline} and syncs it: {@code parts} get the append scripts' replies. */
+    /** Queues every message on {@code pipeline} and syncs it: {@code groups} get the append scripts' replies. */
     private void queue(AbstractPipeline pipeline, List<Outgoing> messages, Map<String, NodesOf> nodesOfUser,
-            List<Part> parts, int[] handed) {
+            List<Appends.Group> groups, int[] handed) {
         Batches batches = new Batches(pipeline);
         for (int i = 0; i < handed.length; i++) {
             Outgoing o = messages.get(i);
@@ -165,21 +167,22 @@ public final class RedisBroker implements Broker {
                 batches.flush(); // what came before reaches each node first
                 int end = i;
                 Map<Recipient, Part> runs = new LinkedHashMap<>();
+                Appends appends = new Appends(pipeline, groups);
                 for (; end < handed.length && messages.get(end).kept(); end++) {
                     Outgoing k = messages.get(end);
                     Part run = runs.get(k.to());
                     if (run != null && run.full(k.message())) {
-                        run.send(pipeline);
+                        appends.add(run);
                         run = null;
                     }
                     if (run == null) {
                         run = new Part(k.to());
                         runs.put(k.to(), run);
-                        parts.add(run);
                     }
                     run.add(end, k);
                 }
-                runs.values().forEach(run -> run.send(pipeline));
+                runs.values().forEach(appends::add);
+                appends.send();
                 i = end - 1;
                 continue;
             }
@@ -217,8 +220,6 @@ public final class RedisBroker implements Broker {
         final List<String> headers = new ArrayList<>();
         final List<String> rests = new ArrayList<>();
         int chars;
-        RedisHistory.Append append;
-        Response<Object> reply;
 
         Part(Recipient to) {
             this.to = to;
@@ -236,17 +237,75 @@ public final class RedisBroker implements Broker {
             chars += kept.message().length() + NoticeCodec.KEPT_RESERVE;
         }
 
-        /** Queues the append script. */
-        void send(AbstractPipeline pipeline) {
-            append = history.append(to, headers, rests);
-            reply = history.queue(pipeline, append);
+        /** Records in {@code handed} that this part went to {@code nodes} nodes. */
+        void handedTo(int[] handed, long nodes) {
+            for (int index : indexes) {
+                handed[index] = (int) nodes;
+            }
+        }
+    }
+
+    /**
+     * The append scripts of one run of kept notices: its parts grouped by {@link RedisKeys#streamGroup} (one group
+     * on one server), each group one script, sent once it would pass the size of one engine message or at the end
+     * of the run. So a batch of notices to many users costs one script, and each receiving node one message, where
+     * it cost one of each per user.
+     */
+    private final class Appends {
+        private final AbstractPipeline pipeline;
+        /** Every group queued, in order. */
+        private final List<Group> queued;
+        private final Map<String, Group> open = new LinkedHashMap<>();
+
+        Appends(AbstractPipeline pipeline, List<Group> queued) {
+            this.pipeline = pipeline;
+            this.queued = queued;
         }
 
-        /** Records in {@code handed} how many nodes this part went to, the script's {@code result}. */
-        void handedTo(int[] handed, Object result) {
-            int nodes = ((Long) result).intValue();
-            for (int index : indexes) {
-                handed[index] = nodes;
+        void add(Part part) {
+            String key = keys.streamGroup(part.to);
+            Group group = open.get(key);
+            if (group != null && group.chars + part.chars > NoticeCodec.MAX_BATCH_CHARS) {
+                group.send();
+                group = null;
+            }
+            if (group == null) {
+                group = new Group();
+                open.put(key, group);
+            }
+            group.add(part);
+        }
+
+        /** Sends every group still open. */
+        void send() {
+            open.values().forEach(Group::send);
+            open.clear();
+        }
+
+        /** The parts of one append script, and its reply. */
+        final class Group {
+            private final List<Part> parts = new ArrayList<>();
+            final RedisHistory.Append append = history.append();
+            Response<Object> reply;
+            int chars;
+
+            void add(Part part) {
+                parts.add(part);
+                append.add(part.to, part.headers, part.rests);
+                chars += part.chars;
+            }
+
+            void send() {
+                reply = history.queue(pipeline, append);
+                queued.add(this);
+            }
+
+            /** Records in {@code handed} how many nodes each part went to, from the script's {@code result}. */
+            void handedTo(int[] handed, Object result) {
+                List<?> nodes = (List<?>) result;
+                for (int i = 0; i < parts.size(); i++) {
+                    parts.get(i).handedTo(handed, (Long) nodes.get(i));
+                }
             }
         }
     }

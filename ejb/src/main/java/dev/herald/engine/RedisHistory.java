@@ -13,7 +13,8 @@ import redis.clients.jedis.Response;
  * {@code MINID}; offsets need no index, since a stream's entries are numbered without holes: the last
  * {@code top - since} entries are those after {@code since}.
  *
- * <p>{@link #APPEND} numbers, stores and publishes notices in one script (called by {@link RedisBroker}); it
+ * <p>{@link #APPEND} numbers, stores and publishes notices, of one stream or of many, in one script (called by
+ * {@link RedisBroker}); it
  * trims by count on every append and by age on every 32nd offset (reading Redis's clock and trimming cost a
  * fifth of the script), both with {@code ~}, so a stream keeps at least its retention, and up to a macro node
  * (100 entries) or 31 appends more. The stream key expires once its age passes without an append; the meta hash outlives it
@@ -23,15 +24,18 @@ import redis.clients.jedis.Response;
 final class RedisHistory implements History {
 
     /**
-     * How every script that may meet a stream first starts (KEYS[1] its meta, KEYS[2] its stream, ARGV[1] a fresh
-     * epoch): the stream's epoch, made, with an empty stream, when the meta hash is gone.
+     * How every script that may meet a stream starts: {@code epochOf(meta, stream, fresh)} answers the stream's
+     * epoch, made ({@code fresh}), with an empty stream, when the meta hash is gone.
      */
     private static final String EPOCH = """
-            local epoch = redis.call('HGET', KEYS[1], 'e')
-            if not epoch then
-              epoch = ARGV[1]
-              redis.call('DEL', KEYS[1], KEYS[2])
-              redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
+            local function epochOf(meta, stream, fresh)
+              local epoch = redis.call('HGET', meta, 'e')
+              if not epoch then
+                epoch = fresh
+                redis.call('DEL', meta, stream)
+                redis.call('HSET', meta, 'e', epoch, 'o', 0)
+              end
+              return epoch
             end
             """;
 
@@ -41,62 +45,91 @@ final class RedisHistory implements History {
      * master ({@code r} is the current master's {@code master_replid2}: a failover, which may have lost the last
      * writes) gets a fresh epoch with an empty stream, so that no resume across it claims to be complete. A stream
      * met under an unrelated master came whole (a slot migrated, a master restarted with its data): it keeps its
-     * epoch and takes the new id.
+     * epoch and takes the new id. The master's replication ids are read once per script.
      */
     private static final String EPOCH_FOLLOWING_FAILOVER = """
-            local info = redis.call('INFO', 'replication')
-            local replid = string.match(info, 'master_replid:(%w+)')
-            local epoch = redis.call('HGET', KEYS[1], 'e')
-            local wrote = redis.call('HGET', KEYS[1], 'r')
-            if not epoch or not wrote or wrote == string.match(info, 'master_replid2:(%w+)') then
-              epoch = ARGV[1]
-              redis.call('DEL', KEYS[1], KEYS[2])
-              redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0, 'r', replid)
-            elseif wrote ~= replid then
-              redis.call('HSET', KEYS[1], 'r', replid)
+            local replication
+            local function epochOf(meta, stream, fresh)
+              replication = replication or redis.call('INFO', 'replication')
+              local replid = string.match(replication, 'master_replid:(%w+)')
+              local epoch = redis.call('HGET', meta, 'e')
+              local wrote = redis.call('HGET', meta, 'r')
+              if not epoch or not wrote or wrote == string.match(replication, 'master_replid2:(%w+)') then
+                epoch = fresh
+                redis.call('DEL', meta, stream)
+                redis.call('HSET', meta, 'e', epoch, 'o', 0, 'r', replid)
+              elseif wrote ~= replid then
+                redis.call('HSET', meta, 'r', replid)
+              end
+              return epoch
             end
             """;
 
     /**
-     * KEYS: meta, stream, and for a user their sessions hash. ARGV: a fresh epoch should the stream need one,
-     * count, age ms, meta ttl ms, {@code u} (publish to the user's nodes, ARGV[6] their channel prefix) or
-     * {@code c} (publish on ARGV[6]), then pairs of header line and frame rest. Publishes the numbered notices
-     * as one message; returns how many nodes it went to.
+     * Appends to one or more streams (on a cluster, of one hash slot). KEYS: per stream its meta and stream, and
+     * for a user's stream their sessions hash. ARGV[1]: a fresh epoch for any stream that needs one; then per
+     * stream: {@code u} (a user's: publish to their nodes) or {@code c} (a channel's), count, age ms, meta ttl ms,
+     * the node channel prefix ({@code u}) or the channel topic ({@code c}), how many notices, and their pairs of
+     * header line and frame rest. A channel's notices are published as one message on its topic, the users'
+     * notices as one message per receiving node, stream after stream. Returns, per stream, how many nodes its
+     * notices went to.
      */
     static final String APPEND = """
-            local out = {}
-            local trim = false
-            for i = 7, #ARGV, 2 do
-              local off = redis.call('HINCRBY', KEYS[1], 'o', 1)
-              local frame = '{"type":"notice","offset":' .. off .. ',"epoch":"' .. epoch .. '",' .. ARGV[i + 1]
-              redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'f', frame)
-              out[#out + 1] = ARGV[i] .. '\\n' .. frame
-              trim = trim or off % 32 == 0
-            end
-            if trim then
-              local t = redis.call('TIME')
-              local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[3])
-              if cutoff > 0 then
-                redis.call('XTRIM', KEYS[2], 'MINID', '~', cutoff)
+            local byTopic, topics, counts = {}, {}, {}
+            local k, a = 1, 2
+            while a <= #ARGV do
+              local meta, stream, count, age = KEYS[k], KEYS[k + 1], ARGV[a + 1], ARGV[a + 2]
+              local n = tonumber(ARGV[a + 5])
+              local epoch = epochOf(meta, stream, ARGV[1])
+              local out = {}
+              local trim = false
+              for i = a + 6, a + 5 + 2 * n, 2 do
+                local off = redis.call('HINCRBY', meta, 'o', 1)
+                local frame = '{"type":"notice","offset":' .. off .. ',"epoch":"' .. epoch .. '",' .. ARGV[i + 1]
+                redis.call('XADD', stream, 'MAXLEN', '~', count, '*', 'f', frame)
+                out[#out + 1] = ARGV[i] .. '\\n' .. frame
+                trim = trim or off % 32 == 0
               end
-            end
-            redis.call('PEXPIRE', KEYS[2], ARGV[3])
-            redis.call('PEXPIRE', KEYS[1], ARGV[4])
-            local message = table.concat(out, '\\n')
-            if ARGV[5] == 'c' then
-              redis.call('PUBLISH', ARGV[6], message)
-              return 1
-            end
-            local seen = {}
-            local n = 0
-            for _, node in ipairs(redis.call('HVALS', KEYS[3])) do
-              if not seen[node] then
-                seen[node] = true
-                redis.call('PUBLISH', ARGV[6] .. node, message)
-                n = n + 1
+              if trim then
+                local t = redis.call('TIME')
+                local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(age)
+                if cutoff > 0 then
+                  redis.call('XTRIM', stream, 'MINID', '~', cutoff)
+                end
               end
+              redis.call('PEXPIRE', stream, age)
+              redis.call('PEXPIRE', meta, ARGV[a + 3])
+              if ARGV[a] == 'c' then
+                redis.call('PUBLISH', ARGV[a + 4], table.concat(out, '\\n'))
+                counts[#counts + 1] = 1
+                k = k + 2
+              else
+                local seen, c = {}, 0
+                for _, node in ipairs(redis.call('HVALS', KEYS[k + 2])) do
+                  if not seen[node] then
+                    seen[node] = true
+                    c = c + 1
+                    local topic = ARGV[a + 4] .. node
+                    local lines = byTopic[topic]
+                    if not lines then
+                      lines = {}
+                      byTopic[topic] = lines
+                      topics[#topics + 1] = topic
+                    end
+                    for _, line in ipairs(out) do
+                      lines[#lines + 1] = line
+                    end
+                  end
+                end
+                counts[#counts + 1] = c
+                k = k + 3
+              end
+              a = a + 6 + 2 * n
             end
-            return n
+            for _, topic in ipairs(topics) do
+              redis.call('PUBLISH', topic, table.concat(byTopic[topic], '\\n'))
+            end
+            return counts
             """;
 
     /**
@@ -104,6 +137,7 @@ final class RedisHistory implements History {
      * its offset, the most frames, meta ttl ms. Returns {epoch, top, 1 recovered | 0, frames...}.
      */
     private static final String READ = """
+            local epoch = epochOf(KEYS[1], KEYS[2], ARGV[1])
             redis.call('PEXPIRE', KEYS[1], ARGV[5])
             local top = tonumber(redis.call('HGET', KEYS[1], 'o'))
             if ARGV[2] ~= epoch then return {epoch, top, 0} end
@@ -125,6 +159,7 @@ final class RedisHistory implements History {
      * {@code min(top - cursor, XLEN)} entries.
      */
     private static final String INBOX = """
+            local epoch = epochOf(KEYS[1], KEYS[2], ARGV[1])
             redis.call('PEXPIRE', KEYS[1], ARGV[3])
             local top = tonumber(redis.call('HGET', KEYS[1], 'o'))
             local read = tonumber(redis.call('HGET', KEYS[1], 'a') or '0')
@@ -247,40 +282,49 @@ final class RedisHistory implements History {
         return code;
     }
 
-    /** One run of the append script: its keys and arguments. */
-    record Append(List<String> keys, List<String> args) {
+    /**
+     * One run of the append script, over one or more streams that it may take together (see
+     * {@link RedisKeys#streamGroup}): its keys and arguments, added to stream by stream.
+     */
+    final class Append {
+        private final List<String> keys = new ArrayList<>();
+        private final List<String> args = new ArrayList<>(List.of(MemoryHistory.newEpoch()));
+
+        /**
+         * Adds {@code to}'s kept notices, each given as its header line and its frame after
+         * {@link NoticeCodec#NOTICE_START}; the script's reply holds how many nodes they went to, in the order of
+         * the calls.
+         */
+        void add(Recipient to, List<String> headers, List<String> rests) {
+            String[] k = RedisHistory.this.keys.streamKeys(to);
+            keys.add(k[0]);
+            keys.add(k[1]);
+            boolean user = to.kind() == Recipient.Kind.USER;
+            if (user) {
+                keys.add(RedisHistory.this.keys.userSessions(to.id()));
+            }
+            args.add(user ? "u" : "c");
+            args.add(Integer.toString(retention.size(to)));
+            args.add(Long.toString(retention.ageMillis(to)));
+            args.add(Long.toString(retention.metaMillis(to)));
+            args.add(user ? RedisHistory.this.keys.nodeChannelPrefix(to.id())
+                    : RedisHistory.this.keys.channelTopic(to.id()));
+            args.add(Integer.toString(rests.size()));
+            for (int i = 0; i < rests.size(); i++) {
+                args.add(headers.get(i));
+                args.add(rests.get(i));
+            }
+        }
     }
 
-    /**
-     * The append and publish of {@code to}'s kept notices, each given as its header line and its frame after
-     * {@link NoticeCodec#NOTICE_START}: its reply is how many nodes they went to.
-     */
-    Append append(Recipient to, List<String> headers, List<String> rests) {
-        String[] k = keys.streamKeys(to);
-        List<String> keyList = to.kind() == Recipient.Kind.USER ? List.of(k[0], k[1], keys.userSessions(to.id()))
-                : List.of(k[0], k[1]);
-        List<String> args = new ArrayList<>(6 + 2 * rests.size());
-        args.add(MemoryHistory.newEpoch());
-        args.add(Integer.toString(retention.size(to)));
-        args.add(Long.toString(retention.ageMillis(to)));
-        args.add(Long.toString(retention.metaMillis(to)));
-        if (to.kind() == Recipient.Kind.USER) {
-            args.add("u");
-            args.add(keys.nodeChannelPrefix(to.id()));
-        } else {
-            args.add("c");
-            args.add(keys.channelTopic(to.id()));
-        }
-        for (int i = 0; i < rests.size(); i++) {
-            args.add(headers.get(i));
-            args.add(rests.get(i));
-        }
-        return new Append(keyList, args);
+    /** A new, empty run of the append script. */
+    Append append() {
+        return new Append();
     }
 
     /** Queues {@code append} on {@code p} by the script's SHA. */
     Response<Object> queue(AbstractPipeline p, Append append) {
-        return appendScript.queue(p, append.keys(), append.args());
+        return appendScript.queue(p, append.keys, append.args);
     }
 
     /**
@@ -288,6 +332,6 @@ final class RedisHistory implements History {
      * its slot is now served, following {@code MOVED} and {@code ASK}.
      */
     Object run(redis.clients.jedis.UnifiedJedis client, Append append) {
-        return appendScript.run(client, append.keys(), append.args());
+        return appendScript.run(client, append.keys, append.args);
     }
 }

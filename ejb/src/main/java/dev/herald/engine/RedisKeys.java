@@ -81,6 +81,17 @@ public final class RedisKeys {
         return partitionTags != null;
     }
 
+    /**
+     * Which streams one script may append to together: on a cluster those of one hash slot (the users of one
+     * partition, or one channel); on one server or under Sentinel, all.
+     */
+    public String streamGroup(Recipient stream) {
+        if (partitionTags == null) {
+            return "";
+        }
+        return stream.kind() == Recipient.Kind.USER ? partitionTags[partitionOf(stream.id())] : "c:" + stream.id();
+    }
+
     /** The partition of {@code id} (a user's, or a session's for its notice's topic). */
     int partitionOf(String id) {
         return JedisClusterCRC16.getCRC16(id) % partitionTags.length;

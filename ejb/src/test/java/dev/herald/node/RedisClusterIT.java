@@ -9,6 +9,7 @@ import dev.herald.HeraldUnavailableException;
 import dev.herald.Notice;
 import dev.herald.Recipient;
 import dev.herald.engine.History;
+import dev.herald.engine.RedisKeys;
 import dev.herald.testing.FakeTransport;
 import dev.herald.testing.RedisCluster;
 import dev.herald.testing.RedisServer;
@@ -99,6 +100,63 @@ class RedisClusterIT {
         // Presence and the registry, read on the other node.
         assertTrue(a.presence().user(users.get(users.size() - 1)).online());
         assertEquals(1, a.presence().channel("room:lobby").sessions());
+    }
+
+    @Test
+    void aBatchOfKeptNoticesToUsersOfManyPartitionsIsOneAppendScriptPerPartitionAndArrivesNumberedInOrder()
+            throws Exception {
+        Node a = node("a");
+        Node b = node("b");
+        List<String> users = new java.util.ArrayList<>();
+        Map<String, FakeTransport> got = new LinkedHashMap<>();
+        for (int i = 0; i < 80; i++) { // 80 users over 32 partitions: some share one
+            String user = "batch" + i;
+            users.add(user);
+            FakeTransport t = new FakeTransport();
+            (i % 2 == 0 ? a : b).connect(user, t);
+            got.put(user, t);
+        }
+        RedisKeys layout = new RedisKeys("herald:", 32);
+        long partitions = users.stream().map(u -> layout.streamGroup(Recipient.user(u))).distinct().count();
+        List<Notice> notices = new java.util.ArrayList<>();
+        for (int n = 0; n < 5; n++) {
+            for (String user : users) {
+                notices.add(notice(user, "n" + n, n));
+            }
+        }
+        long scriptsBefore = scriptsRun(redis.masters());
+
+        a.sendAll(notices);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> got.values().stream().allMatch(t -> t.notices().size() == 5));
+        assertEquals(partitions, scriptsRun(redis.masters()) - scriptsBefore,
+                "one script per partition among the " + users.size() + " users");
+        got.forEach((user, t) -> {
+            List<JsonObject> frames = t.notices();
+            for (int n = 0; n < 5; n++) {
+                assertEquals("n" + n, frames.get(n).getString("event"), user + " in order");
+                assertEquals(n + 1, frames.get(n).getInt("offset"), user + " numbered in their stream");
+            }
+        });
+    }
+
+    /**
+     * The scripts run so far on {@code nodes}: their {@code EVALSHA} and {@code EVAL} calls but those that failed
+     * (a master that does not know a script answers {@code NOSCRIPT}, and it is sent again whole).
+     */
+    private static long scriptsRun(List<RedisServer> nodes) {
+        long runs = 0;
+        for (RedisServer node : nodes) {
+            try (Jedis j = new Jedis("127.0.0.1", node.port())) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                        "cmdstat_eval(?:sha)?:calls=(\\d+),.*rejected_calls=(\\d+),failed_calls=(\\d+)")
+                        .matcher(j.info("commandstats"));
+                while (m.find()) {
+                    runs += Long.parseLong(m.group(1)) - Long.parseLong(m.group(2)) - Long.parseLong(m.group(3));
+                }
+            }
+        }
+        return runs;
     }
 
     @Test

@@ -50,11 +50,11 @@ class RedisNodeIT extends NodeContract {
     }
 
     @Test
-    void sendAllKeepsEachUsersNoticesWithOneAppendScriptPerUserAndNothingToNodesWithoutTheUser() {
-        FakeTransport[] users = connectUsers();
+    void sendAllKeepsManyUsersNoticesWithOneAppendScriptAndOneMessagePerNodeAndNothingToNodesWithoutThem() {
+        FakeTransport[] users = connectUsers(); // 0-29 on node a, 30-39 on node b
         List<Notice> notices = new ArrayList<>();
-        for (int i = 0; i < 300; i++) {
-            notices.add(notice(Recipient.user("user" + (i % 30)), "n" + i)); // all on node a
+        for (int i = 0; i < 350; i++) {
+            notices.add(notice(Recipient.user("user" + (i % 35)), "n" + i)); // 30 users on a, 5 on b
         }
         long bBefore = b.router().received();
         Map<String, Long> before = commandCalls();
@@ -63,15 +63,15 @@ class RedisNodeIT extends NodeContract {
         Map<String, Long> after = commandCalls();
         barrier("marker", users);
 
-        assertEquals(30, calls(before, after, "evalsha"), "one script per user's stream");
-        assertEquals(30, calls(before, after, "publish"), "each script one message, to node a");
-        assertEquals(300, calls(before, after, "xadd"));
-        assertEquals(1, b.router().received() - bBefore, "node b: the marker only");
-        for (int i = 0; i < 30; i++) {
+        assertEquals(1, calls(before, after, "evalsha"), "one script for all 35 streams");
+        assertEquals(2, calls(before, after, "publish"), "one message to each node");
+        assertEquals(350, calls(before, after, "xadd"));
+        assertEquals(51, b.router().received() - bBefore, "node b: its 5 users' 50 notices and the marker");
+        for (int i = 0; i < 40; i++) {
             List<JsonObject> got = users[i].notices();
-            assertEquals(11, got.size(), "user" + i + ": 10 notices and the marker");
-            for (int n = 0; n < 10; n++) {
-                assertEquals("n" + (n * 30 + i), got.get(n).getString("event"), "in order");
+            assertEquals(i < 35 ? 11 : 1, got.size(), "user" + i + ": 10 notices (none past user34) and the marker");
+            for (int n = 0; n < got.size() - 1; n++) {
+                assertEquals("n" + (n * 35 + i), got.get(n).getString("event"), "in order");
                 assertEquals(n + 1, got.get(n).getInt("offset"), "numbered in the user's stream");
             }
         }
