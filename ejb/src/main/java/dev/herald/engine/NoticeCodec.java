@@ -579,13 +579,13 @@ public final class NoticeCodec {
 
     private static void writeRecipient(JsonGenerator g, Recipient to) {
         g.writeStartObject("to");
-        switch (to.kind()) {
+        JsonGenerator written = switch (to.kind()) {
             case USER -> g.write("user", to.id());
             case SESSION -> g.write("session", to.id());
             case CHANNEL -> g.write("channel", to.id());
             case ALL -> g.write("all", true);
-        }
-        g.writeEnd();
+        };
+        written.writeEnd();
     }
 
     /**

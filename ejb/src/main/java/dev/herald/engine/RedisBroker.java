@@ -186,29 +186,29 @@ public final class RedisBroker implements Broker {
                 i = end - 1;
                 continue;
             }
-            switch (to.kind()) {
+            handed[i] = switch (to.kind()) {
                 case USER -> {
-                    for (String node : nodesOfUser.get(to.id()).distinct()) {
-                        batches.add(keys.nodeChannel(node, to.id()), o.message());
-                        handed[i]++;
-                    }
+                    List<String> nodes = nodesOfUser.get(to.id()).distinct();
+                    nodes.forEach(node -> batches.add(keys.nodeChannel(node, to.id()), o.message()));
+                    yield nodes.size();
                 }
                 case SESSION -> {
                     String node = SessionIds.nodeOf(to.id());
-                    if (node != null) {
-                        batches.add(keys.nodeChannel(node, to.id()), o.message());
-                        handed[i] = 1;
+                    if (node == null) {
+                        yield 0;
                     }
+                    batches.add(keys.nodeChannel(node, to.id()), o.message());
+                    yield 1;
                 }
                 case CHANNEL -> {
                     batches.addToShared(keys.channelTopic(to.id()), o.message());
-                    handed[i] = 1;
+                    yield 1;
                 }
                 case ALL -> {
                     batches.addToShared(keys.broadcastChannel(), o.message());
-                    handed[i] = 1;
+                    yield 1;
                 }
-            }
+            };
         }
         batches.publish();
     }

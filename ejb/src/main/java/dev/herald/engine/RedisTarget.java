@@ -337,29 +337,30 @@ final class RedisTarget implements AutoCloseable {
             return client;
         }
         try {
-            switch (kind) {
+            client = switch (kind) {
                 case SINGLE -> {
                     PooledConnectionProvider p = new PooledConnectionProvider(hosts.iterator().next(), config,
                             poolConfig);
                     provider = p;
-                    client = new UnifiedJedis(p);
+                    yield new UnifiedJedis(p);
                 }
                 case SENTINEL -> {
                     SentineledConnectionProvider p = new SentineledConnectionProvider(masterName, config, poolConfig,
                             hosts, sentinelConfig);
                     provider = p;
-                    client = new UnifiedJedis(p);
                     LOG.info(() -> "Redis Sentinel: master " + masterName + " at " + p.getCurrentMaster());
+                    yield new UnifiedJedis(p);
                 }
                 case CLUSTER -> {
                     ClusterConnectionProvider p = new ClusterConnectionProvider(hosts, config, poolConfig);
                     provider = p;
                     // RedisClusterClient: its pipelines route each command by slot (a plain UnifiedJedis's do not).
-                    client = RedisClusterClient.builder().nodes(hosts).connectionProvider(p).clientConfig(config).maxAttempts(5)
-                            .maxTotalRetriesDuration(Duration.ofMillis(4L * timeoutMillis)).build();
+                    UnifiedJedis cluster = RedisClusterClient.builder().nodes(hosts).connectionProvider(p)
+                            .clientConfig(config).maxAttempts(5).maxTotalRetriesDuration(Duration.ofMillis(4L * timeoutMillis)).build();
                     LOG.info(() -> "Redis Cluster: masters " + p.getPrimaryNodes().keySet());
+                    yield cluster;
                 }
-            }
+            };
         } catch (JedisException e) {
             throw new HeraldUnavailableException(switch (kind) {
                 case SINGLE -> "Redis unreachable: ";
