@@ -40,8 +40,11 @@ final class LocalChannels {
         return stripes[Math.floorMod(session.id().hashCode(), STRIPES)];
     }
 
-    /** A join that took: whether it made a new subscription, and when the node receives the channel's notices. */
-    record Joined(boolean added, CompletionStage<Void> delivered) {
+    /**
+     * A join that took: whether it made a new subscription, when the node receives the channel's notices, and the
+     * announcement of the user's join to run after that ({@code null}: none).
+     */
+    record Joined(boolean added, CompletionStage<Void> delivered, Runnable announce) {
     }
 
     /**
@@ -70,15 +73,16 @@ final class LocalChannels {
                 hub.join(channel, session);
                 delivered = broker.subscribe(channel); // at once when this node holds the subscription already
             }
+            Runnable announce;
             try {
-                presence.join(session, channel);
+                announce = presence.join(session, channel);
             } catch (RuntimeException e) {
                 if (added) {
                     leaveHere(session, channel);
                 }
                 throw e;
             }
-            return new Joined(added, delivered);
+            return new Joined(added, delivered, announce);
         }
     }
 
