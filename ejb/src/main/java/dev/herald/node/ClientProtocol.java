@@ -236,9 +236,6 @@ final class ClientProtocol {
                     }
                 });
             }
-            if (error == null && joined.announce() != null) {
-                later.accept(joined.announce()); // once this node receives the channel: its joiner hears it too
-            }
         });
     }
 

@@ -40,11 +40,8 @@ final class LocalChannels {
         return stripes[Math.floorMod(session.id().hashCode(), STRIPES)];
     }
 
-    /**
-     * A join that took: whether it made a new subscription, when the node receives the channel's notices, and the
-     * announcement of the user's join to run after that ({@code null}: none).
-     */
-    record Joined(boolean added, CompletionStage<Void> delivered, Runnable announce) {
+    /** A join that took: whether it made a new subscription, and when the node receives the channel's notices. */
+    record Joined(boolean added, CompletionStage<Void> delivered) {
     }
 
     /**
@@ -73,16 +70,15 @@ final class LocalChannels {
                 hub.join(channel, session);
                 delivered = broker.subscribe(channel); // at once when this node holds the subscription already
             }
-            Runnable announce;
             try {
-                announce = presence.join(session, channel);
+                presence.join(session, channel);
             } catch (RuntimeException e) {
                 if (added) {
                     leaveHere(session, channel);
                 }
                 throw e;
             }
-            return new Joined(added, delivered, announce);
+            return new Joined(added, delivered);
         }
     }
 

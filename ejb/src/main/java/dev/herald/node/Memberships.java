@@ -65,21 +65,18 @@ final class Memberships {
     }
 
     /**
-     * Records that {@code session} is subscribed to {@code channel}.
+     * Records that {@code session} is subscribed to {@code channel}; announces the join of its user's first
+     * session.
      *
-     * @return the announcement of its user's join where this is their first session in an announcing channel, to
-     *     run once this node receives the channel (so that the user's own sessions here get it too), off the
-     *     subscriber thread; {@code null} when there is nothing to announce
      * @throws HeraldUnavailableException when the engine cannot record it; nothing was recorded then
      */
-    Runnable join(SessionSender session, String channel) {
+    void join(SessionSender session, String channel) {
         boolean announced = safely(announces, channel);
         ChannelMembers.Join join = members.join(member(session, channel), System.currentTimeMillis(),
                 announced ? graceMillis : 0);
         if (announced && join.joined() == ChannelMembers.Joined.FIRST && join.users() <= maxUsers) {
-            return () -> announce(NoticeCodec.Op.JOIN, session.user(), channel);
+            announce(NoticeCodec.Op.JOIN, session.user(), channel);
         }
-        return null;
     }
 
     /** Forgets that {@code session} is subscribed to {@code channel}; announces its user's leave if it was the last. */
